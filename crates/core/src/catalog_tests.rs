@@ -1,0 +1,96 @@
+use super::*;
+
+#[test]
+fn the_embedded_catalog_is_pinterest_5_11_0() {
+    let catalog = embedded();
+    assert_eq!(catalog.version, "5.11.0");
+    assert_eq!(catalog.operations.len(), 142);
+    assert_eq!(
+        catalog.operations.iter().filter(|op| op.paginated).count(),
+        35
+    );
+}
+
+#[test]
+fn endpoints_are_found_by_method_and_path_by_label_and_by_id() {
+    let catalog = embedded();
+    let by_path = catalog.find("GET /pins").expect("GET /pins");
+    assert_eq!(by_path.id, "pins/list");
+    assert_eq!(by_path.label(), "GET /pins (List Pins)");
+    assert_eq!(
+        catalog.find("get /pins").map(|op| &op.id),
+        Some(&by_path.id)
+    );
+    assert_eq!(
+        catalog.find("GET /pins (List Pins)").map(|op| &op.id),
+        Some(&by_path.id)
+    );
+    assert_eq!(
+        catalog.find("pins/list").map(|op| &op.path),
+        Some(&by_path.path)
+    );
+    assert_eq!(
+        catalog.find("POST /pins").map(|op| op.id.as_str()),
+        Some("pins/create")
+    );
+    assert!(catalog.find("GET /nope").is_none());
+    assert!(catalog.find("nope/list").is_none());
+}
+
+#[test]
+fn unknown_endpoints_are_invalid_input_naming_the_endpoint() {
+    let err = embedded().get("GET /nope").unwrap_err();
+    match err {
+        ConnectorError::InvalidInput { field, reason } => {
+            assert_eq!(field, "endpoint");
+            assert!(reason.contains("GET /nope"), "{reason}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn operations_carry_scopes_sandbox_and_rate_limit_category() {
+    let op = embedded().find("pins/list").unwrap();
+    assert_eq!(
+        op.scopes,
+        vec!["boards:read".to_string(), "pins:read".to_string()]
+    );
+    assert_eq!(op.sandbox, Some(true));
+    assert_eq!(op.rate_limit_category.as_deref(), Some("org_read"));
+    assert!(op.paginated);
+}
+
+#[test]
+fn input_schema_has_path_query_and_body_parts_with_their_definitions() {
+    let catalog = embedded();
+    let get = catalog.input_schema(catalog.find("GET /pins/{pin_id}").unwrap());
+    assert_eq!(get["properties"]["path"]["required"], json!(["pin_id"]));
+    assert_eq!(get["required"], json!(["path"]));
+    assert_eq!(get["title"], "GET /pins/{pin_id} (Get Pin)");
+
+    let list = catalog.input_schema(catalog.find("GET /pins").unwrap());
+    let page_size = &list["properties"]["query"]["properties"]["page_size"];
+    assert_eq!(page_size["maximum"], 250);
+    assert_eq!(page_size["minimum"], 1);
+    assert!(list["properties"].get("path").is_none());
+
+    let create = catalog.input_schema(catalog.find("POST /pins").unwrap());
+    assert_eq!(create["properties"]["body"]["$ref"], "#/$defs/PinCreate");
+    let defs = create["$defs"].as_object().expect("$defs");
+    assert!(defs.contains_key("PinCreate"));
+    // Every reference points at a definition that is there.
+    let text = create.to_string();
+    for piece in text.split("\"#/$defs/").skip(1) {
+        let name = piece.split('"').next().unwrap();
+        assert!(defs.contains_key(name), "dangling reference to {name}");
+    }
+    assert!(!text.contains("#/components/"));
+}
+
+#[test]
+fn the_json_form_round_trips() {
+    let catalog = embedded();
+    let again = Catalog::from_json(&catalog.to_json()).unwrap();
+    assert_eq!(&again, catalog);
+}

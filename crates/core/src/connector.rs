@@ -1,0 +1,140 @@
+//! The connector's actions, over any [`Transport`].
+
+use serde_json::Value;
+
+use crate::catalog::Catalog;
+use crate::credentials::Credentials;
+use crate::error::{ConnectorError, check_status};
+use crate::http::{HttpResponse, Method, Transport};
+use crate::pagination::{PageWalker, PaginationOptions, page_shape};
+use crate::raw::{RawInput, prepare_raw};
+use crate::request::{CallInput, prepare_call};
+
+/// The answer to one `api-call`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallOutput {
+    /// The response.
+    pub response: HttpResponse,
+    /// For paginated endpoints, the next page's bookmark.
+    pub next_bookmark: Option<String>,
+}
+
+/// The account behind a set of credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The username.
+    pub username: String,
+    /// `BUSINESS` or `PINNER`.
+    pub account_type: String,
+    /// The whole `GET /user_account` body.
+    pub raw: String,
+}
+
+/// The actions against one catalog, sending through `T`.
+pub struct Connector<'c, T> {
+    catalog: &'c Catalog,
+    transport: T,
+}
+
+impl<'c, T: Transport> Connector<'c, T> {
+    /// A connector over `catalog` that sends through `transport`.
+    pub fn new(catalog: &'c Catalog, transport: T) -> Self {
+        Connector { catalog, transport }
+    }
+
+    /// The transport, for inspection.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// Calls one endpoint once.
+    pub fn api_call(
+        &mut self,
+        credentials: &Credentials,
+        input: &CallInput,
+    ) -> Result<CallOutput, ConnectorError> {
+        let call = prepare_call(self.catalog, credentials, input)?;
+        let request = call.request_at(call.bookmark.as_deref());
+        let response = self.transport.send(&request)?;
+        check_status(&response)?;
+        let next_bookmark = if call.paginated {
+            page_shape(&response)?.next_bookmark
+        } else {
+            None
+        };
+        Ok(CallOutput {
+            response,
+            next_bookmark,
+        })
+    }
+
+    /// Checks a paginated call and returns its walk; nothing is sent yet.
+    /// An endpoint without a `bookmark` parameter is refused.
+    pub fn paginate(
+        &self,
+        credentials: &Credentials,
+        input: &CallInput,
+        options: PaginationOptions,
+    ) -> Result<PageWalker, ConnectorError> {
+        let call = prepare_call(self.catalog, credentials, input)?;
+        if !call.paginated {
+            return Err(ConnectorError::invalid(
+                "endpoint",
+                format!("`{}` does not paginate with a bookmark", input.endpoint),
+            ));
+        }
+        if options.max_pages == Some(0) {
+            return Err(ConnectorError::invalid("max-pages", "must be at least 1"));
+        }
+        Ok(PageWalker::new(call, options))
+    }
+
+    /// Sends a raw request. A 404 is returned as a response when
+    /// `no_throw_on_404` is set; every other non-2xx status is an error.
+    pub fn raw_request(
+        &mut self,
+        credentials: &Credentials,
+        input: &RawInput,
+    ) -> Result<HttpResponse, ConnectorError> {
+        let request = prepare_raw(credentials, input)?;
+        let response = self.transport.send(&request)?;
+        if !(response.status == 404 && input.no_throw_on_404) {
+            check_status(&response)?;
+        }
+        Ok(response)
+    }
+
+    /// Proves the credentials work with `GET /user_account`.
+    pub fn verify_credentials(
+        &mut self,
+        credentials: &Credentials,
+    ) -> Result<Account, ConnectorError> {
+        let input = RawInput {
+            method: Method::Get,
+            url: "/user_account".into(),
+            body: None,
+            no_throw_on_404: false,
+        };
+        let response = self.raw_request(credentials, &input)?;
+        let body: Value = serde_json::from_slice(&response.body).map_err(|e| {
+            let mut api = crate::error::api_error(&response);
+            api.message = format!("`GET /user_account` did not answer JSON: {e}");
+            ConnectorError::Upstream(api)
+        })?;
+        let field = |name: &str| {
+            body.get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Ok(Account {
+            username: field("username"),
+            account_type: field("account_type"),
+            raw: response.body_text(),
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "connector_tests.rs"]
+mod tests;

@@ -1,0 +1,138 @@
+use super::*;
+use crate::catalog::embedded;
+use crate::credentials::OAuth2Credentials;
+use crate::http::HttpRequest;
+
+/// Answers every request with one canned response and keeps the requests.
+struct Canned {
+    response: HttpResponse,
+    sent: Vec<HttpRequest>,
+}
+
+impl Transport for Canned {
+    fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError> {
+        self.sent.push(request.clone());
+        Ok(self.response.clone())
+    }
+}
+
+fn canned(status: u16, body: &str) -> Connector<'static, Canned> {
+    Connector::new(
+        embedded(),
+        Canned {
+            response: HttpResponse {
+                status,
+                headers: vec![("x-pinterest-rid".into(), "rid-1".into())],
+                body: body.as_bytes().to_vec(),
+            },
+            sent: vec![],
+        },
+    )
+}
+
+fn oauth() -> Credentials {
+    Credentials::OAuth2(OAuth2Credentials {
+        client_id: "id".into(),
+        client_secret: "secret".into(),
+        access_token: "token".into(),
+        refresh_token: None,
+        expires_at: None,
+        scopes: vec![],
+    })
+}
+
+#[test]
+fn api_call_returns_the_response_and_the_next_bookmark() {
+    let mut c = canned(200, r#"{"items":[1,2],"bookmark":"next"}"#);
+    let input = CallInput {
+        endpoint: "GET /boards".into(),
+        ..Default::default()
+    };
+    let out = c.api_call(&oauth(), &input).unwrap();
+    assert_eq!(out.response.status, 200);
+    assert_eq!(out.next_bookmark.as_deref(), Some("next"));
+    assert_eq!(
+        c.transport().sent[0].url.as_str(),
+        "https://api.pinterest.com/v5/boards"
+    );
+}
+
+#[test]
+fn invalid_inputs_send_nothing() {
+    let mut c = canned(200, "{}");
+    let input = CallInput {
+        endpoint: "GET /pins/{pin_id}".into(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        c.api_call(&oauth(), &input),
+        Err(ConnectorError::InvalidInput { .. })
+    ));
+    let raw = RawInput {
+        method: Method::Get,
+        url: "https://evil.example/".into(),
+        body: None,
+        no_throw_on_404: false,
+    };
+    assert!(matches!(
+        c.raw_request(&oauth(), &raw),
+        Err(ConnectorError::InvalidInput { .. })
+    ));
+    assert!(c.transport().sent.is_empty());
+}
+
+#[test]
+fn raw_404_is_an_error_unless_asked_otherwise() {
+    let mut c = canned(404, r#"{"code":50,"message":"Pin not found."}"#);
+    let mut raw = RawInput {
+        method: Method::Get,
+        url: "/pins/1".into(),
+        body: None,
+        no_throw_on_404: false,
+    };
+    match c.raw_request(&oauth(), &raw) {
+        Err(ConnectorError::NotFound(e)) => {
+            assert_eq!((e.code, e.request_id.as_deref()), (Some(50), Some("rid-1")));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    raw.no_throw_on_404 = true;
+    assert_eq!(c.raw_request(&oauth(), &raw).unwrap().status, 404);
+}
+
+#[test]
+fn verify_reads_the_account() {
+    let mut c = canned(200, r#"{"username":"ann","account_type":"PINNER"}"#);
+    let account = c.verify_credentials(&oauth()).unwrap();
+    assert_eq!(
+        (account.username.as_str(), account.account_type.as_str()),
+        ("ann", "PINNER")
+    );
+    assert_eq!(c.transport().sent[0].url.path(), "/v5/user_account");
+    let mut c = canned(401, r#"{"code":2,"message":"Authentication failed."}"#);
+    assert!(matches!(
+        c.verify_credentials(&oauth()),
+        Err(ConnectorError::Unauthorized(_))
+    ));
+}
+
+#[test]
+fn pagination_is_refused_where_there_is_no_bookmark() {
+    let c = canned(200, "{}");
+    let input = CallInput {
+        endpoint: "GET /user_account".into(),
+        ..Default::default()
+    };
+    let err = c
+        .paginate(&oauth(), &input, PaginationOptions::default())
+        .unwrap_err();
+    assert!(matches!(err, ConnectorError::InvalidInput { ref field, .. } if field == "endpoint"));
+    let input = CallInput {
+        endpoint: "GET /pins".into(),
+        ..Default::default()
+    };
+    assert!(
+        c.paginate(&oauth(), &input, PaginationOptions { max_pages: Some(0) })
+            .is_err()
+    );
+}

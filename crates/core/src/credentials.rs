@@ -1,0 +1,110 @@
+//! Credentials, and the API base each kind talks to.
+
+use std::fmt;
+
+use crate::error::ConnectorError;
+
+/// The production API base.
+pub const PRODUCTION_API_BASE: &str = "https://api.pinterest.com/v5";
+/// The sandbox API base.
+pub const SANDBOX_API_BASE: &str = "https://api-sandbox.pinterest.com/v5";
+
+/// OAuth2 credentials of an app and the user who authorised it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OAuth2Credentials {
+    /// The app's client id.
+    pub client_id: String,
+    /// The app's client secret.
+    pub client_secret: String,
+    /// The user's access token.
+    pub access_token: String,
+    /// The refresh token, when held.
+    pub refresh_token: Option<String>,
+    /// When the access token expires, in Unix seconds.
+    pub expires_at: Option<u64>,
+    /// The granted scopes; empty when unknown.
+    pub scopes: Vec<String>,
+}
+
+impl fmt::Debug for OAuth2Credentials {
+    /// Redacts the secret and the tokens.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth2Credentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("access_token", &"[redacted]")
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("expires_at", &self.expires_at)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}
+
+/// How the connector authenticates.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// OAuth2 against the production API.
+    OAuth2(OAuth2Credentials),
+    /// A sandbox access token: every call goes to the sandbox API.
+    Sandbox(String),
+}
+
+impl fmt::Debug for Credentials {
+    /// Redacts every secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::OAuth2(oauth) => f.debug_tuple("OAuth2").field(oauth).finish(),
+            Credentials::Sandbox(_) => f.debug_tuple("Sandbox").field(&"[redacted]").finish(),
+        }
+    }
+}
+
+impl Credentials {
+    /// Checks the credentials can be used: an access token must be present
+    /// and free of whitespace and control characters (which would corrupt the
+    /// `Authorization` header).
+    pub fn validate(&self) -> Result<(), ConnectorError> {
+        let (field, token) = match self {
+            Credentials::OAuth2(oauth) => ("credentials.access-token", &oauth.access_token),
+            Credentials::Sandbox(token) => ("credentials.sandbox", token),
+        };
+        if token.is_empty() {
+            return Err(ConnectorError::invalid(field, "the access token is empty"));
+        }
+        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ConnectorError::invalid(
+                field,
+                "the access token contains whitespace or control characters",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The token sent as `Authorization: Bearer …`.
+    pub fn access_token(&self) -> &str {
+        match self {
+            Credentials::OAuth2(oauth) => &oauth.access_token,
+            Credentials::Sandbox(token) => token,
+        }
+    }
+
+    /// The API base this kind of credential talks to.
+    pub fn api_base(&self) -> &'static str {
+        match self {
+            Credentials::OAuth2(_) => PRODUCTION_API_BASE,
+            Credentials::Sandbox(_) => SANDBOX_API_BASE,
+        }
+    }
+
+    /// Whether these are sandbox credentials.
+    pub fn is_sandbox(&self) -> bool {
+        matches!(self, Credentials::Sandbox(_))
+    }
+}
+
+#[cfg(test)]
+#[path = "credentials_tests.rs"]
+mod tests;

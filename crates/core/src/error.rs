@@ -1,0 +1,153 @@
+//! The connector's typed errors, and how Pinterest's answers map onto them.
+
+use crate::http::HttpResponse;
+
+/// Pinterest's own account of a failed call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status code.
+    pub status: u16,
+    /// Pinterest's numeric error `code`, when the body carried one.
+    pub code: Option<i64>,
+    /// Pinterest's `message`, or a short description of the status.
+    pub message: String,
+    /// The `x-pinterest-rid` request id.
+    pub request_id: Option<String>,
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        if let Some(code) = self.code {
+            write!(f, ", code {code}")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(rid) = &self.request_id {
+            write!(f, " (request id {rid})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every way a call can fail; mirrors the WIT `connector-error` variant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectorError {
+    /// 401: the token is missing, expired or revoked.
+    #[error("unauthorized: {0}")]
+    Unauthorized(ApiError),
+    /// 403: the token lacks a scope or the app lacks access.
+    #[error("forbidden: {0}")]
+    Forbidden(ApiError),
+    /// 404: no such resource.
+    #[error("not found: {0}")]
+    NotFound(ApiError),
+    /// 429: rate limited.
+    #[error("rate limited{}: {error}", retry_after_seconds.map(|s| format!(" (retry after {s} s)")).unwrap_or_default())]
+    RateLimited {
+        /// Seconds to wait, when the answer said.
+        retry_after_seconds: Option<u64>,
+        /// The error as Pinterest sent it.
+        error: ApiError,
+    },
+    /// An input was refused before anything was sent.
+    #[error("invalid input `{field}`: {reason}")]
+    InvalidInput {
+        /// Which input.
+        field: String,
+        /// The rule it broke.
+        reason: String,
+    },
+    /// Any other non-success answer.
+    #[error("upstream error: {0}")]
+    Upstream(ApiError),
+    /// The request could not be sent or its answer not read.
+    #[error("transport error: {0}")]
+    Transport(String),
+    /// The host refused to let the request out.
+    #[error("denied by host: {0}")]
+    DeniedByHost(String),
+}
+
+impl ConnectorError {
+    /// An [`ConnectorError::InvalidInput`] for `field`.
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        ConnectorError::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Turns a non-2xx response into the matching error; 2xx responses pass.
+pub fn check_status(response: &HttpResponse) -> Result<(), ConnectorError> {
+    if (200..300).contains(&response.status) {
+        return Ok(());
+    }
+    Err(error_from_response(response))
+}
+
+/// The typed error for a non-success response: Pinterest's `{code, message}`
+/// body (or the status text when the body is not that), its request id, and
+/// for 429 the advertised wait.
+pub fn error_from_response(response: &HttpResponse) -> ConnectorError {
+    let api = api_error(response);
+    match response.status {
+        401 => ConnectorError::Unauthorized(api),
+        403 => ConnectorError::Forbidden(api),
+        404 => ConnectorError::NotFound(api),
+        429 => ConnectorError::RateLimited {
+            retry_after_seconds: retry_after_seconds(response),
+            error: api,
+        },
+        _ => ConnectorError::Upstream(api),
+    }
+}
+
+/// Reads `{code, message}` and `x-pinterest-rid` off a response.
+pub fn api_error(response: &HttpResponse) -> ApiError {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        code: Option<i64>,
+        message: Option<String>,
+    }
+    let parsed: Option<Body> = serde_json::from_slice(&response.body).ok();
+    let (code, message) = match parsed {
+        Some(Body { code, message }) => (code, message),
+        None => (None, None),
+    };
+    ApiError {
+        status: response.status,
+        code,
+        message: message.unwrap_or_else(|| status_text(response.status).to_owned()),
+        request_id: response.header("x-pinterest-rid").map(str::to_owned),
+    }
+}
+
+/// Seconds to wait before retrying a 429: `Retry-After` (delta seconds) or,
+/// failing that, `X-RateLimit-Reset` (seconds until the quota resets).
+pub fn retry_after_seconds(response: &HttpResponse) -> Option<u64> {
+    ["retry-after", "x-ratelimit-reset"]
+        .iter()
+        .find_map(|name| response.header(name)?.trim().parse::<u64>().ok())
+}
+
+fn status_text(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Unexpected status",
+    }
+}
+
+#[cfg(test)]
+#[path = "error_tests.rs"]
+mod tests;

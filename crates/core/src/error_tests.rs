@@ -1,0 +1,94 @@
+use super::*;
+
+fn response(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+#[test]
+fn success_statuses_pass() {
+    assert_eq!(check_status(&response(200, &[], "{}")), Ok(()));
+    assert_eq!(check_status(&response(204, &[], "")), Ok(()));
+}
+
+#[test]
+fn pinterest_error_body_and_request_id_are_kept() {
+    let r = response(
+        404,
+        &[("X-Pinterest-Rid", "abc123")],
+        r#"{"code":2,"message":"AdAccount not found."}"#,
+    );
+    assert_eq!(
+        check_status(&r),
+        Err(ConnectorError::NotFound(ApiError {
+            status: 404,
+            code: Some(2),
+            message: "AdAccount not found.".into(),
+            request_id: Some("abc123".into()),
+        }))
+    );
+}
+
+#[test]
+fn statuses_map_to_their_variants() {
+    assert!(matches!(
+        error_from_response(&response(401, &[], "")),
+        ConnectorError::Unauthorized(_)
+    ));
+    assert!(matches!(
+        error_from_response(&response(403, &[], "")),
+        ConnectorError::Forbidden(_)
+    ));
+    assert!(matches!(
+        error_from_response(&response(500, &[], "")),
+        ConnectorError::Upstream(_)
+    ));
+    assert!(matches!(
+        error_from_response(&response(400, &[], "")),
+        ConnectorError::Upstream(_)
+    ));
+}
+
+#[test]
+fn a_body_that_is_not_pinterest_json_falls_back_to_the_status_text() {
+    let err = api_error(&response(502, &[], "<html>bad gateway</html>"));
+    assert_eq!(err.code, None);
+    assert_eq!(err.message, "Bad Gateway");
+}
+
+#[test]
+fn rate_limit_wait_comes_from_retry_after_then_reset() {
+    let with_retry = response(
+        429,
+        &[("Retry-After", "7"), ("X-RateLimit-Reset", "30")],
+        "",
+    );
+    let with_reset = response(429, &[("X-RateLimit-Reset", "30")], "");
+    let with_neither = response(
+        429,
+        &[],
+        r#"{"code":8,"message":"max rate limit exceeded"}"#,
+    );
+    let wait = |r: &HttpResponse| match error_from_response(r) {
+        ConnectorError::RateLimited {
+            retry_after_seconds,
+            ..
+        } => retry_after_seconds,
+        other => panic!("expected rate-limited, got {other:?}"),
+    };
+    assert_eq!(wait(&with_retry), Some(7));
+    assert_eq!(wait(&with_reset), Some(30));
+    assert_eq!(wait(&with_neither), None);
+}
+
+#[test]
+fn display_names_the_field_and_rule() {
+    let err = ConnectorError::invalid("path.pin_id", "is required");
+    assert_eq!(err.to_string(), "invalid input `path.pin_id`: is required");
+}

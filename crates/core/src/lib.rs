@@ -1,0 +1,32 @@
+//! The pure core of the Pinterest API v5 connector.
+//!
+//! Everything here is plain Rust with no WebAssembly dependency, so it is
+//! unit-tested natively and shared by the guest component (which binds it to
+//! WIT and `wasi:http`) and by native tools:
+//!
+//! - [`catalog`]: the endpoints of an OpenAPI description, and the embedded
+//!   Pinterest 5.11.0 catalog;
+//! - [`openapi`]: the reader that turns an OpenAPI 3.0 JSON into a catalog;
+//! - [`request`]: building an HTTP request from an endpoint and its inputs;
+//! - [`raw`]: checking the relative URL of a raw request;
+//! - [`pagination`]: walking Pinterest's `bookmark` cursor one page at a time;
+//! - [`error`]: the typed errors and how Pinterest's answers map onto them;
+//! - [`credentials`]: OAuth2 and sandbox credentials, and which API base they use;
+//! - [`http`]: the request and response types and the [`http::Transport`] trait;
+//! - [`connector`]: the actions, generic over a transport.
+
+pub mod catalog;
+pub mod connector;
+pub mod credentials;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod pagination;
+pub mod raw;
+pub mod request;
+
+pub use catalog::{Catalog, Operation};
+pub use connector::Connector;
+pub use credentials::Credentials;
+pub use error::{ApiError, ConnectorError};
+pub use http::{HttpRequest, HttpResponse, Method, Transport};

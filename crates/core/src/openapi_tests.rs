@@ -1,0 +1,102 @@
+use super::*;
+use serde_json::json;
+
+fn spec(paths: Value) -> String {
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "T", "version": "1.2.3"},
+        "servers": [{"url": "https://api.example/v5"}],
+        "paths": paths,
+        "components": {
+            "parameters": {
+                "bookmark": {"name": "bookmark", "in": "query", "description": "cursor", "schema": {"type": "string"}},
+                "ids": {"name": "ids", "in": "query", "required": true, "explode": false,
+                        "schema": {"type": "array", "items": {"type": "string"}}}
+            },
+            "schemas": {
+                "Thing": {"type": "object", "description": "prose",
+                          "properties": {"description": {"type": "string", "description": "more prose"}}}
+            }
+        }
+    })
+    .to_string()
+}
+
+#[test]
+fn reads_operations_parameters_and_bodies() {
+    let text = spec(json!({
+        "/things/{thing_id}": {
+            "parameters": [{"name": "thing_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "get": {
+                "operationId": "things/get", "summary": " Get thing ", "tags": ["things"],
+                "security": [{"pinterest_oauth2": ["things:read", "boards:read"]}],
+                "x-sandbox": "disabled", "x-ratelimit-category": "org_read",
+                "parameters": [{"$ref": "#/components/parameters/bookmark"}, {"$ref": "#/components/parameters/ids"}]
+            },
+            "patch": {
+                "operationId": "things/update",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}
+            }
+        }
+    }));
+    let catalog = read_catalog(&text).unwrap();
+    assert_eq!(catalog.version, "1.2.3");
+    assert_eq!(catalog.server, "https://api.example/v5");
+    let get = catalog.find("things/get").unwrap();
+    assert_eq!(get.method, Method::Get);
+    assert_eq!(get.summary, "Get thing");
+    assert_eq!(
+        get.scopes,
+        vec!["boards:read".to_string(), "things:read".to_string()]
+    );
+    assert_eq!(get.sandbox, Some(false));
+    assert!(get.paginated);
+    let names: Vec<&str> = get.params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["thing_id", "bookmark", "ids"]);
+    let ids = get.param(ParamLocation::Query, "ids").unwrap();
+    assert!(!ids.explode && ids.required);
+    assert!(get.param(ParamLocation::Query, "bookmark").unwrap().explode);
+    assert_eq!(
+        get.param(ParamLocation::Query, "bookmark").unwrap().schema,
+        json!({"type": "string"})
+    );
+
+    let patch = catalog.find("PATCH /things/{thing_id}").unwrap();
+    let body = patch.body.as_ref().unwrap();
+    assert!(body.required);
+    assert_eq!(body.content_type, "application/json");
+    assert!(!patch.paginated);
+}
+
+#[test]
+fn prose_is_dropped_but_properties_named_like_keywords_stay() {
+    let catalog = read_catalog(&spec(json!({}))).unwrap();
+    assert_eq!(
+        catalog.schemas["Thing"],
+        json!({"type": "object", "properties": {"description": {"type": "string"}}})
+    );
+}
+
+#[test]
+fn broken_descriptions_are_typed_errors() {
+    assert!(matches!(
+        read_catalog("not json"),
+        Err(OpenApiError::Json(_))
+    ));
+    assert!(matches!(
+        read_catalog("{}"),
+        Err(OpenApiError::Malformed { .. })
+    ));
+    let dangling =
+        spec(json!({"/x": {"get": {"parameters": [{"$ref": "#/components/parameters/none"}]}}}));
+    match read_catalog(&dangling) {
+        Err(OpenApiError::Malformed { at, reason }) => {
+            assert_eq!(at, "/paths/~1x/get/parameters/0");
+            assert!(reason.contains("dangling"), "{reason}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let cyclic = json!({"paths": {"/x": {"get": {"parameters": [{"$ref": "#/components/parameters/a"}]}}},
+        "components": {"parameters": {"a": {"$ref": "#/components/parameters/b"}, "b": {"$ref": "#/components/parameters/a"}}}});
+    assert!(read_catalog(&cyclic.to_string()).is_err());
+}

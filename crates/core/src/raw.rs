@@ -1,0 +1,115 @@
+//! Raw requests: a method, a URL relative to the API base, an optional body.
+//!
+//! Only paths under the API base are accepted. Anything that could make the
+//! request leave it — an absolute or scheme-relative URL, a backslash, a
+//! `.`/`..` segment (also percent-encoded), whitespace or a control
+//! character — is refused before anything is sent.
+
+use crate::credentials::Credentials;
+use crate::error::ConnectorError;
+use crate::http::{HttpRequest, Method};
+use crate::request::base_headers;
+
+/// The inputs of a raw request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawInput {
+    /// The method.
+    pub method: Method,
+    /// A URL relative to the API base: `/pins?page_size=5` or `pins`.
+    pub url: String,
+    /// A JSON body as text.
+    pub body: Option<String>,
+    /// Return a 404 as a response instead of a `not-found` error.
+    pub no_throw_on_404: bool,
+}
+
+/// Checks a raw request's URL and builds the request.
+pub fn prepare_raw(
+    credentials: &Credentials,
+    input: &RawInput,
+) -> Result<HttpRequest, ConnectorError> {
+    credentials.validate()?;
+    let base = credentials.api_base();
+    let url = resolve_relative(base, &input.url)?;
+    let mut headers = base_headers(credentials);
+    let body = match &input.body {
+        Some(text) => {
+            let value: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| ConnectorError::invalid("body", format!("is not valid JSON: {e}")))?;
+            headers.push(("Content-Type".into(), "application/json".into()));
+            Some(value.to_string().into_bytes())
+        }
+        None => None,
+    };
+    Ok(HttpRequest {
+        method: input.method,
+        url,
+        headers,
+        body,
+    })
+}
+
+/// Joins a relative URL onto `base` (which has no trailing slash), refusing
+/// anything that would leave it.
+pub fn resolve_relative(base: &str, relative: &str) -> Result<url::Url, ConnectorError> {
+    let refuse = |reason: &str| Err(ConnectorError::invalid("url", reason));
+    if relative.is_empty() {
+        return refuse("is empty");
+    }
+    if relative
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace())
+    {
+        return refuse("contains whitespace or control characters");
+    }
+    if relative.contains('\\') {
+        return refuse("contains a backslash");
+    }
+    if relative.starts_with("//") {
+        return refuse("must be relative to the API base, not scheme-relative");
+    }
+    if has_scheme(relative) {
+        return refuse("must be relative to the API base, not absolute");
+    }
+    if relative.contains('#') {
+        return refuse("must not contain a fragment");
+    }
+    let path = relative.split('?').next().unwrap_or_default();
+    if path.split('/').any(is_dot_segment) {
+        return refuse("must not contain `.` or `..` segments");
+    }
+    let joined = format!("{base}/{}", relative.strip_prefix('/').unwrap_or(relative));
+    let url = url::Url::parse(&joined).or_else(|e| refuse(&format!("is not a valid URL: {e}")))?;
+    // Defence in depth: whatever the parser made of it must still sit under
+    // the base.
+    let base_url = url::Url::parse(base).or_else(|e| refuse(&format!("bad API base: {e}")))?;
+    let base_path = base_url.path().trim_end_matches('/');
+    let under_base = url.path() == base_path || url.path().starts_with(&format!("{base_path}/"));
+    if url.origin() != base_url.origin() || !under_base {
+        return refuse("leaves the API base");
+    }
+    Ok(url)
+}
+
+/// Whether `s` starts with `scheme:` (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )).
+fn has_scheme(s: &str) -> bool {
+    let Some(colon) = s.find(':') else {
+        return false;
+    };
+    let candidate = &s[..colon];
+    let before_path = !candidate.contains(['/', '?']);
+    let mut chars = candidate.chars();
+    before_path
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// `.` or `..`, also when (partly) percent-encoded.
+fn is_dot_segment(segment: &str) -> bool {
+    let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+    decoded == "." || decoded == ".."
+}
+
+#[cfg(test)]
+#[path = "raw_tests.rs"]
+mod tests;

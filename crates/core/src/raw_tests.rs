@@ -1,0 +1,74 @@
+use super::*;
+
+const BASE: &str = "https://api.pinterest.com/v5";
+
+fn refused(relative: &str) -> bool {
+    matches!(resolve_relative(BASE, relative), Err(ConnectorError::InvalidInput { ref field, .. }) if field == "url")
+}
+
+#[test]
+fn relative_paths_join_the_base() {
+    let ok = |r: &str| resolve_relative(BASE, r).unwrap().to_string();
+    assert_eq!(ok("/pins"), "https://api.pinterest.com/v5/pins");
+    assert_eq!(ok("pins"), "https://api.pinterest.com/v5/pins");
+    assert_eq!(
+        ok("/pins?page_size=5&bookmark=a%2Fb"),
+        "https://api.pinterest.com/v5/pins?page_size=5&bookmark=a%2Fb"
+    );
+    assert_eq!(
+        ok("/user_account"),
+        "https://api.pinterest.com/v5/user_account"
+    );
+    assert_eq!(ok("/pins/a%2Fb"), "https://api.pinterest.com/v5/pins/a%2Fb");
+    assert_eq!(ok("/pins/x:y"), "https://api.pinterest.com/v5/pins/x:y");
+}
+
+#[test]
+fn anything_that_could_leave_the_base_is_refused() {
+    for bad in [
+        "",
+        "https://evil.example/v5/pins",
+        "HTTP://api.pinterest.com/v5/pins",
+        "javascript:alert(1)",
+        "//evil.example/pins",
+        "/../v4/pins",
+        "pins/../../x",
+        "/%2e%2e/x",
+        "/%2E./x",
+        "/./pins",
+        "\\\\evil.example",
+        "/pins\\..\\x",
+        "/pins\r\nHost: evil",
+        "/pins x",
+        "/pins\t",
+        "/pins#frag",
+    ] {
+        assert!(refused(bad), "{bad:?} was accepted");
+    }
+}
+
+#[test]
+fn raw_requests_carry_the_token_and_a_checked_body() {
+    let creds = Credentials::Sandbox("tok".into());
+    let input = RawInput {
+        method: Method::Post,
+        url: "/pins".into(),
+        body: Some(r#"{ "a": 1 }"#.into()),
+        no_throw_on_404: false,
+    };
+    let request = prepare_raw(&creds, &input).unwrap();
+    assert_eq!(
+        request.url.as_str(),
+        "https://api-sandbox.pinterest.com/v5/pins"
+    );
+    assert_eq!(request.header("authorization"), Some("Bearer tok"));
+    assert_eq!(request.header("content-type"), Some("application/json"));
+    assert_eq!(request.body.as_deref(), Some(br#"{"a":1}"#.as_slice()));
+    let bad = RawInput {
+        body: Some("{".into()),
+        ..input
+    };
+    assert!(
+        matches!(prepare_raw(&creds, &bad), Err(ConnectorError::InvalidInput { ref field, .. }) if field == "body")
+    );
+}

@@ -1,0 +1,353 @@
+//! Building the HTTP request of an `api-call` from an operation and its
+//! inputs: checked first, then percent-encoded path parameters, query
+//! parameters serialised per `explode`, and the body in the operation's
+//! media type.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::Value;
+
+use crate::catalog::{Catalog, Operation, ParamLocation, Parameter};
+use crate::credentials::Credentials;
+use crate::error::ConnectorError;
+use crate::http::HttpRequest;
+
+/// Everything but RFC 3986's unreserved characters is percent-encoded in a
+/// path segment or a query value, so that a `/`, `?`, `&`, `#` or `%` in a
+/// value can never change the URL's structure.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The `User-Agent` the connector sends.
+pub const USER_AGENT: &str = concat!("pinterest-connector/", env!("CARGO_PKG_VERSION"));
+
+/// The inputs of one call to a catalog endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallInput {
+    /// `GET /pins` or an operationId.
+    pub endpoint: String,
+    /// Path template values by name.
+    pub path_params: Vec<(String, String)>,
+    /// Query parameters by name; a repeated name is an array.
+    pub query_params: Vec<(String, String)>,
+    /// The JSON body as text.
+    pub body: Option<String>,
+}
+
+/// A checked call: the request without its `bookmark`, which pagination
+/// adds page by page.
+#[derive(Debug, Clone)]
+pub struct PreparedCall {
+    /// The request as built from the inputs, minus `bookmark`.
+    pub request: HttpRequest,
+    /// The `bookmark` the caller passed, if any.
+    pub bookmark: Option<String>,
+    /// Whether the operation pages with `bookmark`.
+    pub paginated: bool,
+}
+
+impl PreparedCall {
+    /// The request for the page at `bookmark` (the first page for `None`).
+    pub fn request_at(&self, bookmark: Option<&str>) -> HttpRequest {
+        let mut request = self.request.clone();
+        if let Some(bookmark) = bookmark {
+            let pair = format!("bookmark={}", encode(bookmark));
+            let query = match request.url.query() {
+                Some(q) if !q.is_empty() => format!("{q}&{pair}"),
+                _ => pair,
+            };
+            request.url.set_query(Some(&query));
+        }
+        request
+    }
+}
+
+/// Checks `input` against the catalog and builds its request.
+pub fn prepare_call(
+    catalog: &Catalog,
+    credentials: &Credentials,
+    input: &CallInput,
+) -> Result<PreparedCall, ConnectorError> {
+    credentials.validate()?;
+    let op = catalog.get(&input.endpoint)?;
+    let path = render_path(op, &input.path_params)?;
+    let (query, bookmark) = render_query(op, &input.query_params)?;
+    let body = render_body(op, input.body.as_deref())?;
+
+    let mut url_text = format!("{}{}", credentials.api_base(), path);
+    if !query.is_empty() {
+        url_text.push('?');
+        url_text.push_str(&query);
+    }
+    let url = url::Url::parse(&url_text)
+        .map_err(|e| ConnectorError::invalid("path", format!("does not form a valid URL: {e}")))?;
+    let mut headers = base_headers(credentials);
+    if let (Some(_), Some(spec)) = (&body, &op.body) {
+        headers.push(("Content-Type".into(), spec.content_type.clone()));
+    }
+    Ok(PreparedCall {
+        request: HttpRequest {
+            method: op.method,
+            url,
+            headers,
+            body,
+        },
+        bookmark,
+        paginated: op.paginated,
+    })
+}
+
+/// Headers every request carries.
+pub fn base_headers(credentials: &Credentials) -> Vec<(String, String)> {
+    vec![
+        (
+            "Authorization".into(),
+            format!("Bearer {}", credentials.access_token()),
+        ),
+        ("Accept".into(), "application/json".into()),
+        ("User-Agent".into(), USER_AGENT.into()),
+    ]
+}
+
+/// Percent-encodes one path segment or query value.
+pub fn encode(value: &str) -> String {
+    utf8_percent_encode(value, COMPONENT).to_string()
+}
+
+/// Fills the path template, refusing missing, empty, dot-segment and
+/// unknown parameters.
+fn render_path(op: &Operation, given: &[(String, String)]) -> Result<String, ConnectorError> {
+    for (name, _) in given {
+        if op.param(ParamLocation::Path, name).is_none() {
+            return Err(ConnectorError::invalid(
+                format!("path.{name}"),
+                format!("`{}` has no path parameter `{name}`", op.id),
+            ));
+        }
+    }
+    let mut out = String::with_capacity(op.path.len() + 16);
+    let mut rest = op.path.as_str();
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..]
+            .find('}')
+            .map(|i| open + i)
+            .ok_or_else(|| ConnectorError::invalid("endpoint", "malformed path template"))?;
+        let name = &rest[open + 1..close];
+        let field = format!("path.{name}");
+        let value = given
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .ok_or_else(|| ConnectorError::invalid(&field, "is required"))?;
+        if value.is_empty() {
+            return Err(ConnectorError::invalid(&field, "must not be empty"));
+        }
+        if value == "." || value == ".." {
+            return Err(ConnectorError::invalid(&field, "must not be `.` or `..`"));
+        }
+        if let Some(param) = op.param(ParamLocation::Path, name) {
+            check_scalar(&field, &param.schema, value)?;
+        }
+        out.push_str(&encode(value));
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Serialises the query, in the operation's parameter order. Returns the
+/// query string without `bookmark`, and the bookmark apart.
+fn render_query(
+    op: &Operation,
+    given: &[(String, String)],
+) -> Result<(String, Option<String>), ConnectorError> {
+    for (name, _) in given {
+        if op.param(ParamLocation::Query, name).is_none() {
+            return Err(ConnectorError::invalid(
+                format!("query.{name}"),
+                format!("`{}` has no query parameter `{name}`", op.id),
+            ));
+        }
+    }
+    let mut pairs: Vec<String> = Vec::new();
+    let mut bookmark = None;
+    for param in op
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Query)
+    {
+        let field = format!("query.{}", param.name);
+        let values: Vec<&str> = given
+            .iter()
+            .filter(|(n, _)| *n == param.name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        if values.is_empty() {
+            if param.required {
+                return Err(ConnectorError::invalid(&field, "is required"));
+            }
+            continue;
+        }
+        if param.name == "bookmark" && op.paginated {
+            bookmark = Some(single(&field, &values)?.to_owned());
+            continue;
+        }
+        render_query_param(param, &field, &values, &mut pairs)?;
+    }
+    Ok((pairs.join("&"), bookmark))
+}
+
+fn render_query_param(
+    param: &Parameter,
+    field: &str,
+    values: &[&str],
+    pairs: &mut Vec<String>,
+) -> Result<(), ConnectorError> {
+    let name = encode(&param.name);
+    if param.schema.get("type").and_then(Value::as_str) == Some("array") {
+        let item_schema = param.schema.get("items").cloned().unwrap_or(Value::Null);
+        for v in values {
+            check_scalar(field, &item_schema, v)?;
+        }
+        if param.explode {
+            pairs.extend(values.iter().map(|v| format!("{name}={}", encode(v))));
+        } else {
+            let joined: Vec<String> = values.iter().map(|v| encode(v)).collect();
+            pairs.push(format!("{name}={}", joined.join(",")));
+        }
+    } else {
+        let value = single(field, values)?;
+        check_scalar(field, &param.schema, value)?;
+        pairs.push(format!("{name}={}", encode(value)));
+    }
+    Ok(())
+}
+
+fn single<'a>(field: &str, values: &[&'a str]) -> Result<&'a str, ConnectorError> {
+    match values {
+        [one] => Ok(one),
+        _ => Err(ConnectorError::invalid(field, "takes a single value")),
+    }
+}
+
+/// Checks a scalar value given as text against its schema's type, enum and
+/// numeric bounds.
+fn check_scalar(field: &str, schema: &Value, value: &str) -> Result<(), ConnectorError> {
+    match schema.get("type").and_then(Value::as_str) {
+        Some("integer") => {
+            let n: i64 = value.parse().map_err(|_| {
+                ConnectorError::invalid(field, format!("`{value}` is not an integer"))
+            })?;
+            check_bounds(field, schema, n as f64)?;
+        }
+        Some("number") => {
+            let n: f64 = value
+                .parse()
+                .ok()
+                .filter(|n: &f64| n.is_finite())
+                .ok_or_else(|| {
+                    ConnectorError::invalid(field, format!("`{value}` is not a number"))
+                })?;
+            check_bounds(field, schema, n)?;
+        }
+        Some("boolean") if value != "true" && value != "false" => {
+            return Err(ConnectorError::invalid(
+                field,
+                format!("`{value}` is not `true` or `false`"),
+            ));
+        }
+        _ => {}
+    }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+        && !allowed.iter().any(|a| enum_matches(a, value))
+    {
+        let names: Vec<String> = allowed.iter().map(|a| a.to_string()).collect();
+        return Err(ConnectorError::invalid(
+            field,
+            format!("`{value}` is not one of {}", names.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+fn enum_matches(allowed: &Value, value: &str) -> bool {
+    match allowed {
+        Value::String(s) => s == value,
+        Value::Null => false,
+        other => {
+            let text = other.to_string();
+            text == value
+        }
+    }
+}
+
+fn check_bounds(field: &str, schema: &Value, n: f64) -> Result<(), ConnectorError> {
+    if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
+        && n < min
+    {
+        return Err(ConnectorError::invalid(
+            field,
+            format!("must be at least {min}"),
+        ));
+    }
+    if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
+        && n > max
+    {
+        return Err(ConnectorError::invalid(
+            field,
+            format!("must be at most {max}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The body in the operation's media type: JSON as compact JSON, and a
+/// JSON object as `application/x-www-form-urlencoded` where the spec says so.
+fn render_body(op: &Operation, given: Option<&str>) -> Result<Option<Vec<u8>>, ConnectorError> {
+    let Some(spec) = &op.body else {
+        return match given {
+            Some(_) => Err(ConnectorError::invalid(
+                "body",
+                format!("`{}` takes no body", op.id),
+            )),
+            None => Ok(None),
+        };
+    };
+    let Some(text) = given else {
+        return if spec.required {
+            Err(ConnectorError::invalid("body", "is required"))
+        } else {
+            Ok(None)
+        };
+    };
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| ConnectorError::invalid("body", format!("is not valid JSON: {e}")))?;
+    if spec.content_type == "application/x-www-form-urlencoded" {
+        let Value::Object(fields) = value else {
+            return Err(ConnectorError::invalid(
+                "body",
+                "must be a JSON object for a form body",
+            ));
+        };
+        let pairs: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                format!("{}={}", encode(k), encode(&v))
+            })
+            .collect();
+        return Ok(Some(pairs.join("&").into_bytes()));
+    }
+    Ok(Some(value.to_string().into_bytes()))
+}
+
+#[cfg(test)]
+#[path = "request_tests.rs"]
+mod tests;

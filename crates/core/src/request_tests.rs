@@ -1,0 +1,313 @@
+use super::*;
+use crate::catalog::embedded;
+use crate::http::Method;
+
+fn creds() -> Credentials {
+    Credentials::Sandbox("tok".into())
+}
+
+fn input(
+    endpoint: &str,
+    path: &[(&str, &str)],
+    query: &[(&str, &str)],
+    body: Option<&str>,
+) -> CallInput {
+    let pairs = |list: &[(&str, &str)]| {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    CallInput {
+        endpoint: endpoint.into(),
+        path_params: pairs(path),
+        query_params: pairs(query),
+        body: body.map(str::to_owned),
+    }
+}
+
+fn prepare(i: &CallInput) -> Result<PreparedCall, ConnectorError> {
+    prepare_call(embedded(), &creds(), i)
+}
+
+fn field_of(err: ConnectorError) -> String {
+    match err {
+        ConnectorError::InvalidInput { field, .. } => field,
+        other => panic!("expected invalid-input, got {other:?}"),
+    }
+}
+
+#[test]
+fn builds_url_headers_and_method() {
+    let call = prepare(&input(
+        "GET /pins/{pin_id}",
+        &[("pin_id", "123")],
+        &[],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(call.request.method, Method::Get);
+    assert_eq!(
+        call.request.url.as_str(),
+        "https://api-sandbox.pinterest.com/v5/pins/123"
+    );
+    assert_eq!(call.request.header("authorization"), Some("Bearer tok"));
+    assert_eq!(call.request.header("accept"), Some("application/json"));
+    assert!(call.request.body.is_none());
+    assert!(!call.paginated);
+}
+
+#[test]
+fn path_values_are_percent_encoded_and_cannot_change_the_path() {
+    let call = prepare(&input(
+        "GET /pins/{pin_id}",
+        &[("pin_id", "a/b?c#d%e f")],
+        &[],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(call.request.url.path(), "/v5/pins/a%2Fb%3Fc%23d%25e%20f");
+    assert_eq!(call.request.url.query(), None);
+    for bad in ["..", ".", ""] {
+        let err = prepare(&input("GET /pins/{pin_id}", &[("pin_id", bad)], &[], None)).unwrap_err();
+        assert_eq!(field_of(err), "path.pin_id");
+    }
+}
+
+#[test]
+fn missing_and_unknown_path_parameters_are_refused() {
+    assert_eq!(
+        field_of(prepare(&input("GET /pins/{pin_id}", &[], &[], None)).unwrap_err()),
+        "path.pin_id"
+    );
+    let err = prepare(&input(
+        "GET /pins/{pin_id}",
+        &[("pin_id", "1"), ("board", "2")],
+        &[],
+        None,
+    ))
+    .unwrap_err();
+    assert_eq!(field_of(err), "path.board");
+}
+
+#[test]
+fn query_parameters_follow_the_operation_order_and_types() {
+    let call = prepare(&input(
+        "GET /pins",
+        &[],
+        &[("pin_type", "PRIVATE"), ("page_size", "250")],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(
+        call.request.url.query(),
+        Some("page_size=250&pin_type=PRIVATE")
+    );
+    assert!(call.paginated);
+    for (name, value) in [
+        ("page_size", "0"),
+        ("page_size", "251"),
+        ("page_size", "ten"),
+        ("pin_type", "NOPE"),
+    ] {
+        let err = prepare(&input("GET /pins", &[], &[(name, value)], None)).unwrap_err();
+        assert_eq!(field_of(err), format!("query.{name}"));
+    }
+    let err = prepare(&input("GET /pins", &[], &[("nope", "1")], None)).unwrap_err();
+    assert_eq!(field_of(err), "query.nope");
+    let err = prepare(&input(
+        "GET /pins",
+        &[],
+        &[("page_size", "1"), ("page_size", "2")],
+        None,
+    ))
+    .unwrap_err();
+    assert_eq!(field_of(err), "query.page_size");
+}
+
+#[test]
+fn query_values_are_encoded() {
+    let call = prepare(&input(
+        "GET /search/pins",
+        &[],
+        &[("query", "cats & dogs=1#x")],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(
+        call.request.url.query(),
+        Some("query=cats%20%26%20dogs%3D1%23x")
+    );
+}
+
+#[test]
+fn arrays_repeat_or_join_as_the_parameter_says() {
+    let catalog = embedded();
+    let (exploded, joined) = catalog
+        .operations
+        .iter()
+        .flat_map(|op| op.params.iter().map(move |p| (op, p)))
+        .filter(|(_, p)| p.location == ParamLocation::Query && p.schema["type"] == "array")
+        .fold((None, None), |(e, j), (op, p)| {
+            if p.explode {
+                (e.or(Some((op, p))), j)
+            } else {
+                (e, j.or(Some((op, p))))
+            }
+        });
+    for ((op, param), explode) in [(exploded.unwrap(), true), (joined.unwrap(), false)] {
+        // Fill the required inputs with values valid for their schemas.
+        let value_for = |p: &Parameter| -> Vec<String> {
+            let schema = if p.schema["type"] == "array" {
+                &p.schema["items"]
+            } else {
+                &p.schema
+            };
+            let one = match schema
+                .get("enum")
+                .and_then(|e| e.as_array())
+                .and_then(|e| e.first())
+            {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(other) => other.to_string(),
+                None if schema["type"] == "integer" => "1".into(),
+                None if schema["type"] == "boolean" => "true".into(),
+                None => "x1".into(),
+            };
+            if p.name == param.name {
+                vec![one.clone(), one]
+            } else {
+                vec![one]
+            }
+        };
+        let mut i = CallInput {
+            endpoint: op.id.clone(),
+            ..Default::default()
+        };
+        for p in op
+            .params
+            .iter()
+            .filter(|p| p.required || p.name == param.name)
+        {
+            for v in value_for(p) {
+                match p.location {
+                    ParamLocation::Path => i.path_params.push((p.name.clone(), v)),
+                    _ => i.query_params.push((p.name.clone(), v)),
+                }
+            }
+        }
+        if op.body.as_ref().is_some_and(|b| b.required) {
+            i.body = Some("{}".into());
+        }
+        let call = prepare(&i).unwrap_or_else(|e| panic!("{}: {e}", op.id));
+        let query = call.request.url.query().unwrap().to_owned();
+        let pairs: Vec<&str> = query
+            .split('&')
+            .filter(|kv| kv.starts_with(&format!("{}=", param.name)))
+            .collect();
+        if explode {
+            assert_eq!(pairs.len(), 2, "{}: {query}", op.id);
+        } else {
+            assert_eq!(pairs.len(), 1, "{}: {query}", op.id);
+            assert!(pairs[0].contains(','), "{}: {query}", op.id);
+        }
+    }
+}
+
+#[test]
+fn bookmark_is_kept_apart_and_added_per_page() {
+    let call = prepare(&input(
+        "GET /pins",
+        &[],
+        &[("bookmark", "b+/="), ("page_size", "5")],
+        None,
+    ))
+    .unwrap();
+    assert_eq!(call.bookmark.as_deref(), Some("b+/="));
+    assert_eq!(call.request.url.query(), Some("page_size=5"));
+    assert_eq!(
+        call.request_at(Some("n x")).url.query(),
+        Some("page_size=5&bookmark=n%20x")
+    );
+    let bare = prepare(&input("GET /boards", &[], &[], None)).unwrap();
+    assert_eq!(
+        bare.request_at(Some("abc")).url.query(),
+        Some("bookmark=abc")
+    );
+}
+
+#[test]
+fn json_bodies_are_checked_and_sent_with_their_media_type() {
+    let call = prepare(&input(
+        "POST /pins",
+        &[],
+        &[],
+        Some(r#"{"board_id": "1", "media_source": {}}"#),
+    ))
+    .unwrap();
+    assert_eq!(
+        call.request.header("content-type"),
+        Some("application/json")
+    );
+    assert_eq!(
+        call.request.body.as_deref(),
+        Some(br#"{"board_id":"1","media_source":{}}"#.as_slice())
+    );
+    assert_eq!(
+        field_of(prepare(&input("POST /pins", &[], &[], Some("{not json"))).unwrap_err()),
+        "body"
+    );
+    assert_eq!(
+        field_of(prepare(&input("POST /pins", &[], &[], None)).unwrap_err()),
+        "body"
+    );
+    assert_eq!(
+        field_of(prepare(&input("GET /pins", &[], &[], Some("{}"))).unwrap_err()),
+        "body"
+    );
+}
+
+#[test]
+fn form_bodies_are_urlencoded() {
+    let op = embedded()
+        .operations
+        .iter()
+        .find(|op| {
+            op.body
+                .as_ref()
+                .is_some_and(|b| b.content_type == "application/x-www-form-urlencoded")
+        })
+        .expect("5.11.0 has one form body");
+    let mut i = input(
+        &op.id,
+        &[],
+        &[],
+        Some(r#"{"grant_type": "refresh_token", "refresh_token": "a b&c"}"#),
+    );
+    for p in op
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Path)
+    {
+        i.path_params.push((p.name.clone(), "1".into()));
+    }
+    let call = prepare(&i).unwrap();
+    assert_eq!(
+        call.request.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(
+        String::from_utf8(call.request.body.unwrap()).unwrap(),
+        "grant_type=refresh_token&refresh_token=a%20b%26c"
+    );
+}
+
+#[test]
+fn bad_credentials_are_refused_before_building() {
+    let err = prepare_call(
+        embedded(),
+        &Credentials::Sandbox(String::new()),
+        &input("GET /pins", &[], &[], None),
+    )
+    .unwrap_err();
+    assert_eq!(field_of(err), "credentials.sandbox");
+}

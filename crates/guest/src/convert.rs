@@ -1,0 +1,84 @@
+//! Conversions between the WIT types and the core's.
+
+use pinterest_connector_core::credentials::{self as core_credentials, OAuth2Credentials};
+use pinterest_connector_core::error::{ApiError as CoreApiError, ConnectorError as CoreError};
+use pinterest_connector_core::http::Method;
+use pinterest_connector_core::raw::RawInput;
+use pinterest_connector_core::request::CallInput;
+
+use crate::bindings::exports::pinterest::connector::actions::{ApiCallInput, RawRequestInput};
+use crate::bindings::pinterest::connector::types::{
+    ApiError, ConnectorError, Credentials, HttpMethod, InvalidInput, RateLimit,
+};
+
+/// WIT credentials to core credentials.
+pub fn credentials(credentials: Credentials) -> core_credentials::Credentials {
+    match credentials {
+        Credentials::Oauth2(c) => core_credentials::Credentials::OAuth2(OAuth2Credentials {
+            client_id: c.client_id,
+            client_secret: c.client_secret,
+            access_token: c.access_token,
+            refresh_token: c.refresh_token,
+            expires_at: c.expires_at,
+            scopes: c.scopes,
+        }),
+        Credentials::Sandbox(token) => core_credentials::Credentials::Sandbox(token),
+    }
+}
+
+/// A WIT api-call input to the core's.
+pub fn call_input(input: ApiCallInput) -> CallInput {
+    CallInput {
+        endpoint: input.endpoint,
+        path_params: input.path_params,
+        query_params: input.query_params,
+        body: input.body,
+    }
+}
+
+/// A WIT raw-request input to the core's.
+pub fn raw_input(input: RawRequestInput) -> RawInput {
+    RawInput {
+        method: match input.method {
+            HttpMethod::Get => Method::Get,
+            HttpMethod::Post => Method::Post,
+            HttpMethod::Put => Method::Put,
+            HttpMethod::Patch => Method::Patch,
+            HttpMethod::Delete => Method::Delete,
+        },
+        url: input.url,
+        body: input.body,
+        no_throw_on_404: input.no_throw_on_404,
+    }
+}
+
+/// A core error to the WIT variant.
+pub fn error(error: CoreError) -> ConnectorError {
+    match error {
+        CoreError::Unauthorized(e) => ConnectorError::Unauthorized(api_error(e)),
+        CoreError::Forbidden(e) => ConnectorError::Forbidden(api_error(e)),
+        CoreError::NotFound(e) => ConnectorError::NotFound(api_error(e)),
+        CoreError::RateLimited {
+            retry_after_seconds,
+            error,
+        } => ConnectorError::RateLimited(RateLimit {
+            retry_after_seconds,
+            error: api_error(error),
+        }),
+        CoreError::InvalidInput { field, reason } => {
+            ConnectorError::InvalidInput(InvalidInput { field, reason })
+        }
+        CoreError::Upstream(e) => ConnectorError::Upstream(api_error(e)),
+        CoreError::Transport(message) => ConnectorError::Transport(message),
+        CoreError::DeniedByHost(message) => ConnectorError::DeniedByHost(message),
+    }
+}
+
+fn api_error(e: CoreApiError) -> ApiError {
+    ApiError {
+        status: e.status,
+        code: e.code,
+        message: e.message,
+        request_id: e.request_id,
+    }
+}

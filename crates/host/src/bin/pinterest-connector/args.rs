@@ -1,0 +1,278 @@
+//! Command-line arguments.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pinterest_connector_host::types::{Credentials, HttpMethod, Oauth2Credentials};
+
+use crate::output::Failure;
+
+/// Calls Pinterest's REST API v5 through the connector component.
+///
+/// Credentials come from flags or, better (flags show up in process
+/// listings), from the environment: PINTEREST_ACCESS_TOKEN (with
+/// PINTEREST_CLIENT_ID, PINTEREST_CLIENT_SECRET, PINTEREST_REFRESH_TOKEN,
+/// PINTEREST_SCOPES) for the production API, or PINTEREST_SANDBOX_TOKEN for
+/// the sandbox.
+#[derive(Debug, Parser)]
+#[command(name = "pinterest-connector", version)]
+pub struct Cli {
+    /// The connector component (.wasm). Defaults to the workspace's build.
+    #[arg(
+        long,
+        env = "PINTEREST_CONNECTOR_WASM",
+        global = true,
+        value_name = "PATH"
+    )]
+    pub component: Option<PathBuf>,
+
+    /// Sends requests for HOST to the loopback address ADDR over plain HTTP
+    /// instead, e.g. `api.pinterest.com=127.0.0.1:8080`: for testing against
+    /// a mock. Only loopback addresses are accepted.
+    #[arg(long, global = true, value_name = "HOST=ADDR")]
+    pub route: Vec<Route>,
+
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lists the endpoints: operationId, label, and whether it paginates.
+    Endpoints {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prints an endpoint's inputs as a JSON Schema.
+    Describe {
+        /// `GET /pins` or an operationId such as `pins/list`.
+        endpoint: String,
+    },
+    /// Calls an endpoint of the catalog.
+    Call(CallArgs),
+    /// Sends a request to a URL relative to the API base.
+    Raw(RawArgs),
+    /// Checks the credentials with `GET /user_account`.
+    Verify,
+}
+
+/// `call` arguments.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// `GET /pins` or an operationId such as `pins/list`.
+    pub endpoint: String,
+    /// A path parameter, `name=value`; repeatable.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub path: Vec<KeyValue>,
+    /// A query parameter, `name=value`; repeat a name for an array.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub query: Vec<KeyValue>,
+    /// The JSON request body.
+    #[arg(long, value_name = "JSON")]
+    pub body: Option<String>,
+    /// Follow the bookmark cursor and print every page as a JSON line.
+    #[arg(long)]
+    pub paginate: bool,
+    /// With --paginate, stop after this many pages.
+    #[arg(long, requires = "paginate", value_name = "N")]
+    pub max_pages: Option<u32>,
+}
+
+/// `raw` arguments.
+#[derive(Debug, Args)]
+pub struct RawArgs {
+    /// The HTTP method.
+    #[arg(ignore_case = true)]
+    pub method: MethodArg,
+    /// A URL relative to the API base, such as `/pins?page_size=5`.
+    pub url: String,
+    /// The JSON request body.
+    #[arg(long, value_name = "JSON")]
+    pub body: Option<String>,
+    /// Print a 404 as a response instead of failing.
+    #[arg(long = "no-throw-404")]
+    pub no_throw_404: bool,
+}
+
+/// HTTP methods `raw` sends.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum MethodArg {
+    /// GET
+    Get,
+    /// POST
+    Post,
+    /// PUT
+    Put,
+    /// PATCH
+    Patch,
+    /// DELETE
+    Delete,
+}
+
+impl From<MethodArg> for HttpMethod {
+    fn from(method: MethodArg) -> HttpMethod {
+        match method {
+            MethodArg::Get => HttpMethod::Get,
+            MethodArg::Post => HttpMethod::Post,
+            MethodArg::Put => HttpMethod::Put,
+            MethodArg::Patch => HttpMethod::Patch,
+            MethodArg::Delete => HttpMethod::Delete,
+        }
+    }
+}
+
+/// Credentials, from flags or the environment. Values are never shown in
+/// `--help`.
+#[derive(Debug, Args)]
+pub struct CredentialArgs {
+    /// OAuth2 access token for the production API.
+    #[arg(
+        long,
+        env = "PINTEREST_ACCESS_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub access_token: Option<String>,
+    /// Sandbox access token: every call goes to the sandbox API.
+    #[arg(
+        long,
+        env = "PINTEREST_SANDBOX_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub sandbox_token: Option<String>,
+    /// The app's client id.
+    #[arg(long, env = "PINTEREST_CLIENT_ID", global = true)]
+    pub client_id: Option<String>,
+    /// The app's client secret.
+    #[arg(
+        long,
+        env = "PINTEREST_CLIENT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub client_secret: Option<String>,
+    /// OAuth2 refresh token.
+    #[arg(
+        long,
+        env = "PINTEREST_REFRESH_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub refresh_token: Option<String>,
+    /// Granted scopes, comma-separated.
+    #[arg(long, env = "PINTEREST_SCOPES", value_delimiter = ',', global = true)]
+    pub scopes: Vec<String>,
+}
+
+impl CredentialArgs {
+    /// The credentials to send: OAuth2 or sandbox, never both.
+    pub fn resolve(&self) -> Result<Credentials, Failure> {
+        let oauth_extras = self.client_id.is_some()
+            || self.client_secret.is_some()
+            || self.refresh_token.is_some();
+        match (&self.access_token, &self.sandbox_token) {
+            (Some(_), Some(_)) => Err(Failure::usage(
+                "both an access token and a sandbox token were given: use one",
+            )),
+            (None, Some(_)) if oauth_extras => Err(Failure::usage(
+                "a sandbox token takes no client id, client secret or refresh token",
+            )),
+            (None, Some(token)) => Ok(Credentials::Sandbox(token.clone())),
+            (Some(token), None) => Ok(Credentials::Oauth2(Oauth2Credentials {
+                client_id: self.client_id.clone().unwrap_or_default(),
+                client_secret: self.client_secret.clone().unwrap_or_default(),
+                access_token: token.clone(),
+                refresh_token: self.refresh_token.clone(),
+                expires_at: None,
+                scopes: self.scopes.clone(),
+            })),
+            (None, None) => Err(Failure::usage(
+                "no credentials: set PINTEREST_ACCESS_TOKEN or PINTEREST_SANDBOX_TOKEN",
+            )),
+        }
+    }
+}
+
+impl Cli {
+    /// The component to load: the flag, or the workspace's own build.
+    pub fn component_path(&self) -> Result<PathBuf, Failure> {
+        if let Some(path) = &self.component {
+            return Ok(path.clone());
+        }
+        let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+        [
+            "target/guest/wasm32-wasip2/wasm-release/pinterest_connector_guest.wasm",
+            "target/wasm32-wasip2/wasm-release/pinterest_connector_guest.wasm",
+        ]
+        .iter()
+        .map(|p| workspace.join(p))
+        .find(|p| p.exists())
+        .ok_or_else(|| {
+            Failure::usage(
+                "no component: pass --component or set PINTEREST_CONNECTOR_WASM (build it with \
+                 `cargo build -p pinterest-connector-guest --target wasm32-wasip2 --profile wasm-release`)",
+            )
+        })
+    }
+}
+
+/// A `name=value` pair.
+#[derive(Debug, Clone)]
+pub struct KeyValue {
+    /// The name.
+    pub key: String,
+    /// The value (may contain `=`).
+    pub value: String,
+}
+
+impl FromStr for KeyValue {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (key, value) = s
+            .split_once('=')
+            .ok_or_else(|| format!("`{s}` is not NAME=VALUE"))?;
+        if key.is_empty() {
+            return Err(format!("`{s}` has an empty name"));
+        }
+        Ok(KeyValue {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        })
+    }
+}
+
+/// A `HOST=ADDR` route.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// The host the component asks for.
+    pub host: String,
+    /// The loopback address that answers instead.
+    pub addr: SocketAddr,
+}
+
+impl FromStr for Route {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (host, addr) = s
+            .split_once('=')
+            .ok_or_else(|| format!("`{s}` is not HOST=ADDR"))?;
+        let addr = addr
+            .parse()
+            .map_err(|e| format!("`{addr}` is not an address like 127.0.0.1:8080: {e}"))?;
+        Ok(Route {
+            host: host.to_owned(),
+            addr,
+        })
+    }
+}

@@ -1,0 +1,181 @@
+//! What the CLI prints, and how failures become one line and an exit code.
+
+use std::fmt;
+
+use pinterest_connector_host::types::{ApiError, ConnectorError};
+use pinterest_connector_host::{ApiCallOutput, Endpoint, HostError, Page, RawResponse};
+use serde_json::{Value, json};
+
+/// Why the CLI stopped.
+#[derive(Debug)]
+pub enum Failure {
+    /// The arguments or credentials do not make sense.
+    Usage(String),
+    /// The component answered with a typed error.
+    Connector(ConnectorError),
+    /// Anything else: reading files, loading the component, a trap.
+    Other(anyhow::Error),
+    /// Stdout was closed by its reader; the CLI stops quietly.
+    StdoutClosed,
+}
+
+impl Failure {
+    /// A usage failure.
+    pub fn usage(message: &str) -> Failure {
+        Failure::Usage(message.to_owned())
+    }
+
+    /// The process exit code:
+    /// 1 other failures, 2 usage and invalid input, 3 unauthorized or
+    /// forbidden, 4 not found, 5 rate limited, 6 other upstream errors,
+    /// 7 transport failures and requests the host denied.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => 2,
+            Failure::Other(_) => 1,
+            Failure::StdoutClosed => 0,
+            Failure::Connector(e) => match e {
+                ConnectorError::InvalidInput(_) => 2,
+                ConnectorError::Unauthorized(_) | ConnectorError::Forbidden(_) => 3,
+                ConnectorError::NotFound(_) => 4,
+                ConnectorError::RateLimited(_) => 5,
+                ConnectorError::Upstream(_) => 6,
+                ConnectorError::Transport(_) | ConnectorError::DeniedByHost(_) => 7,
+            },
+        }
+    }
+}
+
+impl From<ConnectorError> for Failure {
+    fn from(e: ConnectorError) -> Failure {
+        Failure::Connector(e)
+    }
+}
+
+impl From<HostError> for Failure {
+    fn from(e: HostError) -> Failure {
+        Failure::Other(e.into())
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Failure {
+        Failure::Other(e)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Usage(message) => write!(f, "{message}"),
+            Failure::Other(e) => write!(f, "{e:#}"),
+            Failure::StdoutClosed => write!(f, "stdout was closed"),
+            Failure::Connector(e) => match e {
+                ConnectorError::Unauthorized(api) => {
+                    write!(
+                        f,
+                        "unauthorized: {} (check or renew the access token)",
+                        api_error(api)
+                    )
+                }
+                ConnectorError::Forbidden(api) => write!(f, "forbidden: {}", api_error(api)),
+                ConnectorError::NotFound(api) => write!(f, "not found: {}", api_error(api)),
+                ConnectorError::RateLimited(limit) => {
+                    write!(f, "rate limited: {}", api_error(&limit.error))?;
+                    if let Some(seconds) = limit.retry_after_seconds {
+                        write!(f, "; retry after {seconds} s")?;
+                    }
+                    Ok(())
+                }
+                ConnectorError::InvalidInput(i) => {
+                    write!(f, "invalid input `{}`: {}", i.field, i.reason)
+                }
+                ConnectorError::Upstream(api) => write!(f, "upstream error: {}", api_error(api)),
+                ConnectorError::Transport(message) => write!(f, "transport error: {message}"),
+                ConnectorError::DeniedByHost(message) => write!(f, "denied by host: {message}"),
+            },
+        }
+    }
+}
+
+fn api_error(e: &ApiError) -> String {
+    let mut text = format!("HTTP {}", e.status);
+    if let Some(code) = e.code {
+        text.push_str(&format!(", code {code}"));
+    }
+    text.push_str(&format!(": {}", e.message));
+    if let Some(rid) = &e.request_id {
+        text.push_str(&format!(" (x-pinterest-rid {rid})"));
+    }
+    text
+}
+
+/// Writes one line to stdout and flushes it, so that each page reaches the
+/// reader as it arrives.
+pub fn emit(line: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Failure::StdoutClosed,
+            _ => Failure::Other(anyhow::Error::new(e).context("writing to stdout")),
+        })
+}
+
+/// Prints a value as pretty JSON.
+pub fn print_json(value: &Value) -> Result<(), Failure> {
+    emit(&serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()))
+}
+
+/// A body as JSON when it parses, as a string otherwise.
+fn body_value(body: &str) -> Value {
+    if body.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()))
+}
+
+fn headers_value(headers: &[(String, String)]) -> Value {
+    Value::Array(headers.iter().map(|(n, v)| json!([n, v])).collect())
+}
+
+/// The endpoint list as JSON.
+pub fn endpoints_json(endpoints: &[Endpoint]) -> Value {
+    Value::Array(
+        endpoints
+            .iter()
+            .map(|e| json!({"id": e.id, "method": e.method, "path": e.path, "label": e.label, "paginated": e.paginated}))
+            .collect(),
+    )
+}
+
+/// An `api-call` answer as JSON.
+pub fn call_json(out: &ApiCallOutput) -> Value {
+    json!({
+        "status": out.status,
+        "headers": headers_value(&out.headers),
+        "body": body_value(&out.body),
+        "next_bookmark": out.next_bookmark,
+    })
+}
+
+/// One page as a single JSON line.
+pub fn page_json(page: &Page) -> Value {
+    json!({
+        "index": page.index,
+        "status": page.status,
+        "item_count": page.item_count,
+        "next_bookmark": page.next_bookmark,
+        "body": body_value(&page.body),
+    })
+}
+
+/// A raw response as JSON.
+pub fn raw_json(out: &RawResponse) -> Value {
+    json!({
+        "status": out.status,
+        "headers": headers_value(&out.headers),
+        "body": body_value(&out.body),
+    })
+}

@@ -1,0 +1,216 @@
+//! The embedding: one engine and one pre-linked component, a fresh store
+//! per call.
+
+use std::sync::Arc;
+
+use wasmtime::component::{Component, Linker, ResourceAny};
+use wasmtime::{Config, Engine, Store};
+
+use crate::bindings::exports::pinterest::connector::actions::{
+    Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
+};
+use crate::bindings::exports::pinterest::connector::catalog::Endpoint;
+use crate::bindings::pinterest::connector::types::{ConnectorError, Credentials};
+use crate::bindings::{Connector, ConnectorPre};
+use crate::policy::NetworkPolicy;
+use crate::state::StoreState;
+
+/// How a [`ConnectorHost`] runs the component.
+#[derive(Debug, Clone, Default)]
+pub struct HostConfig {
+    /// Where outgoing requests may go.
+    pub network: NetworkPolicy,
+}
+
+/// A failure of the host or the Wasm runtime, as opposed to a
+/// [`ConnectorError`] the component returned.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// The bytes are not a component this host can run.
+    #[error("cannot load the component: {0:#}")]
+    Load(wasmtime::Error),
+    /// Instantiating or calling the component failed (a trap, for instance).
+    #[error("the component failed: {0:#}")]
+    Runtime(wasmtime::Error),
+}
+
+/// A compiled connector component, ready to run calls.
+#[derive(Clone)]
+pub struct ConnectorHost {
+    engine: Engine,
+    pre: ConnectorPre<StoreState>,
+    network: Arc<NetworkPolicy>,
+}
+
+impl ConnectorHost {
+    /// Compiles `wasm` (a component) and links WASI and `wasi:http` into it.
+    pub fn new(wasm: &[u8], config: HostConfig) -> Result<Self, HostError> {
+        let engine = Self::default_engine()?;
+        let component = Component::new(&engine, wasm).map_err(HostError::Load)?;
+        Self::from_component(engine, component, config)
+    }
+
+    /// The engine configuration the host uses.
+    pub fn default_engine() -> Result<Engine, HostError> {
+        Engine::new(&Config::new()).map_err(HostError::Load)
+    }
+
+    /// Links an already compiled component.
+    pub fn from_component(
+        engine: Engine,
+        component: Component,
+        config: HostConfig,
+    ) -> Result<Self, HostError> {
+        let mut linker = Linker::<StoreState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(HostError::Load)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(HostError::Load)?;
+        let pre = linker
+            .instantiate_pre(&component)
+            .map_err(HostError::Load)?;
+        let pre = ConnectorPre::new(pre).map_err(HostError::Load)?;
+        Ok(ConnectorHost {
+            engine,
+            pre,
+            network: Arc::new(config.network),
+        })
+    }
+
+    /// The engine the component was compiled with.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    async fn instantiate(&self) -> Result<(Store<StoreState>, Connector), HostError> {
+        let mut store = Store::new(&self.engine, StoreState::new(self.network.clone()));
+        let instance = self
+            .pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(HostError::Runtime)?;
+        Ok((store, instance))
+    }
+
+    /// Every endpoint of the component's catalog.
+    pub async fn list_endpoints(&self) -> Result<Vec<Endpoint>, HostError> {
+        let (mut store, instance) = self.instantiate().await?;
+        instance
+            .pinterest_connector_catalog()
+            .call_list_endpoints(&mut store)
+            .await
+            .map_err(HostError::Runtime)
+    }
+
+    /// The input schema of one endpoint, as JSON text.
+    pub async fn describe_endpoint(
+        &self,
+        endpoint: &str,
+    ) -> Result<Result<String, ConnectorError>, HostError> {
+        let (mut store, instance) = self.instantiate().await?;
+        instance
+            .pinterest_connector_catalog()
+            .call_describe_endpoint(&mut store, endpoint)
+            .await
+            .map_err(HostError::Runtime)
+    }
+
+    /// Calls one endpoint once.
+    pub async fn api_call(
+        &self,
+        credentials: &Credentials,
+        input: &ApiCallInput,
+    ) -> Result<Result<ApiCallOutput, ConnectorError>, HostError> {
+        let (mut store, instance) = self.instantiate().await?;
+        instance
+            .pinterest_connector_actions()
+            .call_api_call(&mut store, credentials, input)
+            .await
+            .map_err(HostError::Runtime)
+    }
+
+    /// Starts a paginated call; pages come from [`PageStream::next`].
+    pub async fn api_call_paginated(
+        &self,
+        credentials: &Credentials,
+        input: &ApiCallInput,
+        options: PaginationOptions,
+    ) -> Result<Result<PageStream, ConnectorError>, HostError> {
+        let (mut store, instance) = self.instantiate().await?;
+        let started = instance
+            .pinterest_connector_actions()
+            .call_api_call_paginated(&mut store, credentials, input, options)
+            .await
+            .map_err(HostError::Runtime)?;
+        Ok(started.map(|resource| PageStream {
+            store,
+            instance,
+            resource: Some(resource),
+        }))
+    }
+
+    /// Sends a raw request relative to the API base.
+    pub async fn raw_request(
+        &self,
+        credentials: &Credentials,
+        input: &RawRequestInput,
+    ) -> Result<Result<RawResponse, ConnectorError>, HostError> {
+        let (mut store, instance) = self.instantiate().await?;
+        instance
+            .pinterest_connector_actions()
+            .call_raw_request(&mut store, credentials, input)
+            .await
+            .map_err(HostError::Runtime)
+    }
+
+    /// Proves the credentials work.
+    pub async fn verify_credentials(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<Result<Account, ConnectorError>, HostError> {
+        let (mut store, instance) = self.instantiate().await?;
+        instance
+            .pinterest_connector_actions()
+            .call_verify_credentials(&mut store, credentials)
+            .await
+            .map_err(HostError::Runtime)
+    }
+}
+
+/// The pages of a paginated call, one request per [`PageStream::next`].
+/// It owns its component instance; dropping it ends the walk.
+pub struct PageStream {
+    store: Store<StoreState>,
+    instance: Connector,
+    resource: Option<ResourceAny>,
+}
+
+impl PageStream {
+    /// The next page, or `None` once the walk is over. After an error the
+    /// stream is finished.
+    pub async fn next(&mut self) -> Result<Result<Option<Page>, ConnectorError>, HostError> {
+        let Some(resource) = self.resource else {
+            return Ok(Ok(None));
+        };
+        let result = self
+            .instance
+            .pinterest_connector_actions()
+            .page_stream()
+            .call_next(&mut self.store, resource)
+            .await;
+        match result {
+            Ok(Ok(Some(page))) => Ok(Ok(Some(page))),
+            other => {
+                self.finish().await;
+                other.map_err(HostError::Runtime)
+            }
+        }
+    }
+
+    async fn finish(&mut self) {
+        if let Some(resource) = self.resource.take() {
+            // The instance goes away with the store; dropping the resource
+            // first only lets the guest release it in order.
+            let _ = resource.resource_drop_async(&mut self.store).await;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! Runs the Pinterest connector component in wasmtime.
+//!
+//! [`ConnectorHost`] compiles the component once, links WASI and
+//! `wasi:http` into an [`InstancePre`](wasmtime::component::InstancePre)
+//! once, and gives every call a fresh [`Store`](wasmtime::Store): calls share
+//! nothing. Outgoing requests pass through a [`NetworkPolicy`] that lets
+//! only the Pinterest API hosts out unless the embedder adds a test host.
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! use pinterest_connector_host::{ConnectorHost, HostConfig, types::Credentials};
+//!
+//! let wasm = std::fs::read("pinterest_connector.wasm")?;
+//! let host = ConnectorHost::new(&wasm, HostConfig::default())?;
+//! let account = host
+//!     .verify_credentials(&Credentials::Sandbox("<sandbox token>".into()))
+//!     .await??;
+//! println!("{} ({})", account.username, account.account_type);
+//! # Ok(()) }
+//! ```
+
+pub mod bindings;
+mod host;
+mod policy;
+mod state;
+
+pub use bindings::exports::pinterest::connector::actions::{
+    Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
+};
+pub use bindings::exports::pinterest::connector::catalog::Endpoint;
+pub use bindings::pinterest::connector::types;
+pub use host::{ConnectorHost, HostConfig, HostError, PageStream};
+pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError};
+pub use wasmtime;

@@ -1,0 +1,189 @@
+//! Where the component's requests may go.
+//!
+//! By default only the Pinterest API hosts, over HTTPS. An embedder (a test,
+//! the demo) can add loopback test hosts, or route a Pinterest host to a
+//! loopback address where a mock answers in its place. Everything else is
+//! refused, and the guest sees `denied-by-host`.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::uri::{Authority, Scheme, Uri};
+use http_body_util::BodyExt;
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
+
+/// The hosts the connector talks to in production.
+pub const PINTEREST_HOSTS: &[&str] = &["api.pinterest.com", "api-sandbox.pinterest.com"];
+
+/// Which authorities outgoing requests may reach, and how.
+#[derive(Debug, Clone)]
+pub struct NetworkPolicy {
+    https_hosts: Vec<String>,
+    test_hosts: Vec<SocketAddr>,
+    routes: BTreeMap<String, SocketAddr>,
+    max_timeout: Duration,
+}
+
+impl Default for NetworkPolicy {
+    /// The Pinterest API hosts over HTTPS, nothing else.
+    fn default() -> Self {
+        NetworkPolicy {
+            https_hosts: PINTEREST_HOSTS.iter().map(|h| h.to_string()).collect(),
+            test_hosts: Vec::new(),
+            routes: BTreeMap::new(),
+            max_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl NetworkPolicy {
+    /// A policy that lets nothing out; add test hosts or routes to it.
+    pub fn deny_all() -> Self {
+        NetworkPolicy {
+            https_hosts: Vec::new(),
+            ..NetworkPolicy::default()
+        }
+    }
+
+    /// Also allows plain HTTP to `addr`, which must be a loopback address.
+    pub fn allow_test_host(mut self, addr: SocketAddr) -> Result<Self, PolicyError> {
+        if !addr.ip().is_loopback() {
+            return Err(PolicyError::NotLoopback(addr));
+        }
+        self.test_hosts.push(addr);
+        Ok(self)
+    }
+
+    /// Sends requests for `host` (such as `api.pinterest.com`) to the
+    /// loopback address `addr` over plain HTTP instead. The `Host` header
+    /// still names `host`.
+    pub fn route(mut self, host: &str, addr: SocketAddr) -> Result<Self, PolicyError> {
+        if !addr.ip().is_loopback() {
+            return Err(PolicyError::NotLoopback(addr));
+        }
+        self.routes.insert(host.to_ascii_lowercase(), addr);
+        Ok(self)
+    }
+
+    /// Caps the connect, first-byte and between-bytes timeouts a guest may
+    /// ask for (wasi-http's own default is 600 seconds).
+    pub fn max_timeout(mut self, limit: Duration) -> Self {
+        self.max_timeout = limit;
+        self
+    }
+
+    /// Where a request for `uri` goes: `Some(uri)` to send (possibly
+    /// rewritten to a route), `None` to refuse.
+    pub fn destination(&self, uri: &Uri) -> Option<Uri> {
+        let authority = uri.authority()?;
+        let host = authority.host().to_ascii_lowercase();
+        let scheme = uri.scheme()?;
+        if let Some(addr) = self.routes.get(&host) {
+            let default_port = if *scheme == Scheme::HTTPS { 443 } else { 80 };
+            if authority.port_u16().unwrap_or(default_port) == default_port {
+                return rewrite(uri, *addr);
+            }
+            return None;
+        }
+        if *scheme == Scheme::HTTPS
+            && self.https_hosts.contains(&host)
+            && authority.port_u16().is_none_or(|p| p == 443)
+        {
+            return Some(uri.clone());
+        }
+        if *scheme == Scheme::HTTP && self.is_test_host(authority) {
+            return Some(uri.clone());
+        }
+        None
+    }
+
+    fn is_test_host(&self, authority: &Authority) -> bool {
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        let (Ok(ip), Some(port)) = (host.parse::<std::net::IpAddr>(), authority.port_u16()) else {
+            return false;
+        };
+        self.test_hosts.contains(&SocketAddr::new(ip, port))
+    }
+
+    fn clamp(&self, options: Option<RequestOptions>) -> RequestOptions {
+        let clamp =
+            |t: Option<Duration>| Some(t.map_or(self.max_timeout, |t| t.min(self.max_timeout)));
+        let options = options.unwrap_or_default();
+        RequestOptions {
+            connect_timeout: clamp(options.connect_timeout),
+            first_byte_timeout: clamp(options.first_byte_timeout),
+            between_bytes_timeout: clamp(options.between_bytes_timeout),
+        }
+    }
+}
+
+fn rewrite(uri: &Uri, addr: SocketAddr) -> Option<Uri> {
+    let path = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    Uri::builder()
+        .scheme(Scheme::HTTP)
+        .authority(addr.to_string())
+        .path_and_query(path)
+        .build()
+        .ok()
+}
+
+/// A policy that cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// Test hosts and routes must stay on this machine.
+    #[error("{0} is not a loopback address: test hosts and routes must be on loopback")]
+    NotLoopback(SocketAddr),
+}
+
+/// The `wasi:http` hooks that enforce a [`NetworkPolicy`].
+pub(crate) struct PolicyHooks {
+    policy: Arc<NetworkPolicy>,
+}
+
+impl PolicyHooks {
+    pub(crate) fn new(policy: Arc<NetworkPolicy>) -> Self {
+        PolicyHooks { policy }
+    }
+}
+
+type SendFuture = Box<
+    dyn Future<
+            Output = wasmtime_wasi_http::Result<(
+                http::Response<WasiBody>,
+                Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+            )>,
+        > + Send,
+>;
+
+impl WasiHttpHooks for PolicyHooks {
+    fn send_request(
+        &mut self,
+        mut request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
+    ) -> SendFuture {
+        let Some(uri) = self.policy.destination(request.uri()) else {
+            return Box::new(async { Err(HttpError::HttpRequestDenied) });
+        };
+        *request.uri_mut() = uri;
+        let options = self.policy.clamp(options);
+        Box::new(async move {
+            let (response, io) =
+                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            Ok((
+                response.map(BodyExt::boxed_unsync),
+                Box::new(io) as Box<dyn Future<Output = _> + Send>,
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+#[path = "policy_tests.rs"]
+mod tests;

@@ -1,0 +1,105 @@
+use super::*;
+
+fn uri(s: &str) -> Uri {
+    s.parse().unwrap()
+}
+
+#[test]
+fn default_policy_allows_only_pinterest_over_https() {
+    let p = NetworkPolicy::default();
+    assert!(
+        p.destination(&uri("https://api.pinterest.com/v5/pins"))
+            .is_some()
+    );
+    assert!(
+        p.destination(&uri("https://api-sandbox.pinterest.com/v5/pins"))
+            .is_some()
+    );
+    assert!(
+        p.destination(&uri("https://API.Pinterest.com:443/v5/pins"))
+            .is_some()
+    );
+    assert!(
+        p.destination(&uri("http://api.pinterest.com/v5/pins"))
+            .is_none()
+    );
+    assert!(
+        p.destination(&uri("https://api.pinterest.com:8443/v5/pins"))
+            .is_none()
+    );
+    assert!(
+        p.destination(&uri("https://evil.example/v5/pins"))
+            .is_none()
+    );
+    assert!(
+        p.destination(&uri("https://api.pinterest.com.evil.example/"))
+            .is_none()
+    );
+    assert!(p.destination(&uri("http://127.0.0.1:8080/")).is_none());
+}
+
+#[test]
+fn test_hosts_must_be_loopback_and_are_matched_exactly() {
+    let addr: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+    assert!(
+        NetworkPolicy::default()
+            .allow_test_host("10.0.0.1:80".parse().unwrap())
+            .is_err()
+    );
+    let p = NetworkPolicy::default().allow_test_host(addr).unwrap();
+    assert!(
+        p.destination(&uri("http://127.0.0.1:4000/v5/pins"))
+            .is_some()
+    );
+    assert!(
+        p.destination(&uri("http://127.0.0.1:4001/v5/pins"))
+            .is_none()
+    );
+}
+
+#[test]
+fn routes_rewrite_to_the_loopback_address() {
+    let addr: SocketAddr = "127.0.0.1:4000".parse().unwrap();
+    let p = NetworkPolicy::default()
+        .route("api.pinterest.com", addr)
+        .unwrap();
+    let routed = p
+        .destination(&uri("https://api.pinterest.com/v5/pins?a=1"))
+        .unwrap();
+    assert_eq!(routed.to_string(), "http://127.0.0.1:4000/v5/pins?a=1");
+    assert!(
+        p.destination(&uri("https://api.pinterest.com:8443/v5/pins"))
+            .is_none()
+    );
+    assert!(
+        NetworkPolicy::default()
+            .route("x", "192.168.0.1:1".parse().unwrap())
+            .is_err()
+    );
+}
+
+#[test]
+fn timeouts_are_clamped() {
+    let p = NetworkPolicy::default().max_timeout(Duration::from_secs(5));
+    let o = p.clamp(Some(RequestOptions {
+        connect_timeout: Some(Duration::from_secs(600)),
+        first_byte_timeout: Some(Duration::from_secs(1)),
+        between_bytes_timeout: None,
+    }));
+    assert_eq!(o.connect_timeout, Some(Duration::from_secs(5)));
+    assert_eq!(o.first_byte_timeout, Some(Duration::from_secs(1)));
+    assert_eq!(o.between_bytes_timeout, Some(Duration::from_secs(5)));
+}
+
+#[test]
+fn deny_all_lets_nothing_out() {
+    let p = NetworkPolicy::deny_all();
+    assert!(
+        p.destination(&uri("https://api.pinterest.com/v5/pins"))
+            .is_none()
+    );
+    assert!(
+        p.destination(&uri("https://api-sandbox.pinterest.com/v5/pins"))
+            .is_none()
+    );
+}

@@ -1,0 +1,50 @@
+//! What each [`Store`](wasmtime::Store) holds: WASI and `wasi:http` state
+//! and the network policy's hooks.
+
+use std::sync::Arc;
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::policy::{NetworkPolicy, PolicyHooks};
+
+/// The per-call state of one component instance.
+pub struct StoreState {
+    table: ResourceTable,
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: PolicyHooks,
+}
+
+impl StoreState {
+    /// Fresh state: no environment, arguments, files or stdio for the guest,
+    /// and outgoing requests filtered by `policy`.
+    pub fn new(policy: Arc<NetworkPolicy>) -> Self {
+        StoreState {
+            table: ResourceTable::new(),
+            wasi: WasiCtx::builder().build(),
+            http: WasiHttpCtx::new(),
+            hooks: PolicyHooks::new(policy),
+        }
+    }
+}
+
+impl WasiView for StoreState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for StoreState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}

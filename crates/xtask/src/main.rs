@@ -1,0 +1,126 @@
+//! Developer tasks, run as `cargo xtask <task>`.
+//!
+//! - `test`: the whole suite, as CI runs it: installs the `wasm32-wasip2`
+//!   target, checks formatting and lints (host and guest), then runs every
+//!   test (the conformance tests build the component themselves).
+//! - `demo`: the main job: builds the component and runs the three actions
+//!   through wasmtime against the mock Pinterest, offline.
+//! - `gen-catalog [SPEC] [OUT]`: reads Pinterest's OpenAPI JSON (default
+//!   `../shared/openapi/pinterest-v5.11.0.json`) and writes the catalog the
+//!   component embeds (default `openapi/pinterest-v5.11.0.catalog.json`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("demo") => demo(),
+        Some("gen-catalog") => gen_catalog(args.get(1), args.get(2)),
+        _ => bail!("usage: cargo xtask <test | demo | gen-catalog [SPEC] [OUT]>"),
+    }
+}
+
+fn root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .nth(2)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| manifest.to_path_buf())
+}
+
+/// Runs `program args` in the workspace root, failing on a non-zero exit.
+fn run(program: &str, args: &[&str]) -> anyhow::Result<()> {
+    eprintln!("+ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .status()
+        .with_context(|| format!("starting {program}"))?;
+    if !status.success() {
+        bail!("`{program} {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+fn test() -> anyhow::Result<()> {
+    let cargo = cargo();
+    run("rustup", &["target", "add", "wasm32-wasip2"])?;
+    run(&cargo, &["fmt", "--all", "--check"])?;
+    run(
+        &cargo,
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    run(
+        &cargo,
+        &[
+            "clippy",
+            "--package",
+            "pinterest-connector-guest",
+            "--target",
+            "wasm32-wasip2",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    run(&cargo, &["test", "--workspace", "--locked"])
+}
+
+fn demo() -> anyhow::Result<()> {
+    run("rustup", &["target", "add", "wasm32-wasip2"])?;
+    run(
+        &cargo(),
+        &[
+            "run",
+            "--quiet",
+            "--locked",
+            "--package",
+            "pinterest-host-test",
+            "--bin",
+            "demo",
+        ],
+    )
+}
+
+fn gen_catalog(spec: Option<&String>, out: Option<&String>) -> anyhow::Result<()> {
+    let root = root();
+    let spec = spec.map(PathBuf::from).unwrap_or_else(|| {
+        root.parent()
+            .unwrap_or(&root)
+            .join("shared/openapi/pinterest-v5.11.0.json")
+    });
+    let out = out
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("openapi/pinterest-v5.11.0.catalog.json"));
+    let text =
+        std::fs::read_to_string(&spec).with_context(|| format!("reading {}", spec.display()))?;
+    let catalog = pinterest_connector_core::openapi::read_catalog(&text)?;
+    std::fs::write(&out, catalog.to_json())
+        .with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "{}: {} operations, {} schemas -> {}",
+        spec.display(),
+        catalog.operations.len(),
+        catalog.schemas.len(),
+        out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! Test support for the Pinterest connector: a mock Pinterest on loopback
+//! ([`mock`]) and the build of the component under test ([`component`]).
+//!
+//! The conformance tests in the repository's `tests/` folder, the demo and
+//! the standalone mock binary all use it.
+
+pub mod component;
+pub mod mock;
+
+pub use mock::{Flavour, MockConfig, MockPinterest, RecordedRequest};
+
+use std::sync::OnceLock;
+
+use pinterest_connector_host::wasmtime::Engine;
+use pinterest_connector_host::wasmtime::component::Component;
+use pinterest_connector_host::{ConnectorHost, HostConfig, NetworkPolicy};
+
+/// A network policy that sends the production and sandbox Pinterest hosts to
+/// `mock`'s listeners.
+pub fn mock_policy(mock: &MockPinterest) -> anyhow::Result<NetworkPolicy> {
+    Ok(NetworkPolicy::default()
+        .route("api.pinterest.com", mock.production_addr)?
+        .route("api-sandbox.pinterest.com", mock.sandbox_addr)?)
+}
+
+/// A host running the freshly built component, routed to `mock`. The
+/// component is compiled once per process and shared.
+pub fn host_for(mock: &MockPinterest) -> anyhow::Result<ConnectorHost> {
+    let (engine, component) = compiled_component()?;
+    Ok(ConnectorHost::from_component(
+        engine,
+        component,
+        HostConfig {
+            network: mock_policy(mock)?,
+        },
+    )?)
+}
+
+/// The freshly built component, compiled once per process.
+pub fn compiled_component() -> anyhow::Result<(Engine, Component)> {
+    static COMPILED: OnceLock<Result<(Engine, Component), String>> = OnceLock::new();
+    COMPILED
+        .get_or_init(|| {
+            let compile = || -> anyhow::Result<(Engine, Component)> {
+                let wasm = std::fs::read(component::built_component()?)?;
+                let engine = ConnectorHost::default_engine()?;
+                let compiled = Component::new(&engine, &wasm)?;
+                Ok((engine, compiled))
+            };
+            compile().map_err(|e| format!("{e:#}"))
+        })
+        .clone()
+        .map_err(anyhow::Error::msg)
+}

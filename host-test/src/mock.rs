@@ -1,0 +1,427 @@
+//! A mock Pinterest API v5 on loopback.
+//!
+//! It answers like the real one where the connector can tell: `/v5` paths,
+//! `Authorization: Bearer` checked per flavour (production and sandbox each
+//! listen on their own port and accept their own token), bookmark
+//! pagination over a seeded data set, `page_size` bounds of 1–250,
+//! `{code, message}` errors and an `x-pinterest-rid` on every answer. Every
+//! request it receives is recorded, so a test can prove that nothing was
+//! sent.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// Which API a listener plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    /// `api.pinterest.com`
+    Production,
+    /// `api-sandbox.pinterest.com`
+    Sandbox,
+}
+
+/// The mock's data set and tokens.
+#[derive(Debug, Clone)]
+pub struct MockConfig {
+    /// The production access token the mock accepts.
+    pub access_token: String,
+    /// The sandbox access token the mock accepts.
+    pub sandbox_token: String,
+    /// How many pins the account owns.
+    pub pins: usize,
+    /// How many boards the account owns.
+    pub boards: usize,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        MockConfig {
+            access_token: "mock-production-token".into(),
+            sandbox_token: "mock-sandbox-token".into(),
+            pins: 1000,
+            boards: 30,
+        }
+    }
+}
+
+/// One request as the mock received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// Which listener received it.
+    pub flavour: Flavour,
+    /// The method.
+    pub method: String,
+    /// The path, percent-encoded as sent.
+    pub path: String,
+    /// The raw query string, if any.
+    pub query: Option<String>,
+    /// The `Host` header.
+    pub host: Option<String>,
+    /// The body, as text.
+    pub body: String,
+}
+
+struct Shared {
+    config: MockConfig,
+    log: Mutex<Vec<RecordedRequest>>,
+    next_rid: AtomicU64,
+}
+
+#[derive(Clone)]
+struct AppState {
+    flavour: Flavour,
+    shared: Arc<Shared>,
+}
+
+/// A running mock: a production and a sandbox listener on `127.0.0.1`.
+pub struct MockPinterest {
+    /// Where the production API listens.
+    pub production_addr: SocketAddr,
+    /// Where the sandbox API listens.
+    pub sandbox_addr: SocketAddr,
+    shared: Arc<Shared>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for MockPinterest {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl MockPinterest {
+    /// Starts both listeners on ephemeral loopback ports.
+    pub async fn start(config: MockConfig) -> anyhow::Result<MockPinterest> {
+        let shared = Arc::new(Shared {
+            config,
+            log: Mutex::new(Vec::new()),
+            next_rid: AtomicU64::new(1),
+        });
+        let mut tasks = Vec::new();
+        let mut addrs = Vec::new();
+        for flavour in [Flavour::Production, Flavour::Sandbox] {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            addrs.push(listener.local_addr()?);
+            let app = router(AppState {
+                flavour,
+                shared: shared.clone(),
+            });
+            tasks.push(tokio::spawn(async move {
+                // The server runs until the mock is dropped.
+                let _ = axum::serve(listener, app).await;
+            }));
+        }
+        Ok(MockPinterest {
+            production_addr: addrs[0],
+            sandbox_addr: addrs[1],
+            shared,
+            tasks,
+        })
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &MockConfig {
+        &self.shared.config
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared
+            .log
+            .lock()
+            .map(|log| log.clone())
+            .unwrap_or_default()
+    }
+
+    /// How many requests were received so far.
+    pub fn request_count(&self) -> usize {
+        self.shared
+            .log
+            .lock()
+            .map(|log| log.len())
+            .unwrap_or_default()
+    }
+
+    /// The id of the pin at `index` in the data set.
+    pub fn pin_id(index: usize) -> String {
+        (1_000_000_000_000u64 + index as u64).to_string()
+    }
+
+    /// The id of the board at `index` in the data set.
+    pub fn board_id(index: usize) -> String {
+        (2_000_000_000_000u64 + index as u64).to_string()
+    }
+}
+
+fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v5/user_account", get(user_account))
+        .route("/v5/boards", get(list_boards))
+        .route("/v5/boards/{board_id}", get(get_board))
+        .route("/v5/boards/{board_id}/pins", get(list_board_pins))
+        .route("/v5/pins", get(list_pins).post(create_pin))
+        .route("/v5/pins/{pin_id}", get(get_pin).delete(delete_pin))
+        .fallback(not_found_route)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            record_and_authorize,
+        ))
+        .with_state(state)
+}
+
+/// Records the request, checks the bearer token, and stamps the answer
+/// with a request id.
+async fn record_and_authorize(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    if let Ok(mut log) = state.shared.log.lock() {
+        log.push(RecordedRequest {
+            flavour: state.flavour,
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            host: header(&parts.headers, "host"),
+            body: String::from_utf8_lossy(&body).into_owned(),
+        });
+    }
+    let rid = format!(
+        "mock-{:08x}",
+        state.shared.next_rid.fetch_add(1, Ordering::Relaxed)
+    );
+    let expected = match state.flavour {
+        Flavour::Production => &state.shared.config.access_token,
+        Flavour::Sandbox => &state.shared.config.sandbox_token,
+    };
+    let authorized = header(&parts.headers, "authorization")
+        .and_then(|v| v.strip_prefix("Bearer ").map(|t| t == expected))
+        .unwrap_or(false);
+    let mut response = if authorized {
+        next.run(Request::from_parts(parts, axum::body::Body::from(body)))
+            .await
+    } else {
+        error(StatusCode::UNAUTHORIZED, 2, "Authentication failed.")
+    };
+    if let Ok(value) = HeaderValue::from_str(&rid) {
+        response.headers_mut().insert("x-pinterest-rid", value);
+    }
+    response
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// A Pinterest-shaped error.
+fn error(status: StatusCode, code: i64, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"code": code, "message": message})),
+    )
+        .into_response()
+}
+
+async fn not_found_route() -> Response {
+    error(StatusCode::NOT_FOUND, 404, "Resource not found.")
+}
+
+async fn user_account(State(state): State<AppState>) -> Response {
+    let username = match state.flavour {
+        Flavour::Production => "mock_user",
+        Flavour::Sandbox => "mock_sandbox_user",
+    };
+    axum::Json(json!({
+        "account_type": "BUSINESS",
+        "id": "900000000000000001",
+        "username": username,
+        "profile_image": "https://i.pinimg.com/mock.jpg",
+        "website_url": "https://example.com",
+        "business_name": "Mock Business",
+        "board_count": state.shared.config.boards,
+        "pin_count": state.shared.config.pins,
+        "follower_count": 42,
+        "following_count": 7,
+        "monthly_views": 1234,
+    }))
+    .into_response()
+}
+
+fn pin(index: usize, boards: usize) -> Value {
+    json!({
+        "id": MockPinterest::pin_id(index),
+        "created_at": "2023-08-17T00:00:00",
+        "title": format!("Pin {index}"),
+        "description": format!("The pin at index {index}"),
+        "board_id": MockPinterest::board_id(index % boards.max(1)),
+        "media": {"media_type": "image"},
+    })
+}
+
+fn board(index: usize) -> Value {
+    json!({
+        "id": MockPinterest::board_id(index),
+        "name": format!("Board {index}"),
+        "privacy": "PUBLIC",
+        "owner": {"username": "mock_user"},
+    })
+}
+
+/// The page of `total` items that `query` asks for, or the 400 Pinterest
+/// answers for a bad `page_size` or `bookmark`.
+fn page(query: &[(String, String)], total: usize, item: impl Fn(usize) -> Value) -> Response {
+    let value = |name: &str| {
+        query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let page_size = match value("page_size") {
+        None => 25,
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if (1..=250).contains(&n) => n,
+            _ => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    1,
+                    &format!("Invalid page_size `{text}`: must be an integer from 1 to 250."),
+                );
+            }
+        },
+    };
+    let start = match value("bookmark") {
+        None => 0,
+        Some(bookmark) => match decode_bookmark(bookmark) {
+            Some(offset) if offset <= total => offset,
+            _ => return error(StatusCode::BAD_REQUEST, 1, "Invalid bookmark."),
+        },
+    };
+    let end = (start + page_size).min(total);
+    let items: Vec<Value> = (start..end).map(item).collect();
+    let bookmark = if end < total {
+        Value::String(encode_bookmark(end))
+    } else {
+        Value::Null
+    };
+    axum::Json(json!({"items": items, "bookmark": bookmark})).into_response()
+}
+
+fn encode_bookmark(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
+}
+
+fn decode_bookmark(bookmark: &str) -> Option<usize> {
+    let bytes = URL_SAFE_NO_PAD.decode(bookmark).ok()?;
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("offset:")?
+        .parse()
+        .ok()
+}
+
+type QueryPairs = Query<Vec<(String, String)>>;
+
+async fn list_pins(State(state): State<AppState>, Query(query): QueryPairs) -> Response {
+    let config = &state.shared.config;
+    let boards = config.boards;
+    page(&query, config.pins, |i| pin(i, boards))
+}
+
+async fn list_boards(State(state): State<AppState>, Query(query): QueryPairs) -> Response {
+    page(&query, state.shared.config.boards, board)
+}
+
+fn board_index(config: &MockConfig, board_id: &str) -> Option<usize> {
+    (0..config.boards).find(|&i| MockPinterest::board_id(i) == board_id)
+}
+
+fn pin_index(config: &MockConfig, pin_id: &str) -> Option<usize> {
+    (0..config.pins).find(|&i| MockPinterest::pin_id(i) == pin_id)
+}
+
+async fn get_board(State(state): State<AppState>, Path(board_id): Path<String>) -> Response {
+    match board_index(&state.shared.config, &board_id) {
+        Some(i) => axum::Json(board(i)).into_response(),
+        None => error(StatusCode::NOT_FOUND, 40, "Board not found."),
+    }
+}
+
+async fn list_board_pins(
+    State(state): State<AppState>,
+    Path(board_id): Path<String>,
+    Query(query): QueryPairs,
+) -> Response {
+    let config = &state.shared.config;
+    let Some(b) = board_index(config, &board_id) else {
+        return error(StatusCode::NOT_FOUND, 40, "Board not found.");
+    };
+    let boards = config.boards.max(1);
+    let on_board: Vec<usize> = (0..config.pins).filter(|i| i % boards == b).collect();
+    page(&query, on_board.len(), |i| pin(on_board[i], boards))
+}
+
+async fn get_pin(State(state): State<AppState>, Path(pin_id): Path<String>) -> Response {
+    let config = &state.shared.config;
+    match pin_index(config, &pin_id) {
+        Some(i) => axum::Json(pin(i, config.boards)).into_response(),
+        None => error(StatusCode::NOT_FOUND, 50, "Pin not found."),
+    }
+}
+
+async fn delete_pin(State(state): State<AppState>, Path(pin_id): Path<String>) -> Response {
+    match pin_index(&state.shared.config, &pin_id) {
+        Some(_) => StatusCode::NO_CONTENT.into_response(),
+        None => error(StatusCode::NOT_FOUND, 50, "Pin not found."),
+    }
+}
+
+async fn create_pin(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if header(&headers, "content-type").as_deref() != Some("application/json") {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            1,
+            "Content-Type must be application/json.",
+        );
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return error(StatusCode::BAD_REQUEST, 1, "The body is not valid JSON.");
+    };
+    let Some(board_id) = body.get("board_id").and_then(Value::as_str) else {
+        return error(StatusCode::BAD_REQUEST, 1, "board_id is required.");
+    };
+    if body.get("media_source").is_none() {
+        return error(StatusCode::BAD_REQUEST, 1, "media_source is required.");
+    }
+    if board_index(&state.shared.config, board_id).is_none() {
+        return error(StatusCode::NOT_FOUND, 40, "Board not found.");
+    }
+    let mut created = pin(state.shared.config.pins, state.shared.config.boards);
+    created["board_id"] = Value::String(board_id.to_owned());
+    if let Some(title) = body.get("title") {
+        created["title"] = title.clone();
+    }
+    (StatusCode::CREATED, axum::Json(created)).into_response()
+}

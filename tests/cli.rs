@@ -1,0 +1,291 @@
+//! The `pinterest-connector` CLI, run as a process against the built
+//! component and the mock Pinterest.
+
+use std::process::Command;
+
+use pinterest_host_test::{MockConfig, MockPinterest, component::built_component};
+use serde_json::Value;
+
+/// What one CLI run produced.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs the CLI with `args` against `mock`, with the production token in
+/// the environment unless `env` says otherwise.
+async fn cli(mock: &MockPinterest, env: &[(&str, &str)], args: &[&str]) -> Run {
+    let component = built_component().expect("the component builds");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pinterest-connector"));
+    command
+        .env_clear()
+        .env("PINTEREST_CONNECTOR_WASM", component)
+        .arg("--route")
+        .arg(format!("api.pinterest.com={}", mock.production_addr))
+        .arg("--route")
+        .arg(format!("api-sandbox.pinterest.com={}", mock.sandbox_addr))
+        .args(args);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the CLI thread")
+        .expect("the CLI starts");
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    for secret in [
+        &mock.config().access_token,
+        &mock.config().sandbox_token,
+        &"client-secret-value".to_string(),
+    ] {
+        assert!(
+            !run.stdout.contains(secret.as_str()),
+            "a secret leaked on stdout"
+        );
+        assert!(
+            !run.stderr.contains(secret.as_str()),
+            "a secret leaked on stderr"
+        );
+    }
+    run
+}
+
+async fn mock() -> MockPinterest {
+    MockPinterest::start(MockConfig::default())
+        .await
+        .expect("mock starts")
+}
+
+fn token(mock: &MockPinterest) -> String {
+    mock.config().access_token.clone()
+}
+
+/// The one-line error the CLI printed.
+fn error_line(run: &Run) -> &str {
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line on stderr, got: {}", run.stderr);
+    assert!(lines[0].starts_with("error: "), "{}", lines[0]);
+    lines[0]
+}
+
+#[tokio::test]
+async fn verify_prints_the_account() {
+    let mock = mock().await;
+    let run = cli(
+        &mock,
+        &[("PINTEREST_ACCESS_TOKEN", &token(&mock))],
+        &["verify"],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let account: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(account["username"], "mock_user");
+    assert_eq!(account["account_type"], "BUSINESS");
+}
+
+#[tokio::test]
+async fn a_bad_token_fails_with_one_line_and_exit_code_3() {
+    let mock = mock().await;
+    let run = cli(
+        &mock,
+        &[("PINTEREST_ACCESS_TOKEN", "client-secret-value")],
+        &["verify"],
+    )
+    .await;
+    assert_eq!(run.code, 3);
+    let line = error_line(&run);
+    assert!(
+        line.contains("unauthorized") && line.contains("Authentication failed."),
+        "{line}"
+    );
+    assert!(run.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn sandbox_token_from_the_environment_uses_the_sandbox() {
+    let mock = mock().await;
+    let sandbox = mock.config().sandbox_token.clone();
+    let run = cli(&mock, &[("PINTEREST_SANDBOX_TOKEN", &sandbox)], &["verify"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("mock_sandbox_user"));
+}
+
+#[tokio::test]
+async fn mixed_or_missing_credentials_are_usage_errors() {
+    let mock = mock().await;
+    let both = [
+        ("PINTEREST_ACCESS_TOKEN", "a"),
+        ("PINTEREST_SANDBOX_TOKEN", "b"),
+    ];
+    let run = cli(&mock, &both, &["verify"]).await;
+    assert_eq!(run.code, 2);
+    assert!(error_line(&run).contains("use one"));
+    let mixed = [
+        ("PINTEREST_SANDBOX_TOKEN", "b"),
+        ("PINTEREST_CLIENT_SECRET", "client-secret-value"),
+    ];
+    assert_eq!(cli(&mock, &mixed, &["verify"]).await.code, 2);
+    let run = cli(&mock, &[], &["verify"]).await;
+    assert_eq!(run.code, 2);
+    assert!(error_line(&run).contains("no credentials"));
+    let run = cli(&mock, &[("PINTEREST_ACCESS_TOKEN", "")], &["verify"]).await;
+    assert_eq!(run.code, 2);
+    assert!(error_line(&run).contains("credentials.access-token"));
+    assert_eq!(mock.request_count(), 0);
+}
+
+#[tokio::test]
+async fn call_paginate_prints_one_json_line_per_page() {
+    let mock = mock().await;
+    let env = [("PINTEREST_ACCESS_TOKEN", token(&mock))];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let run = cli(
+        &mock,
+        &env,
+        &[
+            "call",
+            "GET /pins",
+            "--query",
+            "page_size=250",
+            "--paginate",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let pages: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(pages.len(), 4);
+    let ids: Vec<String> = pages
+        .iter()
+        .flat_map(|p| p["body"]["items"].as_array().unwrap().iter())
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        ids,
+        (0..1000).map(MockPinterest::pin_id).collect::<Vec<_>>()
+    );
+    assert_eq!(pages[3]["next_bookmark"], Value::Null);
+
+    let run = cli(
+        &mock,
+        &env,
+        &[
+            "call",
+            "pins/list",
+            "--query",
+            "page_size=5",
+            "--paginate",
+            "--max-pages",
+            "2",
+        ],
+    )
+    .await;
+    assert_eq!(run.stdout.lines().count(), 2);
+}
+
+#[tokio::test]
+async fn call_once_with_path_parameters_and_a_body() {
+    let mock = mock().await;
+    let token = token(&mock);
+    let env = [("PINTEREST_ACCESS_TOKEN", token.as_str())];
+    let pin = MockPinterest::pin_id(3);
+    let run = cli(
+        &mock,
+        &env,
+        &[
+            "call",
+            "GET /pins/{pin_id}",
+            "--path",
+            &format!("pin_id={pin}"),
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        (out["status"].as_u64(), out["body"]["id"].as_str()),
+        (Some(200), Some(pin.as_str()))
+    );
+
+    let body = format!(
+        r#"{{"board_id":"{}","media_source":{{"source_type":"image_url","url":"https://example.com/x.jpg"}}}}"#,
+        MockPinterest::board_id(0)
+    );
+    let run = cli(&mock, &env, &["call", "POST /pins", "--body", &body]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("\"status\": 201"));
+}
+
+#[tokio::test]
+async fn invalid_input_exits_2_and_sends_nothing() {
+    let mock = mock().await;
+    let token = token(&mock);
+    let env = [("PINTEREST_ACCESS_TOKEN", token.as_str())];
+    let run = cli(&mock, &env, &["call", "GET /pins/{pin_id}"]).await;
+    assert_eq!(run.code, 2);
+    assert!(error_line(&run).contains("path.pin_id"));
+    let run = cli(&mock, &env, &["raw", "GET", "https://evil.example/v5/pins"]).await;
+    assert_eq!(run.code, 2);
+    assert!(error_line(&run).contains("`url`"));
+    let run = cli(&mock, &env, &["call", "GET /pins", "--query", "page_size"]).await;
+    assert_eq!(run.code, 2, "clap refuses a query without `=`");
+    assert_eq!(mock.request_count(), 0);
+}
+
+#[tokio::test]
+async fn raw_404_fails_with_exit_code_4_unless_told_not_to() {
+    let mock = mock().await;
+    let token = token(&mock);
+    let env = [("PINTEREST_ACCESS_TOKEN", token.as_str())];
+    let run = cli(&mock, &env, &["raw", "get", "/pins/0"]).await;
+    assert_eq!(run.code, 4);
+    let line = error_line(&run);
+    assert!(
+        line.contains("Pin not found.") && line.contains("x-pinterest-rid mock-"),
+        "{line}"
+    );
+    let run = cli(&mock, &env, &["raw", "GET", "/pins/0", "--no-throw-404"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(out["status"], 404);
+    assert_eq!(out["body"]["code"], 50);
+}
+
+#[tokio::test]
+async fn endpoints_and_describe_need_no_credentials() {
+    let mock = mock().await;
+    let run = cli(&mock, &[], &["endpoints"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 142);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l == "pins/list\tGET /pins (List Pins)\t[paginated]")
+    );
+    let run = cli(&mock, &[], &["endpoints", "--json"]).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&run.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        142
+    );
+    let run = cli(&mock, &[], &["describe", "pins/list"]).await;
+    let schema: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        schema["properties"]["query"]["properties"]["page_size"]["maximum"],
+        250
+    );
+    let run = cli(&mock, &[], &["describe", "GET /nope"]).await;
+    assert_eq!(run.code, 2);
+    assert_eq!(mock.request_count(), 0);
+}

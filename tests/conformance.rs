@@ -1,0 +1,575 @@
+//! Conformance of the built component: every action through wasmtime,
+//! against the mock Pinterest on loopback.
+
+use pinterest_connector_host::types::{ConnectorError, Credentials, HttpMethod, Oauth2Credentials};
+use pinterest_connector_host::{
+    ApiCallInput, ConnectorHost, HostConfig, NetworkPolicy, PaginationOptions, RawRequestInput,
+};
+use pinterest_host_test::{Flavour, MockConfig, MockPinterest, compiled_component, host_for};
+use serde_json::Value;
+
+async fn setup() -> (MockPinterest, ConnectorHost) {
+    let mock = MockPinterest::start(MockConfig::default())
+        .await
+        .expect("mock starts");
+    let host = host_for(&mock).expect("component loads");
+    (mock, host)
+}
+
+fn oauth(token: &str) -> Credentials {
+    Credentials::Oauth2(Oauth2Credentials {
+        client_id: "app".into(),
+        client_secret: "client-secret".into(),
+        access_token: token.into(),
+        refresh_token: None,
+        expires_at: None,
+        scopes: vec![],
+    })
+}
+
+fn good(mock: &MockPinterest) -> Credentials {
+    oauth(&mock.config().access_token)
+}
+
+fn call(
+    endpoint: &str,
+    path: &[(&str, &str)],
+    query: &[(&str, &str)],
+    body: Option<&str>,
+) -> ApiCallInput {
+    let pairs = |list: &[(&str, &str)]| {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    ApiCallInput {
+        endpoint: endpoint.into(),
+        path_params: pairs(path),
+        query_params: pairs(query),
+        body: body.map(str::to_owned),
+    }
+}
+
+fn raw(
+    method: HttpMethod,
+    url: &str,
+    body: Option<&str>,
+    no_throw_on_404: bool,
+) -> RawRequestInput {
+    RawRequestInput {
+        method,
+        url: url.into(),
+        body: body.map(str::to_owned),
+        no_throw_on_404,
+    }
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("JSON body")
+}
+
+#[tokio::test]
+async fn the_wasm_is_a_component_exporting_the_actions_and_importing_wasi_http() {
+    let (engine, component) = compiled_component().unwrap();
+    let ty = component.component_type();
+    let exports: Vec<String> = ty
+        .exports(&engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    let imports: Vec<String> = ty
+        .imports(&engine)
+        .map(|(name, _)| name.to_owned())
+        .collect();
+    assert!(
+        exports.contains(&"pinterest:connector/actions@0.1.0".to_string()),
+        "{exports:?}"
+    );
+    assert!(
+        exports.contains(&"pinterest:connector/catalog@0.1.0".to_string()),
+        "{exports:?}"
+    );
+    assert!(
+        imports
+            .iter()
+            .any(|i| i.starts_with("wasi:http/outgoing-handler@0.2")),
+        "{imports:?}"
+    );
+    // Its only way out is wasi:http: no sockets.
+    assert!(
+        !imports.iter().any(|i| i.starts_with("wasi:sockets")),
+        "{imports:?}"
+    );
+}
+
+#[tokio::test]
+async fn verify_credentials_with_a_good_token() {
+    let (mock, host) = setup().await;
+    let account = host
+        .verify_credentials(&good(&mock))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.username, "mock_user");
+    assert_eq!(account.account_type, "BUSINESS");
+    assert_eq!(json(&account.raw)["pin_count"], 1000);
+    let sent = mock.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        (sent[0].method.as_str(), sent[0].path.as_str()),
+        ("GET", "/v5/user_account")
+    );
+    assert_eq!(sent[0].flavour, Flavour::Production);
+    assert_eq!(sent[0].host.as_deref(), Some("api.pinterest.com"));
+}
+
+#[tokio::test]
+async fn verify_credentials_with_a_bad_token_is_unauthorized() {
+    let (mock, host) = setup().await;
+    match host
+        .verify_credentials(&oauth("wrong-token"))
+        .await
+        .unwrap()
+    {
+        Err(ConnectorError::Unauthorized(e)) => {
+            assert_eq!(e.status, 401);
+            assert_eq!(e.code, Some(2));
+            assert_eq!(e.message, "Authentication failed.");
+            assert!(e.request_id.is_some_and(|rid| rid.starts_with("mock-")));
+        }
+        other => panic!("expected unauthorized, got {other:?}"),
+    }
+    assert_eq!(mock.request_count(), 1);
+}
+
+#[tokio::test]
+async fn sandbox_credentials_hit_the_sandbox_base() {
+    let (mock, host) = setup().await;
+    let sandbox = Credentials::Sandbox(mock.config().sandbox_token.clone());
+    let account = host.verify_credentials(&sandbox).await.unwrap().unwrap();
+    assert_eq!(account.username, "mock_sandbox_user");
+    let out = host
+        .api_call(
+            &sandbox,
+            &call("GET /boards", &[], &[("page_size", "2")], None),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(json(&out.body)["items"].as_array().unwrap().len(), 2);
+    for request in mock.requests() {
+        assert_eq!(request.flavour, Flavour::Sandbox);
+        assert_eq!(request.host.as_deref(), Some("api-sandbox.pinterest.com"));
+    }
+    // The production token is no good on the sandbox, and the reverse.
+    let crossed = Credentials::Sandbox(mock.config().access_token.clone());
+    assert!(matches!(
+        host.verify_credentials(&crossed).await.unwrap(),
+        Err(ConnectorError::Unauthorized(_))
+    ));
+}
+
+#[tokio::test]
+async fn api_call_by_method_and_path_or_by_operation_id() {
+    let (mock, host) = setup().await;
+    let pin = MockPinterest::pin_id(7);
+    for endpoint in ["GET /pins/{pin_id}", "pins/get"] {
+        let out = host
+            .api_call(
+                &good(&mock),
+                &call(endpoint, &[("pin_id", &pin)], &[], None),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(out.status, 200);
+        assert_eq!(json(&out.body)["id"], pin.as_str());
+        assert_eq!(out.next_bookmark, None);
+        assert!(out.headers.iter().any(|(n, _)| n == "x-pinterest-rid"));
+    }
+    assert_eq!(mock.requests()[0].path, format!("/v5/pins/{pin}"));
+}
+
+#[tokio::test]
+async fn api_call_posts_a_json_body() {
+    let (mock, host) = setup().await;
+    let board = MockPinterest::board_id(3);
+    let body = format!(
+        r#"{{"board_id": "{board}", "title": "Hello", "media_source": {{"source_type": "image_url", "url": "https://example.com/a.jpg"}}}}"#
+    );
+    let out = host
+        .api_call(&good(&mock), &call("POST /pins", &[], &[], Some(&body)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.status, 201);
+    assert_eq!(json(&out.body)["title"], "Hello");
+    let sent = &mock.requests()[0];
+    assert_eq!(json(&sent.body)["board_id"], board.as_str());
+}
+
+#[tokio::test]
+async fn path_parameters_are_percent_encoded_on_the_wire() {
+    let (mock, host) = setup().await;
+    let result = host
+        .api_call(
+            &good(&mock),
+            &call(
+                "GET /pins/{pin_id}",
+                &[("pin_id", "1/../../user_account?x=1")],
+                &[],
+                None,
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(result, Err(ConnectorError::NotFound(_))),
+        "{result:?}"
+    );
+    assert_eq!(
+        mock.requests()[0].path,
+        "/v5/pins/1%2F..%2F..%2Fuser_account%3Fx%3D1"
+    );
+    assert_eq!(mock.requests()[0].query, None);
+}
+
+#[tokio::test]
+async fn paging_by_hand_passes_the_bookmark_in_and_out() {
+    let (mock, host) = setup().await;
+    let creds = good(&mock);
+    let first = host
+        .api_call(
+            &creds,
+            &call("GET /pins", &[], &[("page_size", "10")], None),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let bookmark = first.next_bookmark.expect("a next page");
+    let second = host
+        .api_call(
+            &creds,
+            &call(
+                "GET /pins",
+                &[],
+                &[("page_size", "10"), ("bookmark", &bookmark)],
+                None,
+            ),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        json(&second.body)["items"][0]["id"],
+        MockPinterest::pin_id(10).as_str()
+    );
+}
+
+/// Walks `GET /pins` with `page_size` and returns the ids in the order the
+/// pages delivered them.
+async fn walk(host: &ConnectorHost, creds: &Credentials, page_size: u32) -> (Vec<String>, u32) {
+    let size = page_size.to_string();
+    let mut stream = host
+        .api_call_paginated(
+            creds,
+            &call("GET /pins", &[], &[("page_size", &size)], None),
+            PaginationOptions { max_pages: None },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let mut ids = Vec::new();
+    let mut pages = 0;
+    while let Some(page) = stream.next().await.unwrap().unwrap() {
+        assert_eq!(page.index, pages);
+        pages += 1;
+        let body = json(&page.body);
+        let items = body["items"].as_array().unwrap();
+        assert_eq!(items.len() as u32, page.item_count);
+        assert_eq!(
+            body["bookmark"].as_str().map(str::to_owned),
+            page.next_bookmark
+        );
+        ids.extend(items.iter().map(|i| i["id"].as_str().unwrap().to_owned()));
+    }
+    // A finished stream stays finished.
+    assert!(stream.next().await.unwrap().unwrap().is_none());
+    (ids, pages)
+}
+
+#[tokio::test]
+async fn pagination_returns_every_item_exactly_once_in_order() {
+    let (mock, host) = setup().await;
+    let creds = good(&mock);
+    let expected: Vec<String> = (0..1000).map(MockPinterest::pin_id).collect();
+    for (page_size, pages) in [(250, 4), (25, 40), (1, 1000)] {
+        let before = mock.request_count();
+        let (ids, got_pages) = walk(&host, &creds, page_size).await;
+        assert_eq!(ids, expected, "page size {page_size}");
+        assert_eq!(got_pages, pages, "page size {page_size}");
+        assert_eq!(
+            mock.request_count() - before,
+            pages as usize,
+            "one request per page"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pagination_stops_at_max_pages_and_when_the_host_stops() {
+    let (mock, host) = setup().await;
+    let creds = good(&mock);
+    let input = call("GET /pins", &[], &[("page_size", "10")], None);
+    let mut stream = host
+        .api_call_paginated(&creds, &input, PaginationOptions { max_pages: Some(3) })
+        .await
+        .unwrap()
+        .unwrap();
+    let mut pages = 0;
+    while stream.next().await.unwrap().unwrap().is_some() {
+        pages += 1;
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(mock.request_count(), 3);
+
+    let mut stream = host
+        .api_call_paginated(&creds, &input, PaginationOptions { max_pages: None })
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stream.next().await.unwrap().unwrap().is_some());
+    assert!(stream.next().await.unwrap().unwrap().is_some());
+    drop(stream);
+    assert_eq!(mock.request_count(), 5, "no request after the host stopped");
+}
+
+#[tokio::test]
+async fn pagination_starts_at_a_given_bookmark_and_walks_a_path_with_parameters() {
+    let (mock, host) = setup().await;
+    let creds = good(&mock);
+    let board = MockPinterest::board_id(0);
+    let input = call(
+        "GET /boards/{board_id}/pins",
+        &[("board_id", &board)],
+        &[("page_size", "7")],
+        None,
+    );
+    let mut stream = host
+        .api_call_paginated(&creds, &input, PaginationOptions { max_pages: None })
+        .await
+        .unwrap()
+        .unwrap();
+    let mut total = 0;
+    while let Some(page) = stream.next().await.unwrap().unwrap() {
+        total += page.item_count;
+    }
+    assert_eq!(total, 34, "1000 pins over 30 boards: board 0 holds 34");
+}
+
+#[tokio::test]
+async fn pagination_errors_end_the_stream_with_a_typed_error() {
+    let (mock, host) = setup().await;
+    let input = call("GET /pins", &[], &[("bookmark", "not-a-bookmark")], None);
+    let mut stream = host
+        .api_call_paginated(&good(&mock), &input, PaginationOptions { max_pages: None })
+        .await
+        .unwrap()
+        .unwrap();
+    match stream.next().await.unwrap() {
+        Err(ConnectorError::Upstream(e)) => assert_eq!((e.status, e.code), (400, Some(1))),
+        other => panic!("expected upstream 400, got {other:?}"),
+    }
+    assert!(stream.next().await.unwrap().unwrap().is_none());
+    assert_eq!(mock.request_count(), 1);
+}
+
+#[tokio::test]
+async fn raw_request_returns_status_headers_and_body() {
+    let (mock, host) = setup().await;
+    let out = host
+        .raw_request(
+            &good(&mock),
+            &raw(HttpMethod::Get, "/boards?page_size=3", None, false),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.status, 200);
+    assert!(
+        out.headers
+            .iter()
+            .any(|(n, v)| n == "content-type" && v.starts_with("application/json"))
+    );
+    assert_eq!(json(&out.body)["items"].as_array().unwrap().len(), 3);
+    assert_eq!(mock.requests()[0].query.as_deref(), Some("page_size=3"));
+
+    let pin = MockPinterest::pin_id(1);
+    let deleted = host
+        .raw_request(
+            &good(&mock),
+            &raw(HttpMethod::Delete, &format!("pins/{pin}"), None, false),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((deleted.status, deleted.body.as_str()), (204, ""));
+}
+
+#[tokio::test]
+async fn raw_request_404_with_and_without_the_flag() {
+    let (mock, host) = setup().await;
+    match host
+        .raw_request(&good(&mock), &raw(HttpMethod::Get, "/pins/0", None, false))
+        .await
+        .unwrap()
+    {
+        Err(ConnectorError::NotFound(e)) => {
+            assert_eq!(
+                (e.status, e.code, e.message.as_str()),
+                (404, Some(50), "Pin not found.")
+            );
+            assert!(e.request_id.is_some());
+        }
+        other => panic!("expected not-found, got {other:?}"),
+    }
+    let out = host
+        .raw_request(&good(&mock), &raw(HttpMethod::Get, "/pins/0", None, true))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.status, 404);
+    assert_eq!(json(&out.body)["code"], 50);
+}
+
+#[tokio::test]
+async fn the_mock_enforces_page_size_bounds() {
+    let (mock, host) = setup().await;
+    for bad in ["0", "251"] {
+        let url = format!("/pins?page_size={bad}");
+        match host
+            .raw_request(&good(&mock), &raw(HttpMethod::Get, &url, None, false))
+            .await
+            .unwrap()
+        {
+            Err(ConnectorError::Upstream(e)) => assert_eq!((e.status, e.code), (400, Some(1))),
+            other => panic!("expected a 400, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn bad_inputs_give_typed_errors_and_send_nothing() {
+    let (mock, host) = setup().await;
+    let creds = good(&mock);
+    let field_of = |result: Result<_, ConnectorError>| match result {
+        Err(ConnectorError::InvalidInput(i)) => i.field,
+        other => panic!("expected invalid-input, got {:?}", other.map(|_: ()| ())),
+    };
+    let api = |input: ApiCallInput| {
+        let host = host.clone();
+        let creds = creds.clone();
+        async move { host.api_call(&creds, &input).await.unwrap().map(|_| ()) }
+    };
+    assert_eq!(
+        field_of(api(call("GET /nope", &[], &[], None)).await),
+        "endpoint"
+    );
+    assert_eq!(
+        field_of(api(call("GET /pins/{pin_id}", &[], &[], None)).await),
+        "path.pin_id"
+    );
+    assert_eq!(
+        field_of(api(call("POST /pins", &[], &[], Some("{\"board_id\": "))).await),
+        "body"
+    );
+    assert_eq!(
+        field_of(api(call("GET /pins", &[], &[("page_size", "0")], None)).await),
+        "query.page_size"
+    );
+    assert_eq!(
+        field_of(api(call("GET /pins", &[], &[("colour", "red")], None)).await),
+        "query.colour"
+    );
+    let paginated = host
+        .api_call_paginated(
+            &creds,
+            &call("GET /user_account", &[], &[], None),
+            PaginationOptions { max_pages: None },
+        )
+        .await
+        .unwrap();
+    assert_eq!(field_of(paginated.map(|_| ())), "endpoint");
+    for url in [
+        "https://evil.example/v5/pins",
+        "//evil.example/pins",
+        "/../v4/pins",
+        "/%2e%2e/x",
+        "/pins\r\nX: y",
+    ] {
+        let result = host
+            .raw_request(&creds, &raw(HttpMethod::Get, url, None, false))
+            .await
+            .unwrap();
+        assert_eq!(field_of(result.map(|_| ())), "url", "{url:?}");
+    }
+    let empty = host.verify_credentials(&oauth("")).await.unwrap();
+    assert_eq!(field_of(empty.map(|_| ())), "credentials.access-token");
+    let empty = host
+        .verify_credentials(&Credentials::Sandbox(String::new()))
+        .await
+        .unwrap();
+    assert_eq!(field_of(empty.map(|_| ())), "credentials.sandbox");
+    assert_eq!(mock.request_count(), 0, "nothing reached the mock");
+}
+
+#[tokio::test]
+async fn requests_the_host_does_not_allow_are_denied() {
+    let (engine, component) = compiled_component().unwrap();
+    let host = ConnectorHost::from_component(
+        engine,
+        component,
+        HostConfig {
+            network: NetworkPolicy::deny_all(),
+        },
+    )
+    .unwrap();
+    match host.verify_credentials(&oauth("token")).await.unwrap() {
+        Err(ConnectorError::DeniedByHost(_)) => {}
+        other => panic!("expected denied-by-host, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_catalog_lists_and_describes_every_endpoint() {
+    let (_mock, host) = setup().await;
+    let endpoints = host.list_endpoints().await.unwrap();
+    assert_eq!(endpoints.len(), 142);
+    assert_eq!(endpoints.iter().filter(|e| e.paginated).count(), 35);
+    let pins = endpoints.iter().find(|e| e.id == "pins/list").unwrap();
+    assert_eq!(pins.label, "GET /pins (List Pins)");
+    assert_eq!(
+        (pins.method.as_str(), pins.path.as_str(), pins.paginated),
+        ("GET", "/pins", true)
+    );
+
+    let schema = json(
+        &host
+            .describe_endpoint("GET /pins/{pin_id}")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    assert_eq!(schema["properties"]["path"]["required"][0], "pin_id");
+    let schema = json(
+        &host
+            .describe_endpoint("pins/create")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    assert!(schema["$defs"]["PinCreate"].is_object());
+    match host.describe_endpoint("GET /nope").await.unwrap() {
+        Err(ConnectorError::InvalidInput(i)) => assert_eq!(i.field, "endpoint"),
+        other => panic!("expected invalid-input, got {other:?}"),
+    }
+}
