@@ -573,3 +573,52 @@ async fn the_catalog_lists_and_describes_every_endpoint() {
         other => panic!("expected invalid-input, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn preflight_checks_refuse_before_sending() {
+    let (mock, host) = setup().await;
+    let sandbox = Credentials::Sandbox(mock.config().sandbox_token.clone());
+    match host
+        .api_call(
+            &sandbox,
+            &call("GET /search/pins", &[], &[("query", "cats")], None),
+        )
+        .await
+        .unwrap()
+    {
+        Err(ConnectorError::UnsupportedInSandbox(message)) => {
+            assert!(message.contains("/search/pins"), "{message}")
+        }
+        other => panic!("expected unsupported-in-sandbox, got {other:?}"),
+    }
+    let narrow = Credentials::Oauth2(Oauth2Credentials {
+        scopes: vec!["pins:read".into()],
+        ..match good(&mock) {
+            Credentials::Oauth2(c) => c,
+            Credentials::Sandbox(_) => unreachable!(),
+        }
+    });
+    match host
+        .api_call(&narrow, &call("GET /pins", &[], &[], None))
+        .await
+        .unwrap()
+    {
+        Err(ConnectorError::MissingScopes(m)) => {
+            assert_eq!(m.endpoint, "GET /pins (List Pins)");
+            assert_eq!(m.scopes, ["boards:read"]);
+        }
+        other => panic!("expected missing-scopes, got {other:?}"),
+    }
+    match host
+        .api_call(
+            &good(&mock),
+            &call("POST /pins", &[], &[], Some(r#"{"board_id": 12}"#)),
+        )
+        .await
+        .unwrap()
+    {
+        Err(ConnectorError::InvalidInput(i)) => assert_eq!(i.field, "body.board_id"),
+        other => panic!("expected invalid-input, got {other:?}"),
+    }
+    assert_eq!(mock.request_count(), 0);
+}

@@ -57,6 +57,19 @@ pub enum ConnectorError {
         /// The rule it broke.
         reason: String,
     },
+    /// The endpoint is not served by the sandbox API (`x-sandbox: disabled`);
+    /// nothing was sent.
+    #[error("unsupported in the sandbox: {0}")]
+    UnsupportedInSandbox(String),
+    /// The credentials' granted scopes lack some the endpoint needs; nothing
+    /// was sent.
+    #[error("missing scopes for {endpoint}: {}", scopes.join(", "))]
+    MissingScopes {
+        /// The endpoint's label.
+        endpoint: String,
+        /// The scopes it needs that were not granted.
+        scopes: Vec<String>,
+    },
     /// Any other non-success answer.
     #[error("upstream error: {0}")]
     Upstream(ApiError),

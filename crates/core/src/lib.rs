@@ -8,6 +8,7 @@
 //!   Pinterest 5.11.0 catalog;
 //! - [`openapi`]: the reader that turns an OpenAPI 3.0 JSON into a catalog;
 //! - [`request`]: building an HTTP request from an endpoint and its inputs;
+//! - [`schema`]: checking values against the description's schemas;
 //! - [`raw`]: checking the relative URL of a raw request;
 //! - [`pagination`]: walking Pinterest's `bookmark` cursor one page at a time;
 //! - [`error`]: the typed errors and how Pinterest's answers map onto them;
@@ -24,6 +25,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod raw;
 pub mod request;
+pub mod schema;
 
 pub use catalog::{Catalog, Operation};
 pub use connector::Connector;

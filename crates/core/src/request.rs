@@ -10,6 +10,7 @@ use crate::catalog::{Catalog, Operation, ParamLocation, Parameter};
 use crate::credentials::Credentials;
 use crate::error::ConnectorError;
 use crate::http::HttpRequest;
+use crate::schema::Validator;
 
 /// Everything but RFC 3986's unreserved characters is percent-encoded in a
 /// path segment or a query value, so that a `/`, `?`, `&`, `#` or `%` in a
@@ -72,9 +73,11 @@ pub fn prepare_call(
 ) -> Result<PreparedCall, ConnectorError> {
     credentials.validate()?;
     let op = catalog.get(&input.endpoint)?;
-    let path = render_path(op, &input.path_params)?;
-    let (query, bookmark) = render_query(op, &input.query_params)?;
-    let body = render_body(op, input.body.as_deref())?;
+    preflight(op, credentials)?;
+    let validator = Validator::new(&catalog.schemas);
+    let path = render_path(&validator, op, &input.path_params)?;
+    let (query, bookmark) = render_query(&validator, op, &input.query_params)?;
+    let body = render_body(&validator, op, input.body.as_deref())?;
 
     let mut url_text = format!("{}{}", credentials.api_base(), path);
     if !query.is_empty() {
@@ -116,9 +119,42 @@ pub fn encode(value: &str) -> String {
     utf8_percent_encode(value, COMPONENT).to_string()
 }
 
+/// Refuses a call the API would refuse anyway: an endpoint the sandbox does
+/// not serve, with sandbox credentials; or, when the credentials say which
+/// scopes were granted, an endpoint that needs others.
+pub fn preflight(op: &Operation, credentials: &Credentials) -> Result<(), ConnectorError> {
+    if credentials.is_sandbox() && op.sandbox == Some(false) {
+        return Err(ConnectorError::UnsupportedInSandbox(format!(
+            "`{}` is not served by the sandbox API",
+            op.label()
+        )));
+    }
+    if let Credentials::OAuth2(oauth) = credentials
+        && !oauth.scopes.is_empty()
+    {
+        let missing: Vec<String> = op
+            .scopes
+            .iter()
+            .filter(|needed| !oauth.scopes.contains(needed))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            return Err(ConnectorError::MissingScopes {
+                endpoint: op.label(),
+                scopes: missing,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Fills the path template, refusing missing, empty, dot-segment and
 /// unknown parameters.
-fn render_path(op: &Operation, given: &[(String, String)]) -> Result<String, ConnectorError> {
+fn render_path(
+    validator: &Validator<'_>,
+    op: &Operation,
+    given: &[(String, String)],
+) -> Result<String, ConnectorError> {
     for (name, _) in given {
         if op.param(ParamLocation::Path, name).is_none() {
             return Err(ConnectorError::invalid(
@@ -150,7 +186,7 @@ fn render_path(op: &Operation, given: &[(String, String)]) -> Result<String, Con
             return Err(ConnectorError::invalid(&field, "must not be `.` or `..`"));
         }
         if let Some(param) = op.param(ParamLocation::Path, name) {
-            check_scalar(&field, &param.schema, value)?;
+            validator.validate_text(&field, &param.schema, value)?;
         }
         out.push_str(&encode(value));
         rest = &rest[close + 1..];
@@ -162,6 +198,7 @@ fn render_path(op: &Operation, given: &[(String, String)]) -> Result<String, Con
 /// Serialises the query, in the operation's parameter order. Returns the
 /// query string without `bookmark`, and the bookmark apart.
 fn render_query(
+    validator: &Validator<'_>,
     op: &Operation,
     given: &[(String, String)],
 ) -> Result<(String, Option<String>), ConnectorError> {
@@ -196,22 +233,41 @@ fn render_query(
             bookmark = Some(single(&field, &values)?.to_owned());
             continue;
         }
-        render_query_param(param, &field, &values, &mut pairs)?;
+        render_query_param(validator, param, &field, &values, &mut pairs)?;
     }
     Ok((pairs.join("&"), bookmark))
 }
 
 fn render_query_param(
+    validator: &Validator<'_>,
     param: &Parameter,
     field: &str,
     values: &[&str],
     pairs: &mut Vec<String>,
 ) -> Result<(), ConnectorError> {
     let name = encode(&param.name);
-    if param.schema.get("type").and_then(Value::as_str) == Some("array") {
-        let item_schema = param.schema.get("items").cloned().unwrap_or(Value::Null);
-        for v in values {
-            check_scalar(field, &item_schema, v)?;
+    let schema = validator.resolve(field, &param.schema, 0)?;
+    if schema.get("type").and_then(Value::as_str) == Some("array") {
+        let item_schema = schema.get("items").cloned().unwrap_or(Value::Null);
+        for (i, v) in values.iter().enumerate() {
+            validator.validate_text(&format!("{field}[{i}]"), &item_schema, v)?;
+        }
+        let count = values.len() as u64;
+        if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+            && count < min
+        {
+            return Err(ConnectorError::invalid(
+                field,
+                format!("needs at least {min} values"),
+            ));
+        }
+        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
+            && count > max
+        {
+            return Err(ConnectorError::invalid(
+                field,
+                format!("takes at most {max} values"),
+            ));
         }
         if param.explode {
             pairs.extend(values.iter().map(|v| format!("{name}={}", encode(v))));
@@ -221,7 +277,7 @@ fn render_query_param(
         }
     } else {
         let value = single(field, values)?;
-        check_scalar(field, &param.schema, value)?;
+        validator.validate_text(field, schema, value)?;
         pairs.push(format!("{name}={}", encode(value)));
     }
     Ok(())
@@ -234,80 +290,13 @@ fn single<'a>(field: &str, values: &[&'a str]) -> Result<&'a str, ConnectorError
     }
 }
 
-/// Checks a scalar value given as text against its schema's type, enum and
-/// numeric bounds.
-fn check_scalar(field: &str, schema: &Value, value: &str) -> Result<(), ConnectorError> {
-    match schema.get("type").and_then(Value::as_str) {
-        Some("integer") => {
-            let n: i64 = value.parse().map_err(|_| {
-                ConnectorError::invalid(field, format!("`{value}` is not an integer"))
-            })?;
-            check_bounds(field, schema, n as f64)?;
-        }
-        Some("number") => {
-            let n: f64 = value
-                .parse()
-                .ok()
-                .filter(|n: &f64| n.is_finite())
-                .ok_or_else(|| {
-                    ConnectorError::invalid(field, format!("`{value}` is not a number"))
-                })?;
-            check_bounds(field, schema, n)?;
-        }
-        Some("boolean") if value != "true" && value != "false" => {
-            return Err(ConnectorError::invalid(
-                field,
-                format!("`{value}` is not `true` or `false`"),
-            ));
-        }
-        _ => {}
-    }
-    if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
-        && !allowed.iter().any(|a| enum_matches(a, value))
-    {
-        let names: Vec<String> = allowed.iter().map(|a| a.to_string()).collect();
-        return Err(ConnectorError::invalid(
-            field,
-            format!("`{value}` is not one of {}", names.join(", ")),
-        ));
-    }
-    Ok(())
-}
-
-fn enum_matches(allowed: &Value, value: &str) -> bool {
-    match allowed {
-        Value::String(s) => s == value,
-        Value::Null => false,
-        other => {
-            let text = other.to_string();
-            text == value
-        }
-    }
-}
-
-fn check_bounds(field: &str, schema: &Value, n: f64) -> Result<(), ConnectorError> {
-    if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
-        && n < min
-    {
-        return Err(ConnectorError::invalid(
-            field,
-            format!("must be at least {min}"),
-        ));
-    }
-    if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
-        && n > max
-    {
-        return Err(ConnectorError::invalid(
-            field,
-            format!("must be at most {max}"),
-        ));
-    }
-    Ok(())
-}
-
 /// The body in the operation's media type: JSON as compact JSON, and a
 /// JSON object as `application/x-www-form-urlencoded` where the spec says so.
-fn render_body(op: &Operation, given: Option<&str>) -> Result<Option<Vec<u8>>, ConnectorError> {
+fn render_body(
+    validator: &Validator<'_>,
+    op: &Operation,
+    given: Option<&str>,
+) -> Result<Option<Vec<u8>>, ConnectorError> {
     let Some(spec) = &op.body else {
         return match given {
             Some(_) => Err(ConnectorError::invalid(
@@ -326,6 +315,7 @@ fn render_body(op: &Operation, given: Option<&str>) -> Result<Option<Vec<u8>>, C
     };
     let value: Value = serde_json::from_str(text)
         .map_err(|e| ConnectorError::invalid("body", format!("is not valid JSON: {e}")))?;
+    validator.validate("body", &spec.schema, &value)?;
     if spec.content_type == "application/x-www-form-urlencoded" {
         let Value::Object(fields) = value else {
             return Err(ConnectorError::invalid(

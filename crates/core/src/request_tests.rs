@@ -126,13 +126,21 @@ fn query_parameters_follow_the_operation_order_and_types() {
 
 #[test]
 fn query_values_are_encoded() {
-    let call = prepare(&input(
+    let production = Credentials::OAuth2(crate::credentials::OAuth2Credentials {
+        client_id: String::new(),
+        client_secret: String::new(),
+        access_token: "t".into(),
+        refresh_token: None,
+        expires_at: None,
+        scopes: vec![],
+    });
+    let search = input(
         "GET /search/pins",
         &[],
         &[("query", "cats & dogs=1#x")],
         None,
-    ))
-    .unwrap();
+    );
+    let call = prepare_call(embedded(), &production, &search).unwrap();
     assert_eq!(
         call.request.url.query(),
         Some("query=cats%20%26%20dogs%3D1%23x")
@@ -156,27 +164,19 @@ fn arrays_repeat_or_join_as_the_parameter_says() {
         });
     for ((op, param), explode) in [(exploded.unwrap(), true), (joined.unwrap(), false)] {
         // Fill the required inputs with values valid for their schemas.
+        let validator = crate::schema::Validator::new(&embedded().schemas);
+        let text = |v: serde_json::Value| match v {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        };
         let value_for = |p: &Parameter| -> Vec<String> {
-            let schema = if p.schema["type"] == "array" {
-                &p.schema["items"]
-            } else {
-                &p.schema
-            };
-            let one = match schema
-                .get("enum")
-                .and_then(|e| e.as_array())
-                .and_then(|e| e.first())
-            {
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(other) => other.to_string(),
-                None if schema["type"] == "integer" => "1".into(),
-                None if schema["type"] == "boolean" => "true".into(),
-                None => "x1".into(),
-            };
-            if p.name == param.name {
-                vec![one.clone(), one]
-            } else {
-                vec![one]
+            match validator.sample(&p.schema) {
+                serde_json::Value::Array(items) if p.name == param.name => {
+                    let one = text(items.into_iter().next().unwrap_or_default());
+                    vec![one.clone(), one]
+                }
+                serde_json::Value::Array(items) => items.into_iter().map(text).collect(),
+                other => vec![text(other)],
             }
         };
         let mut i = CallInput {
@@ -195,8 +195,8 @@ fn arrays_repeat_or_join_as_the_parameter_says() {
                 }
             }
         }
-        if op.body.as_ref().is_some_and(|b| b.required) {
-            i.body = Some("{}".into());
+        if let Some(body) = op.body.as_ref().filter(|b| b.required) {
+            i.body = Some(validator.sample(&body.schema).to_string());
         }
         let call = prepare(&i).unwrap_or_else(|e| panic!("{}: {e}", op.id));
         let query = call.request.url.query().unwrap().to_owned();
@@ -241,7 +241,7 @@ fn json_bodies_are_checked_and_sent_with_their_media_type() {
         "POST /pins",
         &[],
         &[],
-        Some(r#"{"board_id": "1", "media_source": {}}"#),
+        Some(r#"{"board_id": "1", "media_source": {"source_type": "image_url", "url": "https://x/a.jpg"}}"#),
     ))
     .unwrap();
     assert_eq!(
@@ -250,7 +250,7 @@ fn json_bodies_are_checked_and_sent_with_their_media_type() {
     );
     assert_eq!(
         call.request.body.as_deref(),
-        Some(br#"{"board_id":"1","media_source":{}}"#.as_slice())
+        Some(br#"{"board_id":"1","media_source":{"source_type":"image_url","url":"https://x/a.jpg"}}"#.as_slice())
     );
     assert_eq!(
         field_of(prepare(&input("POST /pins", &[], &[], Some("{not json"))).unwrap_err()),
@@ -310,4 +310,76 @@ fn bad_credentials_are_refused_before_building() {
     )
     .unwrap_err();
     assert_eq!(field_of(err), "credentials.sandbox");
+}
+
+#[test]
+fn sandbox_credentials_cannot_call_what_the_sandbox_does_not_serve() {
+    let op = embedded()
+        .operations
+        .iter()
+        .find(|op| op.sandbox == Some(false))
+        .unwrap();
+    let err = prepare(&input(&op.id, &[], &[], None)).unwrap_err();
+    assert!(
+        matches!(err, ConnectorError::UnsupportedInSandbox(ref m) if m.contains(&op.path)),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn granted_scopes_are_checked_when_known() {
+    use crate::credentials::OAuth2Credentials;
+    let with_scopes = |scopes: &[&str]| {
+        Credentials::OAuth2(OAuth2Credentials {
+            client_id: String::new(),
+            client_secret: String::new(),
+            access_token: "t".into(),
+            refresh_token: None,
+            expires_at: None,
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        })
+    };
+    let list = input("GET /pins", &[], &[], None);
+    match prepare_call(embedded(), &with_scopes(&["pins:read"]), &list) {
+        Err(ConnectorError::MissingScopes { endpoint, scopes }) => {
+            assert_eq!(endpoint, "GET /pins (List Pins)");
+            assert_eq!(scopes, ["boards:read"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        prepare_call(
+            embedded(),
+            &with_scopes(&["pins:read", "boards:read"]),
+            &list
+        )
+        .is_ok()
+    );
+    assert!(
+        prepare_call(embedded(), &with_scopes(&[]), &list).is_ok(),
+        "unknown scopes are not checked"
+    );
+}
+
+#[test]
+fn bodies_are_checked_against_the_schema() {
+    let err = prepare(&input(
+        "POST /pins",
+        &[],
+        &[],
+        Some(r#"{"board_id": 5, "media_source": {}}"#),
+    ))
+    .unwrap_err();
+    assert_eq!(field_of(err), "body.board_id");
+    let long_title = format!(r#"{{"board_id": "5", "title": "{}"}}"#, "x".repeat(101));
+    let err = prepare(&input("POST /pins", &[], &[], Some(&long_title))).unwrap_err();
+    assert_eq!(field_of(err), "body.title");
+    let err = prepare(&input(
+        "POST /pins",
+        &[],
+        &[],
+        Some(r#"{"board_id": "5", "media_source": {"source_type": "nope"}}"#),
+    ))
+    .unwrap_err();
+    assert!(field_of(err).starts_with("body.media_source"));
 }

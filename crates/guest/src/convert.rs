@@ -8,7 +8,7 @@ use pinterest_connector_core::request::CallInput;
 
 use crate::bindings::exports::pinterest::connector::actions::{ApiCallInput, RawRequestInput};
 use crate::bindings::pinterest::connector::types::{
-    ApiError, ConnectorError, Credentials, HttpMethod, InvalidInput, RateLimit,
+    ApiError, ConnectorError, Credentials, HttpMethod, InvalidInput, MissingScopes, RateLimit,
 };
 
 /// WIT credentials to core credentials.
@@ -67,6 +67,10 @@ pub fn error(error: CoreError) -> ConnectorError {
         }),
         CoreError::InvalidInput { field, reason } => {
             ConnectorError::InvalidInput(InvalidInput { field, reason })
+        }
+        CoreError::UnsupportedInSandbox(message) => ConnectorError::UnsupportedInSandbox(message),
+        CoreError::MissingScopes { endpoint, scopes } => {
+            ConnectorError::MissingScopes(MissingScopes { endpoint, scopes })
         }
         CoreError::Upstream(e) => ConnectorError::Upstream(api_error(e)),
         CoreError::Transport(message) => ConnectorError::Transport(message),

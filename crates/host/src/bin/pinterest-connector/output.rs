@@ -26,7 +26,8 @@ impl Failure {
     }
 
     /// The process exit code:
-    /// 1 other failures, 2 usage and invalid input, 3 unauthorized or
+    /// 1 other failures, 2 usage, invalid input, missing scopes and endpoints
+    /// the sandbox does not serve, 3 unauthorized or
     /// forbidden, 4 not found, 5 rate limited, 6 other upstream errors,
     /// 7 transport failures and requests the host denied.
     pub fn exit_code(&self) -> u8 {
@@ -36,6 +37,7 @@ impl Failure {
             Failure::StdoutClosed => 0,
             Failure::Connector(e) => match e {
                 ConnectorError::InvalidInput(_) => 2,
+                ConnectorError::UnsupportedInSandbox(_) | ConnectorError::MissingScopes(_) => 2,
                 ConnectorError::Unauthorized(_) | ConnectorError::Forbidden(_) => 3,
                 ConnectorError::NotFound(_) => 4,
                 ConnectorError::RateLimited(_) => 5,
@@ -90,6 +92,15 @@ impl fmt::Display for Failure {
                 ConnectorError::InvalidInput(i) => {
                     write!(f, "invalid input `{}`: {}", i.field, i.reason)
                 }
+                ConnectorError::UnsupportedInSandbox(message) => {
+                    write!(f, "unsupported in the sandbox: {message}")
+                }
+                ConnectorError::MissingScopes(m) => write!(
+                    f,
+                    "missing scopes: {} needs {} (re-authorise with them)",
+                    m.endpoint,
+                    m.scopes.join(", ")
+                ),
                 ConnectorError::Upstream(api) => write!(f, "upstream error: {}", api_error(api)),
                 ConnectorError::Transport(message) => write!(f, "transport error: {message}"),
                 ConnectorError::DeniedByHost(message) => write!(f, "denied by host: {message}"),

@@ -1,0 +1,567 @@
+//! Checking values against the OpenAPI 3.0 schemas of a catalog.
+//!
+//! The subset Pinterest's descriptions use: `$ref` into the component
+//! schemas, `type` (with `nullable`), `enum`, string lengths and `pattern`,
+//! numeric bounds, array items and counts, object `required`, `properties`
+//! and `additionalProperties`, and `allOf` / `anyOf` / `oneOf` (with a
+//! `discriminator` when there is one). `readOnly` properties are never
+//! required of a request. Every refusal names the field by its path
+//! (`body.media_source.url`) and the rule it broke.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::error::ConnectorError;
+
+/// Nesting deeper than this is refused rather than followed, so that a
+/// recursive schema or a hostile value cannot exhaust the stack.
+const MAX_DEPTH: usize = 64;
+
+const COMPONENT_PREFIX: &str = "#/components/schemas/";
+
+/// Checks values against schemas that may refer to `schemas`.
+#[derive(Debug, Clone, Copy)]
+pub struct Validator<'a> {
+    schemas: &'a BTreeMap<String, Value>,
+}
+
+impl<'a> Validator<'a> {
+    /// A validator resolving `$ref`s in `schemas` (a catalog's component
+    /// schemas, by name).
+    pub fn new(schemas: &'a BTreeMap<String, Value>) -> Self {
+        Validator { schemas }
+    }
+
+    /// Checks `value`; `field` names it in errors.
+    pub fn validate(
+        &self,
+        field: &str,
+        schema: &Value,
+        value: &Value,
+    ) -> Result<(), ConnectorError> {
+        self.check(field, schema, value, 0)
+    }
+
+    /// Turns a path or query value given as text into the JSON value its
+    /// schema's type calls for, then checks it.
+    pub fn validate_text(
+        &self,
+        field: &str,
+        schema: &Value,
+        text: &str,
+    ) -> Result<(), ConnectorError> {
+        let schema = self.resolve(field, schema, 0)?;
+        let value = match schema_type(schema) {
+            Some("integer") => text.parse::<i64>().map(Value::from).map_err(|_| {
+                ConnectorError::invalid(field, format!("`{text}` is not an integer"))
+            })?,
+            Some("number") => text
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
+                .ok_or_else(|| {
+                    ConnectorError::invalid(field, format!("`{text}` is not a number"))
+                })?,
+            Some("boolean") => match text {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => {
+                    return Err(ConnectorError::invalid(
+                        field,
+                        format!("`{text}` is not `true` or `false`"),
+                    ));
+                }
+            },
+            _ => Value::String(text.to_owned()),
+        };
+        self.check(field, schema, &value, 0)
+    }
+
+    /// Follows `$ref`s to the schema they name.
+    pub fn resolve<'s>(
+        &'s self,
+        field: &str,
+        schema: &'s Value,
+        depth: usize,
+    ) -> Result<&'s Value, ConnectorError>
+    where
+        'a: 's,
+    {
+        let mut schema = schema;
+        for _ in depth..MAX_DEPTH {
+            let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
+                return Ok(schema);
+            };
+            schema = reference
+                .strip_prefix(COMPONENT_PREFIX)
+                .and_then(|name| self.schemas.get(name))
+                .ok_or_else(|| {
+                    ConnectorError::invalid(
+                        field,
+                        format!("the description refers to an unknown schema `{reference}`"),
+                    )
+                })?;
+        }
+        Err(too_deep(field))
+    }
+
+    /// A small value `schema` accepts: the first `enum` member, the lower
+    /// numeric bound, a string that fits the pattern and lengths, the
+    /// required properties of an object (never `readOnly` ones), the fewest
+    /// items an array may hold. Hosts can use it to prefill a form; the
+    /// conformance tests use it to call every endpoint.
+    pub fn sample(&self, schema: &Value) -> Value {
+        self.sample_at(schema, 0)
+    }
+
+    fn sample_at(&self, schema: &Value, depth: usize) -> Value {
+        if depth >= MAX_DEPTH {
+            return Value::Null;
+        }
+        let Ok(schema) = self.resolve("sample", schema, depth) else {
+            return Value::Null;
+        };
+        if let Some(first) = schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .and_then(|e| e.first())
+        {
+            return first.clone();
+        }
+        if let Some(all) = schema.get("allOf").and_then(Value::as_array) {
+            // The parts of an `allOf` describe one value: a property one part
+            // requires may be defined by another.
+            let mut merged = Map::new();
+            let mut other = None;
+            for part in all.iter().chain(std::iter::once(schema)) {
+                let part = self.resolve("sample", part, depth).unwrap_or(part);
+                if part.get("required").is_some() {
+                    merged.extend(self.sample_required(part, schema, depth));
+                } else if !std::ptr::eq(part, schema) {
+                    match self.sample_at(part, depth + 1) {
+                        Value::Object(fields) => merged.extend(fields),
+                        // The first part that yields a scalar carries its
+                        // constraints (`enum` first); later parts only
+                        // annotate.
+                        value => {
+                            other.get_or_insert(value);
+                        }
+                    }
+                }
+            }
+            return match other {
+                Some(value) if merged.is_empty() => value,
+                _ => Value::Object(merged),
+            };
+        }
+        for key in ["oneOf", "anyOf"] {
+            if let Some(first) = schema
+                .get(key)
+                .and_then(Value::as_array)
+                .and_then(|o| o.first())
+            {
+                return self.sample_at(first, depth + 1);
+            }
+        }
+        match schema_type(schema) {
+            Some(kind @ ("integer" | "number")) => {
+                let min = schema.get("minimum").and_then(Value::as_f64);
+                let max = schema.get("maximum").and_then(Value::as_f64);
+                let n = match (min, max) {
+                    (Some(min), _) => min,
+                    (None, Some(max)) if max < 1.0 => max,
+                    _ => 1.0,
+                };
+                if kind == "integer" {
+                    Value::from(n.ceil() as i64)
+                } else {
+                    serde_json::Number::from_f64(n).map_or(Value::from(1), Value::Number)
+                }
+            }
+            Some("boolean") => Value::Bool(true),
+            Some("array") => {
+                let count = schema
+                    .get("minItems")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(1)
+                    .max(1);
+                let item = schema
+                    .get("items")
+                    .map_or(Value::Null, |i| self.sample_at(i, depth + 1));
+                Value::Array(vec![item; count as usize])
+            }
+            Some("object") => self.sample_object(schema, depth),
+            None if schema.get("properties").is_some() => self.sample_object(schema, depth),
+            _ => Value::String(sample_string(schema)),
+        }
+    }
+
+    fn sample_object(&self, schema: &Value, depth: usize) -> Value {
+        Value::Object(self.sample_required(schema, schema, depth))
+    }
+
+    /// Samples of the properties `schema` requires (never `readOnly` ones),
+    /// looking their schemas up in `root` and its `allOf` parts.
+    fn sample_required(&self, schema: &Value, root: &Value, depth: usize) -> Map<String, Value> {
+        let mut object = Map::new();
+        let required = schema.get("required").and_then(Value::as_array);
+        for name in required.into_iter().flatten().filter_map(Value::as_str) {
+            let property = self
+                .property_schema(root, name, depth)
+                .unwrap_or(&Value::Null);
+            if !self.is_read_only("sample", property, depth) {
+                object.insert(name.to_owned(), self.sample_at(property, depth + 1));
+            }
+        }
+        object
+    }
+
+    /// The schema of property `name` in `schema` or any of its `allOf` parts.
+    fn property_schema<'s>(
+        &'s self,
+        schema: &'s Value,
+        name: &str,
+        depth: usize,
+    ) -> Option<&'s Value>
+    where
+        'a: 's,
+    {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        let schema = self.resolve("sample", schema, depth).ok()?;
+        if let Some(found) = schema.get("properties").and_then(|p| p.get(name)) {
+            return Some(found);
+        }
+        schema
+            .get("allOf")
+            .and_then(Value::as_array)?
+            .iter()
+            .find_map(|part| self.property_schema(part, name, depth + 1))
+    }
+
+    fn check(
+        &self,
+        field: &str,
+        schema: &Value,
+        value: &Value,
+        depth: usize,
+    ) -> Result<(), ConnectorError> {
+        if depth >= MAX_DEPTH {
+            return Err(too_deep(field));
+        }
+        let schema = self.resolve(field, schema, depth)?;
+        let Some(rules) = schema.as_object() else {
+            return Ok(());
+        };
+        if value.is_null() && rules.get("nullable").and_then(Value::as_bool) == Some(true) {
+            return Ok(());
+        }
+        if let Some(all) = rules.get("allOf").and_then(Value::as_array) {
+            for part in all {
+                self.check(field, part, value, depth + 1)?;
+            }
+        }
+        for key in ["anyOf", "oneOf"] {
+            if let Some(options) = rules.get(key).and_then(Value::as_array) {
+                self.check_alternatives(field, rules, options, value, depth)?;
+            }
+        }
+        if let Some(expected) = schema_type(schema) {
+            check_type(field, expected, value)?;
+        }
+        if let Some(allowed) = rules.get("enum").and_then(Value::as_array)
+            && !allowed.iter().any(|a| a == value)
+        {
+            let names: Vec<String> = allowed.iter().map(Value::to_string).collect();
+            return Err(ConnectorError::invalid(
+                field,
+                format!("{value} is not one of {}", names.join(", ")),
+            ));
+        }
+        match value {
+            Value::String(s) => check_string(field, rules, s),
+            Value::Number(n) => check_number(field, rules, n.as_f64().unwrap_or(f64::NAN)),
+            Value::Array(items) => self.check_array(field, rules, items, depth),
+            Value::Object(object) => self.check_object(field, rules, object, depth),
+            _ => Ok(()),
+        }
+    }
+
+    /// `anyOf` / `oneOf`: the discriminator's choice when it names one,
+    /// otherwise at least one alternative must accept the value.
+    fn check_alternatives(
+        &self,
+        field: &str,
+        rules: &Map<String, Value>,
+        options: &[Value],
+        value: &Value,
+        depth: usize,
+    ) -> Result<(), ConnectorError> {
+        if let Some(discriminator) = rules.get("discriminator")
+            && let Some(property) = discriminator.get("propertyName").and_then(Value::as_str)
+            && let Some(tag) = value.get(property).and_then(Value::as_str)
+            && let Some(target) = discriminator.pointer(&format!(
+                "/mapping/{}",
+                tag.replace('~', "~0").replace('/', "~1")
+            ))
+        {
+            return self.check(
+                field,
+                &serde_json::json!({ "$ref": target }),
+                value,
+                depth + 1,
+            );
+        }
+        let mut first_error = None;
+        for option in options {
+            match self.check(field, option, value, depth + 1) {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(ConnectorError::InvalidInput { field, reason }) => Err(ConnectorError::invalid(
+                field,
+                format!("matches none of the allowed shapes (first: {reason})"),
+            )),
+            Some(other) => Err(other),
+            None => Ok(()),
+        }
+    }
+
+    fn check_array(
+        &self,
+        field: &str,
+        rules: &Map<String, Value>,
+        items: &[Value],
+        depth: usize,
+    ) -> Result<(), ConnectorError> {
+        if let Some(min) = rules.get("minItems").and_then(Value::as_u64)
+            && (items.len() as u64) < min
+        {
+            return Err(ConnectorError::invalid(
+                field,
+                format!("needs at least {min} items"),
+            ));
+        }
+        if let Some(max) = rules.get("maxItems").and_then(Value::as_u64)
+            && (items.len() as u64) > max
+        {
+            return Err(ConnectorError::invalid(
+                field,
+                format!("takes at most {max} items"),
+            ));
+        }
+        if let Some(item_schema) = rules.get("items") {
+            for (i, item) in items.iter().enumerate() {
+                self.check(&format!("{field}[{i}]"), item_schema, item, depth + 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_object(
+        &self,
+        field: &str,
+        rules: &Map<String, Value>,
+        object: &Map<String, Value>,
+        depth: usize,
+    ) -> Result<(), ConnectorError> {
+        let properties = rules.get("properties").and_then(Value::as_object);
+        if let Some(required) = rules.get("required").and_then(Value::as_array) {
+            for name in required.iter().filter_map(Value::as_str) {
+                let read_only = properties
+                    .and_then(|p| p.get(name))
+                    .map(|s| self.is_read_only(field, s, depth))
+                    .unwrap_or(false);
+                if !object.contains_key(name) && !read_only {
+                    return Err(ConnectorError::invalid(
+                        format!("{field}.{name}"),
+                        "is required",
+                    ));
+                }
+            }
+        }
+        for (name, value) in object {
+            let child = format!("{field}.{name}");
+            match (
+                properties.and_then(|p| p.get(name)),
+                rules.get("additionalProperties"),
+            ) {
+                (Some(schema), _) => self.check(&child, schema, value, depth + 1)?,
+                (None, Some(Value::Bool(false))) => {
+                    return Err(ConnectorError::invalid(child, "is not a known property"));
+                }
+                (None, Some(extra @ Value::Object(_))) => {
+                    self.check(&child, extra, value, depth + 1)?
+                }
+                (None, _) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn is_read_only(&self, field: &str, schema: &Value, depth: usize) -> bool {
+        self.resolve(field, schema, depth)
+            .ok()
+            .and_then(|s| s.get("readOnly"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+}
+
+fn schema_type(schema: &Value) -> Option<&str> {
+    schema.get("type").and_then(Value::as_str)
+}
+
+fn check_type(field: &str, expected: &str, value: &Value) -> Result<(), ConnectorError> {
+    let ok = match expected {
+        "string" => value.is_string(),
+        "integer" => {
+            value.as_i64().is_some()
+                || value.as_u64().is_some()
+                || value.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ConnectorError::invalid(
+            field,
+            format!(
+                "must be {} {expected}, not {}",
+                article(expected),
+                kind(value)
+            ),
+        ))
+    }
+}
+
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn check_string(field: &str, rules: &Map<String, Value>, s: &str) -> Result<(), ConnectorError> {
+    let len = s.chars().count() as u64;
+    if let Some(min) = rules.get("minLength").and_then(Value::as_u64)
+        && len < min
+    {
+        return Err(ConnectorError::invalid(
+            field,
+            format!("must be at least {min} characters long"),
+        ));
+    }
+    if let Some(max) = rules.get("maxLength").and_then(Value::as_u64)
+        && len > max
+    {
+        return Err(ConnectorError::invalid(
+            field,
+            format!("must be at most {max} characters long"),
+        ));
+    }
+    if let Some(pattern) = rules.get("pattern").and_then(Value::as_str)
+        && let Ok(regex) = regex_lite::Regex::new(pattern)
+        && !regex.is_match(s)
+    {
+        return Err(ConnectorError::invalid(
+            field,
+            format!("`{s}` does not match the pattern `{pattern}`"),
+        ));
+    }
+    Ok(())
+}
+
+/// A string that fits the schema's pattern and lengths, from a few shapes
+/// Pinterest's patterns ask for (ids, dates, times, URLs).
+fn sample_string(schema: &Value) -> String {
+    const CANDIDATES: &[&str] = &[
+        "123",
+        "2024-01-01",
+        "2024-01-01T00:00:00.000Z",
+        "12:00",
+        "https://example.com/a.jpg",
+        "abc",
+    ];
+    let rules = schema.as_object().cloned().unwrap_or_default();
+    if let Some(found) = CANDIDATES
+        .iter()
+        .find(|s| check_string("sample", &rules, s).is_ok())
+    {
+        return (*found).to_owned();
+    }
+    let min = rules
+        .get("minLength")
+        .and_then(Value::as_u64)
+        .unwrap_or(1)
+        .max(1);
+    "1".repeat(min as usize)
+}
+
+fn check_number(field: &str, rules: &Map<String, Value>, n: f64) -> Result<(), ConnectorError> {
+    let exclusive = |key: &str| rules.get(key).and_then(Value::as_bool) == Some(true);
+    if let Some(min) = rules.get("minimum").and_then(Value::as_f64) {
+        if exclusive("exclusiveMinimum") && n <= min {
+            return Err(ConnectorError::invalid(
+                field,
+                format!("must be more than {min}"),
+            ));
+        }
+        if n < min {
+            return Err(ConnectorError::invalid(
+                field,
+                format!("must be at least {min}"),
+            ));
+        }
+    }
+    if let Some(max) = rules.get("maximum").and_then(Value::as_f64) {
+        if exclusive("exclusiveMaximum") && n >= max {
+            return Err(ConnectorError::invalid(
+                field,
+                format!("must be less than {max}"),
+            ));
+        }
+        if n > max {
+            return Err(ConnectorError::invalid(
+                field,
+                format!("must be at most {max}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn too_deep(field: &str) -> ConnectorError {
+    ConnectorError::invalid(
+        field,
+        format!("is nested more than {MAX_DEPTH} levels deep"),
+    )
+}
+
+#[cfg(test)]
+#[path = "schema_tests.rs"]
+mod tests;

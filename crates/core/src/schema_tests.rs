@@ -1,0 +1,231 @@
+use super::*;
+use serde_json::json;
+
+fn schemas() -> BTreeMap<String, Value> {
+    let mut s = BTreeMap::new();
+    s.insert(
+        "Media".into(),
+        json!({"type": "object", "required": ["source_type", "url"], "properties": {
+            "source_type": {"type": "string", "enum": ["image_url", "video_id"]},
+            "url": {"type": "string", "pattern": "^(http|https)://"}}}),
+    );
+    s.insert(
+        "Create".into(),
+        json!({"type": "object", "required": ["board_id", "media", "id"], "additionalProperties": false, "properties": {
+            "id": {"type": "string", "readOnly": true},
+            "board_id": {"type": "string", "pattern": "^\\d+$", "maxLength": 18},
+            "title": {"type": "string", "nullable": true, "maxLength": 5},
+            "count": {"type": "integer", "minimum": 1, "maximum": 3},
+            "tags": {"type": "array", "maxItems": 2, "items": {"type": "string"}},
+            "media": {"$ref": "#/components/schemas/Media"}}}),
+    );
+    s.insert(
+        "Loop".into(),
+        json!({"type": "object", "properties": {"next": {"$ref": "#/components/schemas/Loop"}}}),
+    );
+    s.insert(
+        "Feed".into(),
+        json!({"oneOf": [{"$ref": "#/components/schemas/Media"}, {"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string", "enum": ["X"]}}}],
+               "discriminator": {"propertyName": "source_type", "mapping": {"image_url": "#/components/schemas/Media"}}}),
+    );
+    s
+}
+
+fn check(schema: &str, value: Value) -> Result<(), (String, String)> {
+    let s = schemas();
+    Validator::new(&s)
+        .validate(
+            "body",
+            &json!({"$ref": format!("#/components/schemas/{schema}")}),
+            &value,
+        )
+        .map_err(|e| match e {
+            ConnectorError::InvalidInput { field, reason } => (field, reason),
+            other => panic!("{other:?}"),
+        })
+}
+
+fn good() -> Value {
+    json!({"board_id": "123", "media": {"source_type": "image_url", "url": "https://x/y.jpg"}})
+}
+
+#[test]
+fn a_valid_body_passes_and_read_only_properties_are_not_required() {
+    assert_eq!(check("Create", good()), Ok(()));
+    let mut with_extras = good();
+    with_extras["title"] = Value::Null;
+    with_extras["count"] = json!(3);
+    with_extras["tags"] = json!(["a", "b"]);
+    assert_eq!(check("Create", with_extras), Ok(()));
+}
+
+#[test]
+fn each_rule_names_the_field() {
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (
+            json!({"media": good()["media"]}),
+            "body.board_id",
+            "is required",
+        ),
+        (
+            json!({"board_id": 123, "media": good()["media"]}),
+            "body.board_id",
+            "must be a string",
+        ),
+        (
+            json!({"board_id": "12a", "media": good()["media"]}),
+            "body.board_id",
+            "pattern",
+        ),
+        (
+            json!({"board_id": "1234567890123456789", "media": good()["media"]}),
+            "body.board_id",
+            "at most 18",
+        ),
+        (
+            json!({"board_id": "1", "media": {"source_type": "gif", "url": "https://x"}}),
+            "body.media.source_type",
+            "not one of",
+        ),
+        (
+            json!({"board_id": "1", "media": {"source_type": "image_url"}}),
+            "body.media.url",
+            "is required",
+        ),
+        (
+            json!({"board_id": "1", "media": good()["media"], "count": 0}),
+            "body.count",
+            "at least 1",
+        ),
+        (
+            json!({"board_id": "1", "media": good()["media"], "count": 1.5}),
+            "body.count",
+            "must be an integer",
+        ),
+        (
+            json!({"board_id": "1", "media": good()["media"], "tags": ["a", "b", "c"]}),
+            "body.tags",
+            "at most 2",
+        ),
+        (
+            json!({"board_id": "1", "media": good()["media"], "tags": ["a", 2]}),
+            "body.tags[1]",
+            "must be a string",
+        ),
+        (
+            json!({"board_id": "1", "media": good()["media"], "colour": "red"}),
+            "body.colour",
+            "not a known property",
+        ),
+        (json!([1]), "body", "must be an object"),
+    ];
+    for (value, field, reason) in cases {
+        let (got_field, got_reason) = check("Create", value.clone()).expect_err(&value.to_string());
+        assert_eq!(got_field, field, "{value}");
+        assert!(got_reason.contains(reason), "{value}: {got_reason}");
+    }
+}
+
+#[test]
+fn alternatives_and_discriminators() {
+    assert_eq!(check("Feed", json!({"kind": "X"})), Ok(()));
+    assert_eq!(check("Feed", good()["media"].clone()), Ok(()));
+    let (field, _) = check("Feed", json!({"source_type": "image_url"})).unwrap_err();
+    assert_eq!(field, "body.url", "the discriminator picks the Media shape");
+    let (_, reason) = check("Feed", json!({"kind": "Y"})).unwrap_err();
+    assert!(reason.contains("none of the allowed shapes"), "{reason}");
+}
+
+#[test]
+fn deep_values_are_refused_not_overflowing() {
+    let mut value = json!({});
+    for _ in 0..200 {
+        value = json!({ "next": value });
+    }
+    let (_, reason) = check("Loop", value).unwrap_err();
+    assert!(reason.contains("levels deep"), "{reason}");
+}
+
+#[test]
+fn text_values_are_typed_by_their_schema() {
+    let s = schemas();
+    let v = Validator::new(&s);
+    let int = json!({"type": "integer", "minimum": 1});
+    assert!(v.validate_text("q", &int, "5").is_ok());
+    assert!(v.validate_text("q", &int, "0").is_err());
+    assert!(v.validate_text("q", &int, "x").is_err());
+    assert!(
+        v.validate_text("q", &json!({"type": "boolean"}), "yes")
+            .is_err()
+    );
+    assert!(
+        v.validate_text("q", &json!({"type": "number"}), "1.5")
+            .is_ok()
+    );
+    assert!(
+        v.validate_text("q", &json!({"type": "number"}), "NaN")
+            .is_err()
+    );
+    assert!(
+        v.validate_text("q", &json!({"type": "string", "pattern": "^\\d+$"}), "12")
+            .is_ok()
+    );
+    assert!(
+        v.validate_text("q", &json!({"type": "string", "pattern": "^\\d+$"}), "1a")
+            .is_err()
+    );
+}
+
+#[test]
+fn samples_pass_their_own_schema() {
+    let s = schemas();
+    let v = Validator::new(&s);
+    for name in ["Create", "Media", "Feed", "Loop"] {
+        let schema = json!({"$ref": format!("#/components/schemas/{name}")});
+        let sample = v.sample(&schema);
+        assert_eq!(
+            v.validate("body", &schema, &sample),
+            Ok(()),
+            "{name}: {sample}"
+        );
+    }
+    assert_eq!(
+        v.sample(&json!({"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"})),
+        json!("2024-01-01")
+    );
+    assert_eq!(
+        v.sample(&json!({"type": "integer", "minimum": 5})),
+        json!(5)
+    );
+    assert_eq!(
+        v.sample(&json!({"type": "array", "minItems": 2, "items": {"type": "boolean"}})),
+        json!([true, true])
+    );
+}
+
+#[test]
+fn every_request_body_of_the_embedded_catalog_has_a_valid_sample() {
+    let catalog = crate::catalog::embedded();
+    let v = Validator::new(&catalog.schemas);
+    for op in &catalog.operations {
+        if let Some(body) = &op.body {
+            let sample = v.sample(&body.schema);
+            assert_eq!(
+                v.validate("body", &body.schema, &sample),
+                Ok(()),
+                "{}: {sample}",
+                op.id
+            );
+        }
+        for p in &op.params {
+            let sample = v.sample(&p.schema);
+            assert_eq!(
+                v.validate(&p.name, &p.schema, &sample),
+                Ok(()),
+                "{} {}: {sample}",
+                op.id,
+                p.name
+            );
+        }
+    }
+}
