@@ -289,3 +289,17 @@ async fn endpoints_and_describe_need_no_credentials() {
     assert_eq!(run.code, 2);
     assert_eq!(mock.request_count(), 0);
 }
+
+#[tokio::test]
+async fn a_description_file_replaces_the_embedded_catalog() {
+    let mock = mock().await;
+    let file = pinterest_host_test::component::workspace_root()
+        .join("../shared/openapi/pinterest-v5.23.0.json");
+    let file = file.to_str().unwrap();
+    let run = cli(&mock, &[], &["--spec", file, "endpoints"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 231);
+    let run = cli(&mock, &[], &["--spec", "/nonexistent.json", "endpoints"]).await;
+    assert_eq!(run.code, 2);
+    assert!(error_line(&run).contains("/nonexistent.json"));
+}

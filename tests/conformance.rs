@@ -1,7 +1,9 @@
 //! Conformance of the built component: every action through wasmtime,
 //! against the mock Pinterest on loopback.
 
-use pinterest_connector_host::types::{ConnectorError, Credentials, HttpMethod, Oauth2Credentials};
+use pinterest_connector_host::types::{
+    ConnectorError, Credentials, HttpMethod, Oauth2Credentials, SpecSource,
+};
 use pinterest_connector_host::{
     ApiCallInput, ConnectorHost, HostConfig, NetworkPolicy, PaginationOptions, RawRequestInput,
 };
@@ -43,6 +45,7 @@ fn call(
             .collect()
     };
     ApiCallInput {
+        spec: SpecSource::Embedded,
         endpoint: endpoint.into(),
         path_params: pairs(path),
         query_params: pairs(query),
@@ -542,7 +545,11 @@ async fn requests_the_host_does_not_allow_are_denied() {
 #[tokio::test]
 async fn the_catalog_lists_and_describes_every_endpoint() {
     let (_mock, host) = setup().await;
-    let endpoints = host.list_endpoints().await.unwrap();
+    let endpoints = host
+        .list_endpoints(&SpecSource::Embedded)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(endpoints.len(), 142);
     assert_eq!(endpoints.iter().filter(|e| e.paginated).count(), 35);
     let pins = endpoints.iter().find(|e| e.id == "pins/list").unwrap();
@@ -554,7 +561,7 @@ async fn the_catalog_lists_and_describes_every_endpoint() {
 
     let schema = json(
         &host
-            .describe_endpoint("GET /pins/{pin_id}")
+            .describe_endpoint(&SpecSource::Embedded, "GET /pins/{pin_id}")
             .await
             .unwrap()
             .unwrap(),
@@ -562,13 +569,17 @@ async fn the_catalog_lists_and_describes_every_endpoint() {
     assert_eq!(schema["properties"]["path"]["required"][0], "pin_id");
     let schema = json(
         &host
-            .describe_endpoint("pins/create")
+            .describe_endpoint(&SpecSource::Embedded, "pins/create")
             .await
             .unwrap()
             .unwrap(),
     );
     assert!(schema["$defs"]["PinCreate"].is_object());
-    match host.describe_endpoint("GET /nope").await.unwrap() {
+    match host
+        .describe_endpoint(&SpecSource::Embedded, "GET /nope")
+        .await
+        .unwrap()
+    {
         Err(ConnectorError::InvalidInput(i)) => assert_eq!(i.field, "endpoint"),
         other => panic!("expected invalid-input, got {other:?}"),
     }

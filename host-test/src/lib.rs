@@ -1,11 +1,13 @@
 //! Test support for the Pinterest connector: a mock Pinterest on loopback
-//! ([`mock`]) and the build of the component under test ([`component`]).
+//! ([`mock`], which learns every other operation from an OpenAPI description
+//! through [`spec_mock`]) and the build of the component under test ([`component`]).
 //!
 //! The conformance tests in the repository's `tests/` folder, the demo and
 //! the standalone mock binary all use it.
 
 pub mod component;
 pub mod mock;
+pub mod spec_mock;
 
 pub use mock::{Flavour, MockConfig, MockPinterest, RecordedRequest};
 
@@ -51,4 +53,13 @@ pub fn compiled_component() -> anyhow::Result<(Engine, Component)> {
         })
         .clone()
         .map_err(anyhow::Error::msg)
+}
+
+/// Pinterest's OpenAPI description `file` (such as `pinterest-v5.23.0.json`)
+/// from `../shared/openapi/` beside the workspace.
+pub fn shared_openapi(file: &str) -> anyhow::Result<String> {
+    let path = component::workspace_root()
+        .join("../shared/openapi")
+        .join(file);
+    std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))
 }

@@ -25,6 +25,8 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::spec_mock::SpecModel;
+
 /// Which API a listener plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flavour {
@@ -45,6 +47,11 @@ pub struct MockConfig {
     pub pins: usize,
     /// How many boards the account owns.
     pub boards: usize,
+    /// An OpenAPI description (JSON text) to play instead of the data set:
+    /// every request is routed to its operation, checked against it, and
+    /// answered with a schema-shaped body; the description itself is served
+    /// at `/openapi.json`.
+    pub openapi: Option<String>,
 }
 
 impl Default for MockConfig {
@@ -54,6 +61,7 @@ impl Default for MockConfig {
             sandbox_token: "mock-sandbox-token".into(),
             pins: 1000,
             boards: 30,
+            openapi: None,
         }
     }
 }
@@ -77,6 +85,7 @@ pub struct RecordedRequest {
 
 struct Shared {
     config: MockConfig,
+    spec: Option<SpecModel>,
     log: Mutex<Vec<RecordedRequest>>,
     next_rid: AtomicU64,
 }
@@ -108,7 +117,9 @@ impl Drop for MockPinterest {
 impl MockPinterest {
     /// Starts both listeners on ephemeral loopback ports.
     pub async fn start(config: MockConfig) -> anyhow::Result<MockPinterest> {
+        let spec = config.openapi.clone().map(SpecModel::new).transpose()?;
         let shared = Arc::new(Shared {
+            spec,
             config,
             log: Mutex::new(Vec::new()),
             next_rid: AtomicU64::new(1),
@@ -170,14 +181,22 @@ impl MockPinterest {
 }
 
 fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/v5/user_account", get(user_account))
-        .route("/v5/boards", get(list_boards))
-        .route("/v5/boards/{board_id}", get(get_board))
-        .route("/v5/boards/{board_id}/pins", get(list_board_pins))
-        .route("/v5/pins", get(list_pins).post(create_pin))
-        .route("/v5/pins/{pin_id}", get(get_pin).delete(delete_pin))
-        .fallback(not_found_route)
+    // With a description, the mock plays every operation from it alone;
+    // without one, the hand-written routes serve a consistent data set.
+    let routes = if state.shared.spec.is_some() {
+        Router::new()
+    } else {
+        Router::new()
+            .route("/v5/user_account", get(user_account))
+            .route("/v5/boards", get(list_boards))
+            .route("/v5/boards/{board_id}", get(get_board))
+            .route("/v5/boards/{board_id}/pins", get(list_board_pins))
+            .route("/v5/pins", get(list_pins).post(create_pin))
+            .route("/v5/pins/{pin_id}", get(get_pin).delete(delete_pin))
+    };
+    routes
+        .route("/openapi.json", get(openapi_document))
+        .fallback(spec_route)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             record_and_authorize,
@@ -214,9 +233,10 @@ async fn record_and_authorize(
         Flavour::Production => &state.shared.config.access_token,
         Flavour::Sandbox => &state.shared.config.sandbox_token,
     };
-    let authorized = header(&parts.headers, "authorization")
-        .and_then(|v| v.strip_prefix("Bearer ").map(|t| t == expected))
-        .unwrap_or(false);
+    let authorized = parts.uri.path() == "/openapi.json"
+        || header(&parts.headers, "authorization")
+            .and_then(|v| v.strip_prefix("Bearer ").map(|t| t == expected))
+            .unwrap_or(false);
     let mut response = if authorized {
         next.run(Request::from_parts(parts, axum::body::Body::from(body)))
             .await
@@ -245,8 +265,53 @@ fn error(status: StatusCode, code: i64, message: &str) -> Response {
         .into_response()
 }
 
-async fn not_found_route() -> Response {
-    error(StatusCode::NOT_FOUND, 404, "Resource not found.")
+async fn openapi_document(State(state): State<AppState>) -> Response {
+    match &state.shared.spec {
+        Some(spec) => (
+            [("content-type", "application/json")],
+            spec.text().to_owned(),
+        )
+            .into_response(),
+        None => error(StatusCode::NOT_FOUND, 404, "No description is served."),
+    }
+}
+
+/// Any operation of the description that no hand-written route serves.
+async fn spec_route(State(state): State<AppState>, request: Request) -> Response {
+    let Some(spec) = &state.shared.spec else {
+        return error(StatusCode::NOT_FOUND, 404, "Resource not found.");
+    };
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
+    let Some(path) = parts.uri.path().strip_prefix("/v5") else {
+        return error(StatusCode::NOT_FOUND, 404, "Resource not found.");
+    };
+    let content_type = header(&parts.headers, "content-type");
+    let checked = spec
+        .route(parts.method.as_str(), path)
+        .and_then(|(op, params)| {
+            spec.check(
+                op,
+                &params,
+                parts.uri.query(),
+                content_type.as_deref(),
+                &body,
+            )
+            .map(|()| op)
+        });
+    match checked {
+        Ok(op) => match spec.respond(op, parts.uri.query()) {
+            (status, Some(body)) => (status_code(status), axum::Json(body)).into_response(),
+            (status, None) => status_code(status).into_response(),
+        },
+        Err(refusal) => error(status_code(refusal.status), 1, &refusal.message),
+    }
+}
+
+fn status_code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 async fn user_account(State(state): State<AppState>) -> Response {

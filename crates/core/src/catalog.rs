@@ -108,6 +108,10 @@ pub struct Parameter {
     /// commas (`a=1,2`, false). OpenAPI's default for `form` style is true.
     #[serde(default = "default_explode")]
     pub explode: bool,
+    /// Whether an object value is sent as `name[key]=value` pairs
+    /// (OpenAPI's `deepObject` style).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deep_object: bool,
 }
 
 fn default_explode() -> bool {

@@ -1,5 +1,7 @@
 //! The connector's actions, over any [`Transport`].
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::catalog::Catalog;
@@ -9,6 +11,7 @@ use crate::http::{HttpResponse, Method, Transport};
 use crate::pagination::{PageWalker, PaginationOptions, page_shape};
 use crate::raw::{RawInput, prepare_raw};
 use crate::request::{CallInput, prepare_call};
+use crate::spec::{SpecSource, load_catalog};
 
 /// The answer to one `api-call`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,16 +33,20 @@ pub struct Account {
     pub raw: String,
 }
 
-/// The actions against one catalog, sending through `T`.
-pub struct Connector<'c, T> {
-    catalog: &'c Catalog,
+/// The actions, sending through `T`.
+pub struct Connector<T> {
     transport: T,
 }
 
-impl<'c, T: Transport> Connector<'c, T> {
-    /// A connector over `catalog` that sends through `transport`.
-    pub fn new(catalog: &'c Catalog, transport: T) -> Self {
-        Connector { catalog, transport }
+impl<T: Transport> Connector<T> {
+    /// A connector that sends through `transport`.
+    pub fn new(transport: T) -> Self {
+        Connector { transport }
+    }
+
+    /// The catalog `spec` describes (fetching it if it is a URL).
+    pub fn catalog(&mut self, spec: &SpecSource) -> Result<Cow<'static, Catalog>, ConnectorError> {
+        load_catalog(spec, &mut self.transport)
     }
 
     /// The transport, for inspection.
@@ -53,7 +60,8 @@ impl<'c, T: Transport> Connector<'c, T> {
         credentials: &Credentials,
         input: &CallInput,
     ) -> Result<CallOutput, ConnectorError> {
-        let call = prepare_call(self.catalog, credentials, input)?;
+        let catalog = self.catalog(&input.spec)?;
+        let call = prepare_call(&catalog, credentials, input)?;
         let request = call.request_at(call.bookmark.as_deref());
         let response = self.transport.send(&request)?;
         check_status(&response)?;
@@ -71,12 +79,13 @@ impl<'c, T: Transport> Connector<'c, T> {
     /// Checks a paginated call and returns its walk; nothing is sent yet.
     /// An endpoint without a `bookmark` parameter is refused.
     pub fn paginate(
-        &self,
+        &mut self,
         credentials: &Credentials,
         input: &CallInput,
         options: PaginationOptions,
     ) -> Result<PageWalker, ConnectorError> {
-        let call = prepare_call(self.catalog, credentials, input)?;
+        let catalog = self.catalog(&input.spec)?;
+        let call = prepare_call(&catalog, credentials, input)?;
         if !call.paginated {
             return Err(ConnectorError::invalid(
                 "endpoint",

@@ -1,5 +1,4 @@
 use super::*;
-use crate::catalog::embedded;
 use crate::credentials::OAuth2Credentials;
 use crate::http::HttpRequest;
 
@@ -16,18 +15,15 @@ impl Transport for Canned {
     }
 }
 
-fn canned(status: u16, body: &str) -> Connector<'static, Canned> {
-    Connector::new(
-        embedded(),
-        Canned {
-            response: HttpResponse {
-                status,
-                headers: vec![("x-pinterest-rid".into(), "rid-1".into())],
-                body: body.as_bytes().to_vec(),
-            },
-            sent: vec![],
+fn canned(status: u16, body: &str) -> Connector<Canned> {
+    Connector::new(Canned {
+        response: HttpResponse {
+            status,
+            headers: vec![("x-pinterest-rid".into(), "rid-1".into())],
+            body: body.as_bytes().to_vec(),
         },
-    )
+        sent: vec![],
+    })
 }
 
 fn oauth() -> Credentials {
@@ -118,7 +114,7 @@ fn verify_reads_the_account() {
 
 #[test]
 fn pagination_is_refused_where_there_is_no_bookmark() {
-    let c = canned(200, "{}");
+    let mut c = canned(200, "{}");
     let input = CallInput {
         endpoint: "GET /user_account".into(),
         ..Default::default()

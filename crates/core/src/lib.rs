@@ -6,6 +6,7 @@
 //!
 //! - [`catalog`]: the endpoints of an OpenAPI description, and the embedded
 //!   Pinterest 5.11.0 catalog;
+//! - [`spec`]: where the catalog comes from (embedded, inline JSON, a URL);
 //! - [`openapi`]: the reader that turns an OpenAPI 3.0 JSON into a catalog;
 //! - [`request`]: building an HTTP request from an endpoint and its inputs;
 //! - [`schema`]: checking values against the description's schemas;
@@ -26,6 +27,7 @@ pub mod pagination;
 pub mod raw;
 pub mod request;
 pub mod schema;
+pub mod spec;
 
 pub use catalog::{Catalog, Operation};
 pub use connector::Connector;

@@ -182,6 +182,7 @@ fn read_parameter(spec: &Value, at: &str, raw: &Value) -> Result<Parameter, Open
             .map(strip_prose)
             .unwrap_or(Value::Object(Map::new())),
         explode,
+        deep_object: style == "deepObject",
     })
 }
 

@@ -27,6 +27,8 @@ pub const USER_AGENT: &str = concat!("pinterest-connector/", env!("CARGO_PKG_VER
 /// The inputs of one call to a catalog endpoint.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallInput {
+    /// The description the endpoint comes from.
+    pub spec: crate::spec::SpecSource,
     /// `GET /pins` or an operationId.
     pub endpoint: String,
     /// Path template values by name.
@@ -246,6 +248,9 @@ fn render_query_param(
     pairs: &mut Vec<String>,
 ) -> Result<(), ConnectorError> {
     let name = encode(&param.name);
+    if param.deep_object {
+        return render_deep_object(validator, param, field, single(field, values)?, pairs);
+    }
     let schema = validator.resolve(field, &param.schema, 0)?;
     if schema.get("type").and_then(Value::as_str) == Some("array") {
         let item_schema = schema.get("items").cloned().unwrap_or(Value::Null);
@@ -279,6 +284,37 @@ fn render_query_param(
         let value = single(field, values)?;
         validator.validate_text(field, schema, value)?;
         pairs.push(format!("{name}={}", encode(value)));
+    }
+    Ok(())
+}
+
+/// A `deepObject` parameter: the value is a JSON object, checked against the
+/// schema and sent as `name[key]=value` pairs (nested values as JSON text).
+fn render_deep_object(
+    validator: &Validator<'_>,
+    param: &Parameter,
+    field: &str,
+    value: &str,
+    pairs: &mut Vec<String>,
+) -> Result<(), ConnectorError> {
+    let object: Value = serde_json::from_str(value)
+        .ok()
+        .filter(Value::is_object)
+        .ok_or_else(|| {
+            ConnectorError::invalid(field, "must be a JSON object (deepObject style)")
+        })?;
+    validator.validate(field, &param.schema, &object)?;
+    for (key, v) in object.as_object().into_iter().flatten() {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        pairs.push(format!(
+            "{}%5B{}%5D={}",
+            encode(&param.name),
+            encode(key),
+            encode(&text)
+        ));
     }
     Ok(())
 }

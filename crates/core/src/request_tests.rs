@@ -18,6 +18,7 @@ fn input(
             .collect()
     };
     CallInput {
+        spec: Default::default(),
         endpoint: endpoint.into(),
         path_params: pairs(path),
         query_params: pairs(query),

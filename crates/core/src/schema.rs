@@ -18,7 +18,10 @@ use crate::error::ConnectorError;
 /// recursive schema or a hostile value cannot exhaust the stack.
 const MAX_DEPTH: usize = 64;
 
-const COMPONENT_PREFIX: &str = "#/components/schemas/";
+/// Where references point: into an OpenAPI description's component schemas,
+/// or into the `$defs` of an input schema made by
+/// [`Catalog::input_schema`](crate::catalog::Catalog::input_schema).
+const REF_PREFIXES: &[&str] = &["#/components/schemas/", "#/$defs/"];
 
 /// Checks values against schemas that may refer to `schemas`.
 #[derive(Debug, Clone, Copy)]
@@ -94,8 +97,9 @@ impl<'a> Validator<'a> {
             let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
                 return Ok(schema);
             };
-            schema = reference
-                .strip_prefix(COMPONENT_PREFIX)
+            schema = REF_PREFIXES
+                .iter()
+                .find_map(|prefix| reference.strip_prefix(prefix))
                 .and_then(|name| self.schemas.get(name))
                 .ok_or_else(|| {
                     ConnectorError::invalid(
@@ -157,12 +161,8 @@ impl<'a> Validator<'a> {
             };
         }
         for key in ["oneOf", "anyOf"] {
-            if let Some(first) = schema
-                .get(key)
-                .and_then(Value::as_array)
-                .and_then(|o| o.first())
-            {
-                return self.sample_at(first, depth + 1);
+            if let Some(options) = schema.get(key).and_then(Value::as_array) {
+                return self.sample_alternative(schema, options, depth);
             }
         }
         match schema_type(schema) {
@@ -198,6 +198,34 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// A sample of the first alternative (the discriminator's first mapping
+    /// when there is one, with its tag set), plus what the enclosing schema
+    /// itself requires.
+    fn sample_alternative(&self, schema: &Value, options: &[Value], depth: usize) -> Value {
+        let discriminator = schema.get("discriminator");
+        let tagged = discriminator.and_then(|d| {
+            let property = d.get("propertyName")?.as_str()?;
+            let (tag, target) = d.get("mapping")?.as_object()?.iter().next()?;
+            Some((property, tag.clone(), serde_json::json!({ "$ref": target })))
+        });
+        let chosen = match &tagged {
+            Some((_, _, target)) => self.sample_at(target, depth + 1),
+            None => options
+                .first()
+                .map_or(Value::Null, |o| self.sample_at(o, depth + 1)),
+        };
+        let Value::Object(mut object) = chosen else {
+            return chosen;
+        };
+        for (name, value) in self.sample_required(schema, schema, depth) {
+            object.entry(name).or_insert(value);
+        }
+        if let Some((property, tag, _)) = tagged {
+            object.insert(property.to_owned(), Value::String(tag));
+        }
+        Value::Object(object)
+    }
+
     fn sample_object(&self, schema: &Value, depth: usize) -> Value {
         Value::Object(self.sample_required(schema, schema, depth))
     }
@@ -218,8 +246,9 @@ impl<'a> Validator<'a> {
         object
     }
 
-    /// The schema of property `name` in `schema` or any of its `allOf` parts.
-    fn property_schema<'s>(
+    /// The schema of property `name` in `schema` or any of its `allOf`,
+    /// `oneOf` or `anyOf` parts.
+    pub fn property_schema<'s>(
         &'s self,
         schema: &'s Value,
         name: &str,
@@ -235,10 +264,10 @@ impl<'a> Validator<'a> {
         if let Some(found) = schema.get("properties").and_then(|p| p.get(name)) {
             return Some(found);
         }
-        schema
-            .get("allOf")
-            .and_then(Value::as_array)?
+        ["allOf", "oneOf", "anyOf"]
             .iter()
+            .filter_map(|key| schema.get(*key).and_then(Value::as_array))
+            .flatten()
             .find_map(|part| self.property_schema(part, name, depth + 1))
     }
 

@@ -5,10 +5,12 @@ use pinterest_connector_core::error::{ApiError as CoreApiError, ConnectorError a
 use pinterest_connector_core::http::Method;
 use pinterest_connector_core::raw::RawInput;
 use pinterest_connector_core::request::CallInput;
+use pinterest_connector_core::spec::SpecSource as CoreSpecSource;
 
 use crate::bindings::exports::pinterest::connector::actions::{ApiCallInput, RawRequestInput};
 use crate::bindings::pinterest::connector::types::{
     ApiError, ConnectorError, Credentials, HttpMethod, InvalidInput, MissingScopes, RateLimit,
+    SpecSource,
 };
 
 /// WIT credentials to core credentials.
@@ -26,9 +28,19 @@ pub fn credentials(credentials: Credentials) -> core_credentials::Credentials {
     }
 }
 
+/// A WIT spec source to the core's.
+pub fn spec(spec: SpecSource) -> CoreSpecSource {
+    match spec {
+        SpecSource::Embedded => CoreSpecSource::Embedded,
+        SpecSource::Url(url) => CoreSpecSource::Url(url),
+        SpecSource::Json(json) => CoreSpecSource::Json(json),
+    }
+}
+
 /// A WIT api-call input to the core's.
 pub fn call_input(input: ApiCallInput) -> CallInput {
     CallInput {
+        spec: spec(input.spec),
         endpoint: input.endpoint,
         path_params: input.path_params,
         query_params: input.query_params,

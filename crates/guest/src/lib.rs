@@ -23,9 +23,8 @@ use bindings::exports::pinterest::connector::actions::{
     RawRequestInput, RawResponse,
 };
 use bindings::exports::pinterest::connector::catalog::{self, Endpoint};
-use bindings::pinterest::connector::types::{ConnectorError, Credentials};
+use bindings::pinterest::connector::types::{ConnectorError, Credentials, SpecSource};
 use pinterest_connector_core::Connector;
-use pinterest_connector_core::catalog::embedded;
 use pinterest_connector_core::pagination::{self, PageWalker};
 
 use crate::transport::WasiHttpTransport;
@@ -34,8 +33,11 @@ use crate::transport::WasiHttpTransport;
 struct Component;
 
 impl catalog::Guest for Component {
-    fn list_endpoints() -> Vec<Endpoint> {
-        embedded()
+    fn list_endpoints(spec: SpecSource) -> Result<Vec<Endpoint>, ConnectorError> {
+        let catalog = connector()
+            .catalog(&convert::spec(spec))
+            .map_err(convert::error)?;
+        Ok(catalog
             .operations
             .iter()
             .map(|op| Endpoint {
@@ -45,11 +47,13 @@ impl catalog::Guest for Component {
                 label: op.label(),
                 paginated: op.paginated,
             })
-            .collect()
+            .collect())
     }
 
-    fn describe_endpoint(endpoint: String) -> Result<String, ConnectorError> {
-        let catalog = embedded();
+    fn describe_endpoint(spec: SpecSource, endpoint: String) -> Result<String, ConnectorError> {
+        let catalog = connector()
+            .catalog(&convert::spec(spec))
+            .map_err(convert::error)?;
         let op = catalog.get(&endpoint).map_err(convert::error)?;
         Ok(catalog.input_schema(op).to_string())
     }
@@ -144,8 +148,8 @@ impl actions::GuestPageStream for PageStreamState {
     }
 }
 
-fn connector() -> Connector<'static, WasiHttpTransport> {
-    Connector::new(embedded(), WasiHttpTransport::default())
+fn connector() -> Connector<WasiHttpTransport> {
+    Connector::new(WasiHttpTransport::default())
 }
 
 bindings::export!(Component with_types_in bindings);

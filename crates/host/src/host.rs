@@ -10,7 +10,7 @@ use crate::bindings::exports::pinterest::connector::actions::{
     Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
 };
 use crate::bindings::exports::pinterest::connector::catalog::Endpoint;
-use crate::bindings::pinterest::connector::types::{ConnectorError, Credentials};
+use crate::bindings::pinterest::connector::types::{ConnectorError, Credentials, SpecSource};
 use crate::bindings::{Connector, ConnectorPre};
 use crate::policy::NetworkPolicy;
 use crate::state::StoreState;
@@ -91,12 +91,15 @@ impl ConnectorHost {
         Ok((store, instance))
     }
 
-    /// Every endpoint of the component's catalog.
-    pub async fn list_endpoints(&self) -> Result<Vec<Endpoint>, HostError> {
+    /// Every endpoint of the description `spec` points at.
+    pub async fn list_endpoints(
+        &self,
+        spec: &SpecSource,
+    ) -> Result<Result<Vec<Endpoint>, ConnectorError>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
         instance
             .pinterest_connector_catalog()
-            .call_list_endpoints(&mut store)
+            .call_list_endpoints(&mut store, spec)
             .await
             .map_err(HostError::Runtime)
     }
@@ -104,12 +107,13 @@ impl ConnectorHost {
     /// The input schema of one endpoint, as JSON text.
     pub async fn describe_endpoint(
         &self,
+        spec: &SpecSource,
         endpoint: &str,
     ) -> Result<Result<String, ConnectorError>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
         instance
             .pinterest_connector_catalog()
-            .call_describe_endpoint(&mut store, endpoint)
+            .call_describe_endpoint(&mut store, spec, endpoint)
             .await
             .map_err(HostError::Runtime)
     }

@@ -1,7 +1,7 @@
 //! The main job, offline: builds the component, starts the mock Pinterest on
 //! loopback, and runs the three actions through wasmtime against it.
 
-use pinterest_connector_host::types::{Credentials, HttpMethod, Oauth2Credentials};
+use pinterest_connector_host::types::{Credentials, HttpMethod, Oauth2Credentials, SpecSource};
 use pinterest_connector_host::{ApiCallInput, PaginationOptions, RawRequestInput};
 use pinterest_host_test::{MockConfig, MockPinterest, component, host_for};
 
@@ -37,6 +37,7 @@ async fn main() -> anyhow::Result<()> {
 
     println!("\n== api-call GET /pins, paginated (page_size 250)");
     let input = ApiCallInput {
+        spec: SpecSource::Embedded,
         endpoint: "GET /pins".into(),
         path_params: vec![],
         query_params: vec![("page_size".into(), "250".into())],

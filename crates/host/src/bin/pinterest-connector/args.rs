@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use pinterest_connector_host::types::{Credentials, HttpMethod, Oauth2Credentials};
+use pinterest_connector_host::types::{Credentials, HttpMethod, Oauth2Credentials, SpecSource};
 
 use crate::output::Failure;
 
@@ -33,6 +33,17 @@ pub struct Cli {
     /// a mock. Only loopback addresses are accepted.
     #[arg(long, global = true, value_name = "HOST=ADDR")]
     pub route: Vec<Route>,
+
+    /// The OpenAPI description to use instead of the embedded 5.11.0: an
+    /// `https://` URL (fetched by the component; its host must be routed or
+    /// allowed) or the path of a JSON file.
+    #[arg(
+        long,
+        env = "PINTEREST_OPENAPI",
+        global = true,
+        value_name = "URL|FILE"
+    )]
+    pub spec: Option<String>,
 
     #[command(flatten)]
     pub credentials: CredentialArgs,
@@ -203,6 +214,21 @@ impl CredentialArgs {
 }
 
 impl Cli {
+    /// The description to use: embedded, a URL, or a file's JSON.
+    pub fn spec_source(&self) -> Result<SpecSource, Failure> {
+        match &self.spec {
+            None => Ok(SpecSource::Embedded),
+            Some(location)
+                if location.starts_with("https://") || location.starts_with("http://") =>
+            {
+                Ok(SpecSource::Url(location.clone()))
+            }
+            Some(path) => std::fs::read_to_string(path)
+                .map(SpecSource::Json)
+                .map_err(|e| Failure::Usage(format!("cannot read the description {path}: {e}"))),
+        }
+    }
+
     /// The component to load: the flag, or the workspace's own build.
     pub fn component_path(&self) -> Result<PathBuf, Failure> {
         if let Some(path) = &self.component {

@@ -44,10 +44,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             .map_err(|e| Failure::Usage(e.to_string()))?;
     }
     let host = ConnectorHost::new(&wasm, HostConfig { network })?;
+    let spec = cli.spec_source()?;
 
     match &cli.command {
         Command::Endpoints { json } => {
-            let endpoints = host.list_endpoints().await?;
+            let endpoints = host.list_endpoints(&spec).await??;
             if *json {
                 print_json(&output::endpoints_json(&endpoints))?;
             } else {
@@ -58,7 +59,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::Describe { endpoint } => {
-            let schema = host.describe_endpoint(endpoint).await??;
+            let schema = host.describe_endpoint(&spec, endpoint).await??;
             let value: serde_json::Value =
                 serde_json::from_str(&schema).context("the schema is not JSON")?;
             print_json(&value)?;
@@ -66,6 +67,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Call(call) => {
             let credentials = cli.credentials.resolve()?;
             let input = ApiCallInput {
+                spec: spec.clone(),
                 endpoint: call.endpoint.clone(),
                 path_params: call
                     .path
