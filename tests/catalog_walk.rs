@@ -21,6 +21,8 @@ fn credentials(mock: &MockPinterest) -> Credentials {
         access_token: mock.config().access_token.clone(),
         refresh_token: None,
         expires_at: None,
+        refresh_token_expires_at: None,
+        token_endpoint: None,
         scopes: vec![],
     })
 }

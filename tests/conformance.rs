@@ -5,7 +5,8 @@ use pinterest_connector_host::types::{
     ConnectorError, Credentials, HttpMethod, Oauth2Credentials, SpecSource,
 };
 use pinterest_connector_host::{
-    ApiCallInput, ConnectorHost, HostConfig, NetworkPolicy, PaginationOptions, RawRequestInput,
+    ApiCallInput, ConnectorHost, HostConfig, NetworkPolicy, OauthApp, PaginationOptions,
+    RawRequestInput,
 };
 use pinterest_host_test::{Flavour, MockConfig, MockPinterest, compiled_component, host_for};
 use serde_json::Value;
@@ -25,6 +26,8 @@ fn oauth(token: &str) -> Credentials {
         access_token: token.into(),
         refresh_token: None,
         expires_at: None,
+        refresh_token_expires_at: None,
+        token_endpoint: None,
         scopes: vec![],
     })
 }
@@ -632,4 +635,170 @@ async fn preflight_checks_refuse_before_sending() {
         other => panic!("expected invalid-input, got {other:?}"),
     }
     assert_eq!(mock.request_count(), 0);
+}
+
+fn app(mock: &MockPinterest) -> OauthApp {
+    OauthApp {
+        client_id: mock.config().client_id.clone(),
+        client_secret: mock.config().client_secret.clone(),
+        token_endpoint: None,
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[tokio::test]
+async fn authorize_url_names_the_app_scopes_and_state() {
+    let (_mock, host) = setup().await;
+    let scopes = vec!["boards:read".to_string(), "pins:read".to_string()];
+    let url = host
+        .authorize_url(
+            "1234",
+            "http://127.0.0.1:8085/callback",
+            &scopes,
+            "xyz",
+            None,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        url.starts_with("https://www.pinterest.com/oauth/?client_id=1234&"),
+        "{url}"
+    );
+    assert!(
+        url.contains("&response_type=code&scope=boards%3Aread,pins%3Aread&state=xyz"),
+        "{url}"
+    );
+    let custom = host
+        .authorize_url(
+            "1234",
+            "http://127.0.0.1:8085/callback",
+            &scopes,
+            "xyz",
+            Some("https://auth.example/oauth/"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        custom.starts_with("https://auth.example/oauth/?"),
+        "{custom}"
+    );
+    assert!(matches!(
+        host.authorize_url("", "http://x/", &scopes, "s", None)
+            .await
+            .unwrap(),
+        Err(ConnectorError::InvalidInput(_))
+    ));
+}
+
+#[tokio::test]
+async fn exchanging_a_code_gives_working_credentials() {
+    let (mock, host) = setup().await;
+    let redirect = "http://127.0.0.1:8085/callback";
+    let code = mock.issue_code(redirect);
+    let before = unix_now();
+    let creds = host
+        .exchange_code(&app(&mock), &code, redirect)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(creds.access_token.starts_with("mock-access-"));
+    assert!(
+        creds
+            .refresh_token
+            .as_deref()
+            .is_some_and(|t| t.starts_with("mock-refresh-"))
+    );
+    let ttl = mock.config().access_token_ttl;
+    assert!(
+        creds
+            .expires_at
+            .is_some_and(|at| at >= before + ttl && at <= unix_now() + ttl)
+    );
+    assert!(
+        creds
+            .refresh_token_expires_at
+            .is_some_and(|at| at > before + ttl)
+    );
+    assert_eq!(
+        creds.scopes,
+        ["boards:read", "pins:read", "user_accounts:read"]
+    );
+    let account = host
+        .verify_credentials(&Credentials::Oauth2(creds))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.username, "mock_user");
+    // A code works once.
+    match host
+        .exchange_code(&app(&mock), &code, redirect)
+        .await
+        .unwrap()
+    {
+        Err(ConnectorError::Upstream(e)) => assert_eq!(e.status, 400),
+        other => panic!("expected a refused code, got {other:?}"),
+    }
+    let wrong_secret = OauthApp {
+        client_secret: "nope".into(),
+        ..app(&mock)
+    };
+    let code = mock.issue_code(redirect);
+    assert!(matches!(
+        host.exchange_code(&wrong_secret, &code, redirect)
+            .await
+            .unwrap(),
+        Err(ConnectorError::Unauthorized(_))
+    ));
+}
+
+#[tokio::test]
+async fn refresh_rotates_the_refresh_token_and_revokes_the_old_one() {
+    let (mock, host) = setup().await;
+    let old = Oauth2Credentials {
+        client_id: mock.config().client_id.clone(),
+        client_secret: mock.config().client_secret.clone(),
+        access_token: "expired-or-unknown".into(),
+        refresh_token: Some(mock.config().refresh_token.clone()),
+        expires_at: Some(0),
+        refresh_token_expires_at: None,
+        token_endpoint: None,
+        scopes: vec![],
+    };
+    let fresh = host.refresh(&old, true).await.unwrap().unwrap();
+    assert_ne!(fresh.refresh_token, old.refresh_token, "rotated");
+    assert!(fresh.expires_at.is_some_and(|at| at > unix_now()));
+    assert!(
+        !mock.refresh_token_valid(&mock.config().refresh_token),
+        "the old one is revoked"
+    );
+    let body = &mock.requests()[0].body;
+    assert!(
+        body.contains("grant_type=refresh_token") && body.contains("continuous_refresh=true"),
+        "{body}"
+    );
+    let account = host
+        .verify_credentials(&Credentials::Oauth2(fresh.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.username, "mock_user");
+
+    // Using the old refresh token again: unauthorized, with a hint.
+    match host.refresh(&old, false).await.unwrap() {
+        Err(ConnectorError::Unauthorized(e)) => {
+            assert!(e.message.contains("re-authenticate"), "{}", e.message)
+        }
+        other => panic!("expected unauthorized, got {other:?}"),
+    }
+    // The rotated one still works, once more.
+    let again = host.refresh(&fresh, false).await.unwrap().unwrap();
+    assert_ne!(again.refresh_token, fresh.refresh_token);
 }

@@ -47,6 +47,14 @@ pub struct MockConfig {
     pub pins: usize,
     /// How many boards the account owns.
     pub boards: usize,
+    /// The OAuth app the token endpoint knows.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: String,
+    /// A refresh token the token endpoint accepts from the start.
+    pub refresh_token: String,
+    /// Lifetime of the access tokens the token endpoint issues, in seconds.
+    pub access_token_ttl: u64,
     /// An OpenAPI description (JSON text) to play instead of the data set:
     /// every request is routed to its operation, checked against it, and
     /// answered with a schema-shaped body; the description itself is served
@@ -61,6 +69,10 @@ impl Default for MockConfig {
             sandbox_token: "mock-sandbox-token".into(),
             pins: 1000,
             boards: 30,
+            client_id: "mock-client-id".into(),
+            client_secret: "mock-client-secret".into(),
+            refresh_token: "mock-refresh-token".into(),
+            access_token_ttl: 30 * 24 * 3600,
             openapi: None,
         }
     }
@@ -83,8 +95,22 @@ pub struct RecordedRequest {
     pub body: String,
 }
 
+/// What the token endpoint has issued.
+#[derive(Default)]
+struct OAuthState {
+    /// Unused authorization codes and the redirect URI each was issued for.
+    codes: Vec<(String, String)>,
+    /// Access tokens issued, with their expiry (Unix seconds).
+    access_tokens: Vec<(String, u64)>,
+    /// Refresh tokens still valid.
+    refresh_tokens: Vec<String>,
+    /// Tokens issued so far, to make each one unique.
+    issued: u64,
+}
+
 struct Shared {
     config: MockConfig,
+    oauth: Mutex<OAuthState>,
     spec: Option<SpecModel>,
     log: Mutex<Vec<RecordedRequest>>,
     next_rid: AtomicU64,
@@ -118,7 +144,12 @@ impl MockPinterest {
     /// Starts both listeners on ephemeral loopback ports.
     pub async fn start(config: MockConfig) -> anyhow::Result<MockPinterest> {
         let spec = config.openapi.clone().map(SpecModel::new).transpose()?;
+        let oauth = Mutex::new(OAuthState {
+            refresh_tokens: vec![config.refresh_token.clone()],
+            ..OAuthState::default()
+        });
         let shared = Arc::new(Shared {
+            oauth,
             spec,
             config,
             log: Mutex::new(Vec::new()),
@@ -169,6 +200,25 @@ impl MockPinterest {
             .unwrap_or_default()
     }
 
+    /// An authorization code for `redirect_uri`, as the authorization
+    /// endpoint would hand out after the user agreed.
+    pub fn issue_code(&self, redirect_uri: &str) -> String {
+        let mut oauth = self.shared.oauth.lock().expect("oauth state");
+        oauth.issued += 1;
+        let code = format!("mock-code-{}", oauth.issued);
+        oauth.codes.push((code.clone(), redirect_uri.to_owned()));
+        code
+    }
+
+    /// Whether the token endpoint would still accept `refresh_token`.
+    pub fn refresh_token_valid(&self, refresh_token: &str) -> bool {
+        self.shared
+            .oauth
+            .lock()
+            .map(|o| o.refresh_tokens.iter().any(|t| t == refresh_token))
+            .unwrap_or(false)
+    }
+
     /// The id of the pin at `index` in the data set.
     pub fn pin_id(index: usize) -> String {
         (1_000_000_000_000u64 + index as u64).to_string()
@@ -193,6 +243,7 @@ fn router(state: AppState) -> Router {
             .route("/v5/boards/{board_id}/pins", get(list_board_pins))
             .route("/v5/pins", get(list_pins).post(create_pin))
             .route("/v5/pins/{pin_id}", get(get_pin).delete(delete_pin))
+            .route("/v5/oauth/token", axum::routing::post(token_endpoint))
     };
     routes
         .route("/openapi.json", get(openapi_document))
@@ -233,10 +284,22 @@ async fn record_and_authorize(
         Flavour::Production => &state.shared.config.access_token,
         Flavour::Sandbox => &state.shared.config.sandbox_token,
     };
+    let bearer = header(&parts.headers, "authorization")
+        .and_then(|v| v.strip_prefix("Bearer ").map(str::to_owned));
+    let issued_and_fresh = |token: &str| {
+        state.shared.oauth.lock().is_ok_and(|o| {
+            o.access_tokens
+                .iter()
+                .any(|(t, expires)| t == token && *expires > unix_now())
+        })
+    };
+    // The token endpoint checks its own (Basic) credentials.
+    let token_endpoint = parts.uri.path() == "/v5/oauth/token" && state.shared.spec.is_none();
     let authorized = parts.uri.path() == "/openapi.json"
-        || header(&parts.headers, "authorization")
-            .and_then(|v| v.strip_prefix("Bearer ").map(|t| t == expected))
-            .unwrap_or(false);
+        || token_endpoint
+        || bearer.as_deref().is_some_and(|t| {
+            t == expected || (state.flavour == Flavour::Production && issued_and_fresh(t))
+        });
     let mut response = if authorized {
         next.run(Request::from_parts(parts, axum::body::Body::from(body)))
             .await
@@ -263,6 +326,92 @@ fn error(status: StatusCode, code: i64, message: &str) -> Response {
         axum::Json(json!({"code": code, "message": message})),
     )
         .into_response()
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// `POST /v5/oauth/token`: Basic client authentication, a form body, and the
+/// `authorization_code` and `refresh_token` grants. Each refresh rotates the
+/// refresh token and revokes the one used.
+async fn token_endpoint(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let config = &state.shared.config;
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", config.client_id, config.client_secret))
+    );
+    if header(&headers, "authorization").as_deref() != Some(expected.as_str()) {
+        return error(StatusCode::UNAUTHORIZED, 2, "Authentication failed.");
+    }
+    if header(&headers, "content-type").as_deref() != Some("application/x-www-form-urlencoded") {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            1,
+            "Content-Type must be application/x-www-form-urlencoded.",
+        );
+    }
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let field = |name: &str| form.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let Ok(mut oauth) = state.shared.oauth.lock() else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, 1, "Mock state poisoned.");
+    };
+    match field("grant_type").as_deref() {
+        Some("authorization_code") => {
+            let (Some(code), Some(redirect)) = (field("code"), field("redirect_uri")) else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    1,
+                    "code and redirect_uri are required.",
+                );
+            };
+            let Some(at) = oauth
+                .codes
+                .iter()
+                .position(|(c, r)| *c == code && *r == redirect)
+            else {
+                return error(StatusCode::BAD_REQUEST, 1, "Invalid authorization code.");
+            };
+            oauth.codes.remove(at);
+        }
+        Some("refresh_token") => {
+            let Some(token) = field("refresh_token") else {
+                return error(StatusCode::BAD_REQUEST, 1, "refresh_token is required.");
+            };
+            let Some(at) = oauth.refresh_tokens.iter().position(|t| *t == token) else {
+                return error(StatusCode::BAD_REQUEST, 1, "Invalid refresh token.");
+            };
+            oauth.refresh_tokens.remove(at);
+        }
+        _ => return error(StatusCode::BAD_REQUEST, 1, "Unsupported grant_type."),
+    }
+    oauth.issued += 1;
+    let n = oauth.issued;
+    let access_token = format!("mock-access-{n}");
+    let refresh_token = format!("mock-refresh-{n}");
+    oauth
+        .access_tokens
+        .push((access_token.clone(), unix_now() + config.access_token_ttl));
+    oauth.refresh_tokens.push(refresh_token.clone());
+    axum::Json(json!({
+        "access_token": access_token,
+        "token_type": "bearer",
+        "expires_in": config.access_token_ttl,
+        "scope": "boards:read,pins:read,user_accounts:read",
+        "refresh_token": refresh_token,
+        "refresh_token_expires_in": 60 * 24 * 3600,
+    }))
+    .into_response()
 }
 
 async fn openapi_document(State(state): State<AppState>) -> Response {

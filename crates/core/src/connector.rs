@@ -5,9 +5,10 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use crate::catalog::Catalog;
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, OAuth2Credentials};
 use crate::error::{ConnectorError, check_status};
 use crate::http::{HttpResponse, Method, Transport};
+use crate::oauth::{self, Grant};
 use crate::pagination::{PageWalker, PaginationOptions, page_shape};
 use crate::raw::{RawInput, prepare_raw};
 use crate::request::{CallInput, prepare_call};
@@ -31,6 +32,28 @@ pub struct Account {
     pub account_type: String,
     /// The whole `GET /user_account` body.
     pub raw: String,
+}
+
+/// An app, for token requests.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OAuthApp {
+    /// The client id.
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: String,
+    /// The token endpoint; `None` means Pinterest's.
+    pub token_endpoint: Option<String>,
+}
+
+impl std::fmt::Debug for OAuthApp {
+    /// Hides the client secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthApp")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("token_endpoint", &self.token_endpoint)
+            .finish()
+    }
 }
 
 /// The actions, sending through `T`.
@@ -111,6 +134,103 @@ impl<T: Transport> Connector<T> {
             check_status(&response)?;
         }
         Ok(response)
+    }
+
+    /// Exchanges an authorization code for credentials, at `now` (Unix
+    /// seconds, for the expiry instants).
+    pub fn exchange_code(
+        &mut self,
+        app: &OAuthApp,
+        code: &str,
+        redirect_uri: &str,
+        now: u64,
+    ) -> Result<OAuth2Credentials, ConnectorError> {
+        if code.is_empty() {
+            return Err(ConnectorError::invalid("code", "is empty"));
+        }
+        let grant = Grant::AuthorizationCode {
+            code: code.to_owned(),
+            redirect_uri: redirect_uri.to_owned(),
+        };
+        let endpoint = app
+            .token_endpoint
+            .as_deref()
+            .unwrap_or(oauth::TOKEN_ENDPOINT);
+        let request = oauth::token_request(endpoint, &app.client_id, &app.client_secret, &grant)?;
+        let issued = oauth::read_token_response(&self.transport.send(&request)?, now)?;
+        Ok(OAuth2Credentials {
+            client_id: app.client_id.clone(),
+            client_secret: app.client_secret.clone(),
+            access_token: issued.access_token,
+            refresh_token: issued.refresh_token,
+            expires_at: issued.expires_at,
+            refresh_token_expires_at: issued.refresh_token_expires_at,
+            token_endpoint: app.token_endpoint.clone(),
+            scopes: issued.scopes,
+        })
+    }
+
+    /// Refreshes the access token at `now`. The answer's refresh token, when
+    /// there is one, replaces the old (which the token endpoint revokes). A
+    /// rejected refresh token is `unauthorized`, saying to re-authenticate.
+    pub fn refresh(
+        &mut self,
+        credentials: &OAuth2Credentials,
+        continuous: bool,
+        now: u64,
+    ) -> Result<OAuth2Credentials, ConnectorError> {
+        let refresh_token = credentials
+            .refresh_token
+            .clone()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ConnectorError::invalid("credentials.refresh-token", "is missing: re-authenticate")
+            })?;
+        let grant = Grant::RefreshToken {
+            refresh_token,
+            scopes: Vec::new(),
+            continuous,
+        };
+        let endpoint = credentials
+            .token_endpoint
+            .as_deref()
+            .unwrap_or(oauth::TOKEN_ENDPOINT);
+        let request = oauth::token_request(
+            endpoint,
+            &credentials.client_id,
+            &credentials.client_secret,
+            &grant,
+        )?;
+        let issued = oauth::read_token_response(&self.transport.send(&request)?, now).map_err(
+            |e| match e {
+                ConnectorError::Unauthorized(mut api) | ConnectorError::Upstream(mut api)
+                    if matches!(api.status, 400 | 401) =>
+                {
+                    api.message = format!(
+                        "{} (the refresh token was refused: re-authenticate)",
+                        api.message
+                    );
+                    ConnectorError::Unauthorized(api)
+                }
+                other => other,
+            },
+        )?;
+        Ok(OAuth2Credentials {
+            access_token: issued.access_token,
+            expires_at: issued.expires_at,
+            refresh_token: issued
+                .refresh_token
+                .or_else(|| credentials.refresh_token.clone()),
+            refresh_token_expires_at: issued
+                .refresh_token_expires_at
+                .or(credentials.refresh_token_expires_at),
+            scopes: if issued.scopes.is_empty() {
+                credentials.scopes.clone()
+            } else {
+                issued.scopes
+            },
+            ..credentials.clone()
+        })
     }
 
     /// Proves the credentials work with `GET /user_account`.

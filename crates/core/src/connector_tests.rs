@@ -33,6 +33,8 @@ fn oauth() -> Credentials {
         access_token: "token".into(),
         refresh_token: None,
         expires_at: None,
+        refresh_token_expires_at: None,
+        token_endpoint: None,
         scopes: vec![],
     })
 }
@@ -131,4 +133,101 @@ fn pagination_is_refused_where_there_is_no_bookmark() {
         c.paginate(&oauth(), &input, PaginationOptions { max_pages: Some(0) })
             .is_err()
     );
+}
+
+fn with_refresh() -> OAuth2Credentials {
+    OAuth2Credentials {
+        client_id: "id".into(),
+        client_secret: "secret".into(),
+        access_token: "old-access".into(),
+        refresh_token: Some("old-refresh".into()),
+        expires_at: Some(10),
+        refresh_token_expires_at: Some(100),
+        token_endpoint: Some("https://tokens.example/v5/oauth/token".into()),
+        scopes: vec!["pins:read".into()],
+    }
+}
+
+#[test]
+fn refresh_rotates_the_refresh_token_and_keeps_what_was_not_reissued() {
+    let mut c = canned(
+        200,
+        r#"{"access_token":"new-access","expires_in":60,"refresh_token":"new-refresh","refresh_token_expires_in":600}"#,
+    );
+    let fresh = c.refresh(&with_refresh(), true, 1_000).unwrap();
+    assert_eq!(fresh.access_token, "new-access");
+    assert_eq!(fresh.expires_at, Some(1_060));
+    assert_eq!(fresh.refresh_token.as_deref(), Some("new-refresh"));
+    assert_eq!(fresh.refresh_token_expires_at, Some(1_600));
+    assert_eq!(
+        fresh.scopes,
+        ["pins:read"],
+        "scopes kept when the answer names none"
+    );
+    let sent = &c.transport().sent[0];
+    assert_eq!(sent.url.as_str(), "https://tokens.example/v5/oauth/token");
+    let body = String::from_utf8(sent.body.clone().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        "grant_type=refresh_token&refresh_token=old-refresh&continuous_refresh=true"
+    );
+
+    let mut c = canned(200, r#"{"access_token":"new-access","expires_in":60}"#);
+    let fresh = c.refresh(&with_refresh(), false, 1_000).unwrap();
+    assert_eq!(
+        fresh.refresh_token.as_deref(),
+        Some("old-refresh"),
+        "not rotated: kept"
+    );
+}
+
+#[test]
+fn a_refused_refresh_token_is_unauthorized_with_a_hint() {
+    let mut c = canned(400, r#"{"code":1,"message":"Invalid refresh token."}"#);
+    match c.refresh(&with_refresh(), false, 0) {
+        Err(ConnectorError::Unauthorized(e)) => {
+            assert!(e.message.contains("re-authenticate"), "{}", e.message)
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut c = canned(200, "{}");
+    let without = OAuth2Credentials {
+        refresh_token: None,
+        ..with_refresh()
+    };
+    assert!(matches!(
+        c.refresh(&without, false, 0),
+        Err(ConnectorError::InvalidInput { .. })
+    ));
+    assert!(c.transport().sent.is_empty());
+}
+
+#[test]
+fn exchange_code_builds_whole_credentials() {
+    let mut c = canned(
+        200,
+        r#"{"access_token":"a","expires_in":10,"refresh_token":"r","refresh_token_expires_in":20,"scope":"boards:read,pins:read"}"#,
+    );
+    let app = OAuthApp {
+        client_id: "id".into(),
+        client_secret: "secret".into(),
+        token_endpoint: None,
+    };
+    let creds = c
+        .exchange_code(&app, "code-1", "http://127.0.0.1:9/cb", 100)
+        .unwrap();
+    assert_eq!(
+        (creds.access_token.as_str(), creds.refresh_token.as_deref()),
+        ("a", Some("r"))
+    );
+    assert_eq!(
+        (creds.expires_at, creds.refresh_token_expires_at),
+        (Some(110), Some(120))
+    );
+    assert_eq!(creds.scopes, ["boards:read", "pins:read"]);
+    assert_eq!(
+        c.transport().sent[0].url.as_str(),
+        crate::oauth::TOKEN_ENDPOINT
+    );
+    assert!(!format!("{app:?}").contains("secret\""));
 }

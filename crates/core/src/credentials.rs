@@ -10,7 +10,7 @@ pub const PRODUCTION_API_BASE: &str = "https://api.pinterest.com/v5";
 pub const SANDBOX_API_BASE: &str = "https://api-sandbox.pinterest.com/v5";
 
 /// OAuth2 credentials of an app and the user who authorised it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct OAuth2Credentials {
     /// The app's client id.
     pub client_id: String,
@@ -22,6 +22,10 @@ pub struct OAuth2Credentials {
     pub refresh_token: Option<String>,
     /// When the access token expires, in Unix seconds.
     pub expires_at: Option<u64>,
+    /// When the refresh token expires, in Unix seconds.
+    pub refresh_token_expires_at: Option<u64>,
+    /// The token endpoint; `None` means Pinterest's.
+    pub token_endpoint: Option<String>,
     /// The granted scopes; empty when unknown.
     pub scopes: Vec<String>,
 }
@@ -38,6 +42,8 @@ impl fmt::Debug for OAuth2Credentials {
                 &self.refresh_token.as_ref().map(|_| "[redacted]"),
             )
             .field("expires_at", &self.expires_at)
+            .field("refresh_token_expires_at", &self.refresh_token_expires_at)
+            .field("token_endpoint", &self.token_endpoint)
             .field("scopes", &self.scopes)
             .finish()
     }

@@ -7,6 +7,8 @@ fn oauth(token: &str) -> Credentials {
         access_token: token.into(),
         refresh_token: Some("refresh-secret".into()),
         expires_at: Some(1_800_000_000),
+        refresh_token_expires_at: None,
+        token_endpoint: None,
         scopes: vec!["pins:read".into()],
     })
 }

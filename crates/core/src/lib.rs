@@ -7,6 +7,7 @@
 //! - [`catalog`]: the endpoints of an OpenAPI description, and the embedded
 //!   Pinterest 5.11.0 catalog;
 //! - [`spec`]: where the catalog comes from (embedded, inline JSON, a URL);
+//! - [`oauth`]: authorization URL, token requests and answers, refresh timing;
 //! - [`openapi`]: the reader that turns an OpenAPI 3.0 JSON into a catalog;
 //! - [`request`]: building an HTTP request from an endpoint and its inputs;
 //! - [`schema`]: checking values against the description's schemas;
@@ -22,6 +23,7 @@ pub mod connector;
 pub mod credentials;
 pub mod error;
 pub mod http;
+pub mod oauth;
 pub mod openapi;
 pub mod pagination;
 pub mod raw;

@@ -133,6 +133,8 @@ fn query_values_are_encoded() {
         access_token: "t".into(),
         refresh_token: None,
         expires_at: None,
+        refresh_token_expires_at: None,
+        token_endpoint: None,
         scopes: vec![],
     });
     let search = input(
@@ -337,6 +339,8 @@ fn granted_scopes_are_checked_when_known() {
             access_token: "t".into(),
             refresh_token: None,
             expires_at: None,
+            refresh_token_expires_at: None,
+            token_endpoint: None,
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
         })
     };

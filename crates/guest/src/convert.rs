@@ -9,22 +9,43 @@ use pinterest_connector_core::spec::SpecSource as CoreSpecSource;
 
 use crate::bindings::exports::pinterest::connector::actions::{ApiCallInput, RawRequestInput};
 use crate::bindings::pinterest::connector::types::{
-    ApiError, ConnectorError, Credentials, HttpMethod, InvalidInput, MissingScopes, RateLimit,
-    SpecSource,
+    ApiError, ConnectorError, Credentials, HttpMethod, InvalidInput, MissingScopes,
+    Oauth2Credentials, RateLimit, SpecSource,
 };
 
 /// WIT credentials to core credentials.
 pub fn credentials(credentials: Credentials) -> core_credentials::Credentials {
     match credentials {
-        Credentials::Oauth2(c) => core_credentials::Credentials::OAuth2(OAuth2Credentials {
-            client_id: c.client_id,
-            client_secret: c.client_secret,
-            access_token: c.access_token,
-            refresh_token: c.refresh_token,
-            expires_at: c.expires_at,
-            scopes: c.scopes,
-        }),
+        Credentials::Oauth2(c) => core_credentials::Credentials::OAuth2(oauth2_in(c)),
         Credentials::Sandbox(token) => core_credentials::Credentials::Sandbox(token),
+    }
+}
+
+/// WIT OAuth2 credentials to the core's.
+pub fn oauth2_in(c: Oauth2Credentials) -> OAuth2Credentials {
+    OAuth2Credentials {
+        client_id: c.client_id,
+        client_secret: c.client_secret,
+        access_token: c.access_token,
+        refresh_token: c.refresh_token,
+        expires_at: c.expires_at,
+        refresh_token_expires_at: c.refresh_token_expires_at,
+        token_endpoint: c.token_endpoint,
+        scopes: c.scopes,
+    }
+}
+
+/// Core OAuth2 credentials to the WIT record.
+pub fn oauth2_out(c: OAuth2Credentials) -> Oauth2Credentials {
+    Oauth2Credentials {
+        client_id: c.client_id,
+        client_secret: c.client_secret,
+        access_token: c.access_token,
+        refresh_token: c.refresh_token,
+        expires_at: c.expires_at,
+        refresh_token_expires_at: c.refresh_token_expires_at,
+        token_endpoint: c.token_endpoint,
+        scopes: c.scopes,
     }
 }
 

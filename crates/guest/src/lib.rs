@@ -23,8 +23,13 @@ use bindings::exports::pinterest::connector::actions::{
     RawRequestInput, RawResponse,
 };
 use bindings::exports::pinterest::connector::catalog::{self, Endpoint};
-use bindings::pinterest::connector::types::{ConnectorError, Credentials, SpecSource};
+use bindings::exports::pinterest::connector::oauth::{self, OauthApp};
+use bindings::pinterest::connector::types::{
+    ConnectorError, Credentials, Oauth2Credentials, SpecSource,
+};
 use pinterest_connector_core::Connector;
+use pinterest_connector_core::connector::OAuthApp;
+use pinterest_connector_core::oauth as core_oauth;
 use pinterest_connector_core::pagination::{self, PageWalker};
 
 use crate::transport::WasiHttpTransport;
@@ -57,6 +62,54 @@ impl catalog::Guest for Component {
         let op = catalog.get(&endpoint).map_err(convert::error)?;
         Ok(catalog.input_schema(op).to_string())
     }
+}
+
+impl oauth::Guest for Component {
+    fn authorize_url(
+        client_id: String,
+        redirect_uri: String,
+        scopes: Vec<String>,
+        state: String,
+        authorization_endpoint: Option<String>,
+    ) -> Result<String, ConnectorError> {
+        let endpoint = authorization_endpoint
+            .as_deref()
+            .unwrap_or(core_oauth::AUTHORIZATION_ENDPOINT);
+        core_oauth::authorize_url(endpoint, &client_id, &redirect_uri, &scopes, &state)
+            .map(String::from)
+            .map_err(convert::error)
+    }
+
+    fn exchange_code(
+        app: OauthApp,
+        code: String,
+        redirect_uri: String,
+    ) -> Result<Oauth2Credentials, ConnectorError> {
+        let app = OAuthApp {
+            client_id: app.client_id,
+            client_secret: app.client_secret,
+            token_endpoint: app.token_endpoint,
+        };
+        connector()
+            .exchange_code(&app, &code, &redirect_uri, now())
+            .map(convert::oauth2_out)
+            .map_err(convert::error)
+    }
+
+    fn refresh(
+        credentials: Oauth2Credentials,
+        continuous: bool,
+    ) -> Result<Oauth2Credentials, ConnectorError> {
+        connector()
+            .refresh(&convert::oauth2_in(credentials), continuous, now())
+            .map(convert::oauth2_out)
+            .map_err(convert::error)
+    }
+}
+
+/// The wall clock, in Unix seconds.
+fn now() -> u64 {
+    wasip2::clocks::wall_clock::now().seconds
 }
 
 impl actions::Guest for Component {

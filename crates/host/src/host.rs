@@ -10,7 +10,10 @@ use crate::bindings::exports::pinterest::connector::actions::{
     Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
 };
 use crate::bindings::exports::pinterest::connector::catalog::Endpoint;
-use crate::bindings::pinterest::connector::types::{ConnectorError, Credentials, SpecSource};
+use crate::bindings::exports::pinterest::connector::oauth::OauthApp;
+use crate::bindings::pinterest::connector::types::{
+    ConnectorError, Credentials, Oauth2Credentials, SpecSource,
+};
 use crate::bindings::{Connector, ConnectorPre};
 use crate::policy::NetworkPolicy;
 use crate::state::StoreState;
@@ -114,6 +117,60 @@ impl ConnectorHost {
         instance
             .pinterest_connector_catalog()
             .call_describe_endpoint(&mut store, spec, endpoint)
+            .await
+            .map_err(HostError::Runtime)
+    }
+
+    /// The URL that asks a user to authorise the app.
+    pub async fn authorize_url(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+        scopes: &[String],
+        state: &str,
+        authorization_endpoint: Option<&str>,
+    ) -> Result<Result<String, ConnectorError>, HostError> {
+        let (mut store, instance) = self.instantiate().await?;
+        instance
+            .pinterest_connector_oauth()
+            .call_authorize_url(
+                &mut store,
+                client_id,
+                redirect_uri,
+                scopes,
+                state,
+                authorization_endpoint,
+            )
+            .await
+            .map_err(HostError::Runtime)
+    }
+
+    /// Exchanges an authorization code for credentials.
+    pub async fn exchange_code(
+        &self,
+        app: &OauthApp,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<Result<Oauth2Credentials, ConnectorError>, HostError> {
+        let (mut store, instance) = self.instantiate().await?;
+        instance
+            .pinterest_connector_oauth()
+            .call_exchange_code(&mut store, app, code, redirect_uri)
+            .await
+            .map_err(HostError::Runtime)
+    }
+
+    /// Refreshes OAuth2 credentials; store what it returns (the refresh
+    /// token rotates).
+    pub async fn refresh(
+        &self,
+        credentials: &Oauth2Credentials,
+        continuous: bool,
+    ) -> Result<Result<Oauth2Credentials, ConnectorError>, HostError> {
+        let (mut store, instance) = self.instantiate().await?;
+        instance
+            .pinterest_connector_oauth()
+            .call_refresh(&mut store, credentials, continuous)
             .await
             .map_err(HostError::Runtime)
     }

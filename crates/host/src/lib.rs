@@ -28,6 +28,7 @@ pub use bindings::exports::pinterest::connector::actions::{
     Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
 };
 pub use bindings::exports::pinterest::connector::catalog::Endpoint;
+pub use bindings::exports::pinterest::connector::oauth::OauthApp;
 pub use bindings::pinterest::connector::types;
 pub use host::{ConnectorHost, HostConfig, HostError, PageStream};
 pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError};

@@ -24,6 +24,8 @@ async fn main() -> anyhow::Result<()> {
         access_token: mock.config().access_token.clone(),
         refresh_token: None,
         expires_at: None,
+        refresh_token_expires_at: None,
+        token_endpoint: None,
         scopes: vec![
             "user_accounts:read".into(),
             "pins:read".into(),

@@ -204,6 +204,8 @@ impl CredentialArgs {
                 access_token: token.clone(),
                 refresh_token: self.refresh_token.clone(),
                 expires_at: None,
+                refresh_token_expires_at: None,
+                token_endpoint: None,
                 scopes: self.scopes.clone(),
             })),
             (None, None) => Err(Failure::usage(
