@@ -10,7 +10,7 @@ use crate::catalog::{Catalog, Operation, ParamLocation, Parameter};
 use crate::credentials::Credentials;
 use crate::error::ConnectorError;
 use crate::http::HttpRequest;
-use crate::schema::Validator;
+use crate::schema::{Validator, check_count};
 
 /// Everything but RFC 3986's unreserved characters is percent-encoded in a
 /// path segment or a query value, so that a `/`, `?`, `&`, `#` or `%` in a
@@ -257,22 +257,8 @@ fn render_query_param(
         for (i, v) in values.iter().enumerate() {
             validator.validate_text(&format!("{field}[{i}]"), &item_schema, v)?;
         }
-        let count = values.len() as u64;
-        if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
-            && count < min
-        {
-            return Err(ConnectorError::invalid(
-                field,
-                format!("needs at least {min} values"),
-            ));
-        }
-        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
-            && count > max
-        {
-            return Err(ConnectorError::invalid(
-                field,
-                format!("takes at most {max} values"),
-            ));
+        if let Some(rules) = schema.as_object() {
+            check_count(field, rules, values.len())?;
         }
         if param.explode {
             pairs.extend(values.iter().map(|v| format!("{name}={}", encode(v))));

@@ -26,6 +26,14 @@ fn input(
     }
 }
 
+fn oauth_with_scopes(scopes: &[&str]) -> Credentials {
+    Credentials::OAuth2(crate::credentials::OAuth2Credentials {
+        access_token: "t".into(),
+        scopes: scopes.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    })
+}
+
 fn prepare(i: &CallInput) -> Result<PreparedCall, ConnectorError> {
     prepare_call(embedded(), &creds(), i)
 }
@@ -127,16 +135,7 @@ fn query_parameters_follow_the_operation_order_and_types() {
 
 #[test]
 fn query_values_are_encoded() {
-    let production = Credentials::OAuth2(crate::credentials::OAuth2Credentials {
-        client_id: String::new(),
-        client_secret: String::new(),
-        access_token: "t".into(),
-        refresh_token: None,
-        expires_at: None,
-        refresh_token_expires_at: None,
-        token_endpoint: None,
-        scopes: vec![],
-    });
+    let production = oauth_with_scopes(&[]);
     let search = input(
         "GET /search/pins",
         &[],
@@ -331,21 +330,8 @@ fn sandbox_credentials_cannot_call_what_the_sandbox_does_not_serve() {
 
 #[test]
 fn granted_scopes_are_checked_when_known() {
-    use crate::credentials::OAuth2Credentials;
-    let with_scopes = |scopes: &[&str]| {
-        Credentials::OAuth2(OAuth2Credentials {
-            client_id: String::new(),
-            client_secret: String::new(),
-            access_token: "t".into(),
-            refresh_token: None,
-            expires_at: None,
-            refresh_token_expires_at: None,
-            token_endpoint: None,
-            scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        })
-    };
     let list = input("GET /pins", &[], &[], None);
-    match prepare_call(embedded(), &with_scopes(&["pins:read"]), &list) {
+    match prepare_call(embedded(), &oauth_with_scopes(&["pins:read"]), &list) {
         Err(ConnectorError::MissingScopes { endpoint, scopes }) => {
             assert_eq!(endpoint, "GET /pins (List Pins)");
             assert_eq!(scopes, ["boards:read"]);
@@ -355,13 +341,13 @@ fn granted_scopes_are_checked_when_known() {
     assert!(
         prepare_call(
             embedded(),
-            &with_scopes(&["pins:read", "boards:read"]),
+            &oauth_with_scopes(&["pins:read", "boards:read"]),
             &list
         )
         .is_ok()
     );
     assert!(
-        prepare_call(embedded(), &with_scopes(&[]), &list).is_ok(),
+        prepare_call(embedded(), &oauth_with_scopes(&[]), &list).is_ok(),
         "unknown scopes are not checked"
     );
 }

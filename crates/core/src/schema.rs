@@ -370,22 +370,7 @@ impl<'a> Validator<'a> {
         items: &[Value],
         depth: usize,
     ) -> Result<(), ConnectorError> {
-        if let Some(min) = rules.get("minItems").and_then(Value::as_u64)
-            && (items.len() as u64) < min
-        {
-            return Err(ConnectorError::invalid(
-                field,
-                format!("needs at least {min} items"),
-            ));
-        }
-        if let Some(max) = rules.get("maxItems").and_then(Value::as_u64)
-            && (items.len() as u64) > max
-        {
-            return Err(ConnectorError::invalid(
-                field,
-                format!("takes at most {max} items"),
-            ));
-        }
+        check_count(field, rules, items.len())?;
         if let Some(item_schema) = rules.get("items") {
             for (i, item) in items.iter().enumerate() {
                 self.check(&format!("{field}[{i}]"), item_schema, item, depth + 1)?;
@@ -493,6 +478,32 @@ fn kind(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+/// `minItems` and `maxItems` against a count of items.
+pub(crate) fn check_count(
+    field: &str,
+    rules: &Map<String, Value>,
+    count: usize,
+) -> Result<(), ConnectorError> {
+    let count = count as u64;
+    if let Some(min) = rules.get("minItems").and_then(Value::as_u64)
+        && count < min
+    {
+        return Err(ConnectorError::invalid(
+            field,
+            format!("needs at least {min} items"),
+        ));
+    }
+    if let Some(max) = rules.get("maxItems").and_then(Value::as_u64)
+        && count > max
+    {
+        return Err(ConnectorError::invalid(
+            field,
+            format!("takes at most {max} items"),
+        ));
+    }
+    Ok(())
 }
 
 fn check_string(field: &str, rules: &Map<String, Value>, s: &str) -> Result<(), ConnectorError> {
