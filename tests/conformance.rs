@@ -117,6 +117,7 @@ async fn verify_credentials_with_a_good_token() {
         .unwrap();
     assert_eq!(account.username, "mock_user");
     assert_eq!(account.account_type, "BUSINESS");
+    assert!(account.scopes.is_empty() && account.user_accounts_read);
     assert_eq!(json(&account.raw)["pin_count"], 1000);
     let sent = mock.requests();
     assert_eq!(sent.len(), 1);
@@ -801,4 +802,33 @@ async fn refresh_rotates_the_refresh_token_and_revokes_the_old_one() {
     // The rotated one still works, once more.
     let again = host.refresh(&fresh, false).await.unwrap().unwrap();
     assert_ne!(again.refresh_token, fresh.refresh_token);
+}
+
+#[tokio::test]
+async fn verify_reports_granted_scopes_and_refuses_credentials_without_user_accounts_read() {
+    let (mock, host) = setup().await;
+    let with = |scopes: &[&str]| match good(&mock) {
+        Credentials::Oauth2(c) => Credentials::Oauth2(Oauth2Credentials {
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ..c
+        }),
+        sandbox => sandbox,
+    };
+    let account = host
+        .verify_credentials(&with(&["user_accounts:read", "pins:read"]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.scopes, ["user_accounts:read", "pins:read"]);
+    assert!(account.user_accounts_read);
+    assert_eq!(mock.request_count(), 1);
+    match host
+        .verify_credentials(&with(&["pins:read"]))
+        .await
+        .unwrap()
+    {
+        Err(ConnectorError::MissingScopes(m)) => assert_eq!(m.scopes, ["user_accounts:read"]),
+        other => panic!("expected missing-scopes, got {other:?}"),
+    }
+    assert_eq!(mock.request_count(), 1, "nothing sent");
 }

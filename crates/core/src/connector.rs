@@ -30,6 +30,11 @@ pub struct Account {
     pub username: String,
     /// `BUSINESS` or `PINNER`.
     pub account_type: String,
+    /// The scopes the credentials say were granted; empty when unknown.
+    pub scopes: Vec<String>,
+    /// Whether `user_accounts:read` is granted: listed in `scopes`, or
+    /// proven by the successful call when the scopes are unknown.
+    pub user_accounts_read: bool,
     /// The whole `GET /user_account` body.
     pub raw: String,
 }
@@ -233,18 +238,39 @@ impl<T: Transport> Connector<T> {
         })
     }
 
-    /// Proves the credentials work with `GET /user_account`.
+    /// Proves the credentials work with `GET /user_account`, which needs the
+    /// `user_accounts:read` scope: credentials known to lack it are refused
+    /// before sending, and a 403 says which scope is missing.
     pub fn verify_credentials(
         &mut self,
         credentials: &Credentials,
     ) -> Result<Account, ConnectorError> {
+        let granted: Vec<String> = match credentials {
+            Credentials::OAuth2(oauth) => oauth.scopes.clone(),
+            Credentials::Sandbox(_) => Vec::new(),
+        };
+        if !granted.is_empty() && !granted.iter().any(|s| s == USER_ACCOUNTS_READ) {
+            return Err(ConnectorError::MissingScopes {
+                endpoint: "GET /user_account (Get user account)".into(),
+                scopes: vec![USER_ACCOUNTS_READ.into()],
+            });
+        }
         let input = RawInput {
             method: Method::Get,
             url: "/user_account".into(),
             body: None,
             no_throw_on_404: false,
         };
-        let response = self.raw_request(credentials, &input)?;
+        let response = self.raw_request(credentials, &input).map_err(|e| match e {
+            ConnectorError::Forbidden(mut api) => {
+                api.message = format!(
+                    "{} (verifying needs the {USER_ACCOUNTS_READ} scope)",
+                    api.message
+                );
+                ConnectorError::Forbidden(api)
+            }
+            other => other,
+        })?;
         let body: Value = serde_json::from_slice(&response.body).map_err(|e| {
             let mut api = crate::error::api_error(&response);
             api.message = format!("`GET /user_account` did not answer JSON: {e}");
@@ -260,9 +286,14 @@ impl<T: Transport> Connector<T> {
             username: field("username"),
             account_type: field("account_type"),
             raw: response.body_text(),
+            user_accounts_read: true,
+            scopes: granted,
         })
     }
 }
+
+/// The scope `GET /user_account` needs.
+pub const USER_ACCOUNTS_READ: &str = "user_accounts:read";
 
 #[cfg(test)]
 #[path = "connector_tests.rs"]

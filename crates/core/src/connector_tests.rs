@@ -231,3 +231,40 @@ fn exchange_code_builds_whole_credentials() {
     );
     assert!(!format!("{app:?}").contains("secret\""));
 }
+
+#[test]
+fn verify_reports_scopes_and_refuses_credentials_known_to_lack_the_scope() {
+    let with = |scopes: &[&str]| {
+        Credentials::OAuth2(OAuth2Credentials {
+            access_token: "token".into(),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        })
+    };
+    let mut c = canned(200, r#"{"username":"ann","account_type":"PINNER"}"#);
+    let account = c
+        .verify_credentials(&with(&["pins:read", "user_accounts:read"]))
+        .unwrap();
+    assert_eq!(account.scopes, ["pins:read", "user_accounts:read"]);
+    assert!(account.user_accounts_read);
+    let unknown = c.verify_credentials(&with(&[])).unwrap();
+    assert!(
+        unknown.scopes.is_empty() && unknown.user_accounts_read,
+        "proven by the call"
+    );
+    assert_eq!(c.transport().sent.len(), 2);
+    match c.verify_credentials(&with(&["pins:read"])) {
+        Err(ConnectorError::MissingScopes { scopes, .. }) => {
+            assert_eq!(scopes, ["user_accounts:read"])
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(c.transport().sent.len(), 2, "nothing sent");
+    let mut c = canned(403, r#"{"code":3,"message":"Not authorized."}"#);
+    match c.verify_credentials(&with(&[])) {
+        Err(ConnectorError::Forbidden(e)) => {
+            assert!(e.message.contains("user_accounts:read"), "{}", e.message)
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -174,6 +174,8 @@ impl actions::Guest for Component {
         Ok(Account {
             username: account.username,
             account_type: account.account_type,
+            scopes: account.scopes,
+            user_accounts_read: account.user_accounts_read,
             raw: account.raw,
         })
     }

@@ -113,6 +113,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             print_json(&serde_json::json!({
                 "username": account.username,
                 "account_type": account.account_type,
+                "scopes": account.scopes,
+                "user_accounts_read": account.user_accounts_read,
             }))?;
         }
     }
