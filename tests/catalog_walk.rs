@@ -23,6 +23,7 @@ fn credentials(mock: &MockPinterest) -> Credentials {
         expires_at: None,
         refresh_token_expires_at: None,
         token_endpoint: None,
+        continuous_refresh: false,
         scopes: vec![],
     })
 }
@@ -280,7 +281,12 @@ async fn every_broken_rule_is_refused_before_sending() {
     cases.push((array_items, "query.columns[0]"));
 
     for (input, field) in cases {
-        match host.api_call(&creds, &input).await.unwrap() {
+        match host
+            .api_call(&creds, &input)
+            .await
+            .unwrap()
+            .map_err(|f| f.error)
+        {
             Err(ConnectorError::InvalidInput(i)) => {
                 assert_eq!(i.field, field, "{input:?}: {}", i.reason)
             }

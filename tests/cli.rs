@@ -3,7 +3,9 @@
 
 use std::process::Command;
 
-use pinterest_host_test::{MockConfig, MockPinterest, component::built_component};
+use pinterest_host_test::{
+    Browser, MockConfig, MockPinterest, assert_no_secrets, component::built_component,
+};
 use serde_json::Value;
 
 /// What one CLI run produced.
@@ -38,20 +40,10 @@ async fn cli(mock: &MockPinterest, env: &[(&str, &str)], args: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     };
-    for secret in [
-        &mock.config().access_token,
-        &mock.config().sandbox_token,
-        &"client-secret-value".to_string(),
-    ] {
-        assert!(
-            !run.stdout.contains(secret.as_str()),
-            "a secret leaked on stdout"
-        );
-        assert!(
-            !run.stderr.contains(secret.as_str()),
-            "a secret leaked on stderr"
-        );
-    }
+    let mut secrets = mock.secrets();
+    secrets.push("client-secret-value".into());
+    assert_no_secrets(&run.stdout, &secrets);
+    assert_no_secrets(&run.stderr, &secrets);
     run
 }
 
@@ -302,4 +294,193 @@ async fn a_description_file_replaces_the_embedded_catalog() {
     let run = cli(&mock, &[], &["--spec", "/nonexistent.json", "endpoints"]).await;
     assert_eq!(run.code, 2);
     assert!(error_line(&run).contains("/nonexistent.json"));
+}
+
+/// The CLI command with the component and the mock's routes, and nothing
+/// from this process's environment.
+fn command(mock: &MockPinterest) -> tokio::process::Command {
+    let component = built_component().expect("the component builds");
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_pinterest-connector"));
+    command
+        .env_clear()
+        .env("PINTEREST_CONNECTOR_WASM", component)
+        .arg("--route")
+        .arg(format!("api.pinterest.com={}", mock.production_addr))
+        .kill_on_drop(true);
+    command
+}
+
+/// Starts `login` with the mock's app, and returns the running process and
+/// the authorization URL it printed.
+async fn start_login(
+    mock: &MockPinterest,
+    file: &std::path::Path,
+) -> (
+    tokio::process::Child,
+    String,
+    tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStderr>>,
+) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = command(mock)
+        .env("PINTEREST_CLIENT_ID", &mock.config().client_id)
+        .env("PINTEREST_CLIENT_SECRET", &mock.config().client_secret)
+        .env("PINTEREST_CREDENTIALS_FILE", file)
+        .args(["login", "--no-browser", "--port", "0", "--timeout", "60"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the CLI starts");
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("the URL within a minute")
+            .unwrap()
+            .expect("the CLI printed the authorization URL");
+        assert_no_secrets(&line, &mock.secrets());
+        if let Some(url) = line.trim().strip_prefix("https://") {
+            break format!("https://{url}");
+        }
+    };
+    (child, url, lines)
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn login_follows_the_redirect_and_writes_a_private_credentials_file() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nested/credentials.json");
+    let (child, url, _lines) = start_login(&mock, &file).await;
+    assert!(
+        url.starts_with("https://www.pinterest.com/oauth/?client_id=mock-client-id&"),
+        "{url}"
+    );
+    assert!(
+        url.contains("scope=boards%3Aread,pins%3Aread,user_accounts%3Aread"),
+        "{url}"
+    );
+
+    // The user's browser: Pinterest's page redirects to the CLI's listener.
+    let browser = Browser::new().route("www.pinterest.com", mock.production_addr);
+    let visit = browser.visit(&url).await.unwrap();
+    assert_eq!(visit.visited.len(), 2, "{:?}", visit.visited);
+    assert!(
+        visit.visited[1].starts_with("http://127.0.0.1:"),
+        "{:?}",
+        visit.visited
+    );
+    assert!(
+        visit.visited[1].contains("/callback?code="),
+        "{:?}",
+        visit.visited
+    );
+    assert_eq!(visit.status, 200);
+    assert!(visit.body.contains("Authorised"), "{}", visit.body);
+
+    let output = child.wait_with_output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert_no_secrets(&stdout, &mock.secrets());
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["credentials_file"], file.to_str().unwrap());
+    assert_eq!(
+        summary["scopes"],
+        serde_json::json!(["boards:read", "pins:read", "user_accounts:read"])
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&file), 0o600);
+    let written = std::fs::read_to_string(&file).unwrap();
+    let stored: Value = serde_json::from_str(&written).unwrap();
+    assert_eq!(stored["kind"], "oauth2");
+    let refresh = stored["refresh_token"].as_str().unwrap().to_owned();
+    assert!(mock.refresh_token_valid(&refresh));
+
+    // Later commands read the file.
+    let env = [("PINTEREST_CREDENTIALS_FILE", file.to_str().unwrap())];
+    let run = cli(&mock, &env, &["verify"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("mock_user"));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        written,
+        "unchanged"
+    );
+
+    // The access token is revoked: the next command refreshes, and the file
+    // is rewritten with the rotated tokens, still private.
+    mock.revoke_access_token(stored["access_token"].as_str().unwrap());
+    let run = cli(&mock, &env, &["raw", "GET", "/boards?page_size=1"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rotated: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_ne!(rotated["access_token"], stored["access_token"]);
+    assert_ne!(rotated["refresh_token"], stored["refresh_token"]);
+    assert!(
+        !mock.refresh_token_valid(&refresh),
+        "the old one is revoked"
+    );
+    assert!(mock.refresh_token_valid(rotated["refresh_token"].as_str().unwrap()));
+    #[cfg(unix)]
+    assert_eq!(mode(&file), 0o600);
+    let leftovers: Vec<_> = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        [std::ffi::OsString::from("credentials.json")],
+        "no temporary file left"
+    );
+
+    // logout deletes the file; a second logout says so.
+    let run = cli(&mock, &env, &["logout"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!file.exists());
+    let run = cli(&mock, &env, &["logout"]).await;
+    assert!(run.stderr.contains("not logged in"), "{}", run.stderr);
+    let run = cli(&mock, &env, &["verify"]).await;
+    assert_eq!(run.code, 2);
+    assert!(error_line(&run).contains("no credentials"));
+}
+
+#[tokio::test]
+async fn login_refuses_a_redirect_with_the_wrong_state() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("credentials.json");
+    let (child, url, _lines) = start_login(&mock, &file).await;
+    let redirect = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let code = mock.issue_code(&redirect);
+    let forged = format!("{redirect}?code={code}&state=forged");
+    let visit = Browser::new().visit(&forged).await.unwrap();
+    assert_eq!(visit.status, 400);
+    let output = child.wait_with_output().await.unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!file.exists(), "nothing saved");
+    assert_eq!(mock.token_requests(), 0, "the code was not exchanged");
+}
+
+#[tokio::test]
+async fn login_needs_the_app_credentials() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("credentials.json");
+    let run = cli(
+        &mock,
+        &[("PINTEREST_CREDENTIALS_FILE", file.to_str().unwrap())],
+        &["login", "--no-browser"],
+    )
+    .await;
+    assert_eq!(run.code, 2);
+    assert!(error_line(&run).contains("PINTEREST_CLIENT_ID"));
 }

@@ -5,8 +5,8 @@ use pinterest_connector_host::types::{
     ConnectorError, Credentials, HttpMethod, Oauth2Credentials, SpecSource,
 };
 use pinterest_connector_host::{
-    ApiCallInput, ConnectorHost, HostConfig, NetworkPolicy, OauthApp, PaginationOptions,
-    RawRequestInput,
+    ActionFailure, ApiCallInput, ConnectorHost, HostConfig, NetworkPolicy, OauthApp,
+    PaginationOptions, RawRequestInput,
 };
 use pinterest_host_test::{Flavour, MockConfig, MockPinterest, compiled_component, host_for};
 use serde_json::Value;
@@ -28,6 +28,7 @@ fn oauth(token: &str) -> Credentials {
         expires_at: None,
         refresh_token_expires_at: None,
         token_endpoint: None,
+        continuous_refresh: false,
         scopes: vec![],
     })
 }
@@ -136,6 +137,7 @@ async fn verify_credentials_with_a_bad_token_is_unauthorized() {
         .verify_credentials(&oauth("wrong-token"))
         .await
         .unwrap()
+        .map_err(|f| f.error)
     {
         Err(ConnectorError::Unauthorized(e)) => {
             assert_eq!(e.status, 401);
@@ -170,7 +172,10 @@ async fn sandbox_credentials_hit_the_sandbox_base() {
     // The production token is no good on the sandbox, and the reverse.
     let crossed = Credentials::Sandbox(mock.config().access_token.clone());
     assert!(matches!(
-        host.verify_credentials(&crossed).await.unwrap(),
+        host.verify_credentials(&crossed)
+            .await
+            .unwrap()
+            .map_err(|f| f.error),
         Err(ConnectorError::Unauthorized(_))
     ));
 }
@@ -228,10 +233,12 @@ async fn path_parameters_are_percent_encoded_on_the_wire() {
             ),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .map_err(|f| f.error);
     assert!(
         matches!(result, Err(ConnectorError::NotFound(_))),
-        "{result:?}"
+        "{:?}",
+        result.map(|out| out.status)
     );
     assert_eq!(
         mock.requests()[0].path,
@@ -382,7 +389,7 @@ async fn pagination_errors_end_the_stream_with_a_typed_error() {
         .await
         .unwrap()
         .unwrap();
-    match stream.next().await.unwrap() {
+    match stream.next().await.unwrap().map_err(|f| f.error) {
         Err(ConnectorError::Upstream(e)) => assert_eq!((e.status, e.code), (400, Some(1))),
         other => panic!("expected upstream 400, got {other:?}"),
     }
@@ -429,6 +436,7 @@ async fn raw_request_404_with_and_without_the_flag() {
         .raw_request(&good(&mock), &raw(HttpMethod::Get, "/pins/0", None, false))
         .await
         .unwrap()
+        .map_err(|f| f.error)
     {
         Err(ConnectorError::NotFound(e)) => {
             assert_eq!(
@@ -457,6 +465,7 @@ async fn the_mock_enforces_page_size_bounds() {
             .raw_request(&good(&mock), &raw(HttpMethod::Get, &url, None, false))
             .await
             .unwrap()
+            .map_err(|f| f.error)
         {
             Err(ConnectorError::Upstream(e)) => assert_eq!((e.status, e.code), (400, Some(1))),
             other => panic!("expected a 400, got {other:?}"),
@@ -468,7 +477,7 @@ async fn the_mock_enforces_page_size_bounds() {
 async fn bad_inputs_give_typed_errors_and_send_nothing() {
     let (mock, host) = setup().await;
     let creds = good(&mock);
-    let field_of = |result: Result<_, ConnectorError>| match result {
+    let field_of = |result: Result<_, ActionFailure>| match result.map_err(|f| f.error) {
         Err(ConnectorError::InvalidInput(i)) => i.field,
         other => panic!("expected invalid-input, got {:?}", other.map(|_: ()| ())),
     };
@@ -540,7 +549,12 @@ async fn requests_the_host_does_not_allow_are_denied() {
         },
     )
     .unwrap();
-    match host.verify_credentials(&oauth("token")).await.unwrap() {
+    match host
+        .verify_credentials(&oauth("token"))
+        .await
+        .unwrap()
+        .map_err(|f| f.error)
+    {
         Err(ConnectorError::DeniedByHost(_)) => {}
         other => panic!("expected denied-by-host, got {other:?}"),
     }
@@ -600,6 +614,7 @@ async fn preflight_checks_refuse_before_sending() {
         )
         .await
         .unwrap()
+        .map_err(|f| f.error)
     {
         Err(ConnectorError::UnsupportedInSandbox(message)) => {
             assert!(message.contains("/search/pins"), "{message}")
@@ -617,6 +632,7 @@ async fn preflight_checks_refuse_before_sending() {
         .api_call(&narrow, &call("GET /pins", &[], &[], None))
         .await
         .unwrap()
+        .map_err(|f| f.error)
     {
         Err(ConnectorError::MissingScopes(m)) => {
             assert_eq!(m.endpoint, "GET /pins (List Pins)");
@@ -631,6 +647,7 @@ async fn preflight_checks_refuse_before_sending() {
         )
         .await
         .unwrap()
+        .map_err(|f| f.error)
     {
         Err(ConnectorError::InvalidInput(i)) => assert_eq!(i.field, "body.board_id"),
         other => panic!("expected invalid-input, got {other:?}"),
@@ -643,6 +660,7 @@ fn app(mock: &MockPinterest) -> OauthApp {
         client_id: mock.config().client_id.clone(),
         client_secret: mock.config().client_secret.clone(),
         token_endpoint: None,
+        continuous_refresh: false,
     }
 }
 
@@ -771,9 +789,10 @@ async fn refresh_rotates_the_refresh_token_and_revokes_the_old_one() {
         expires_at: Some(0),
         refresh_token_expires_at: None,
         token_endpoint: None,
+        continuous_refresh: true,
         scopes: vec![],
     };
-    let fresh = host.refresh(&old, true).await.unwrap().unwrap();
+    let fresh = host.refresh(&old).await.unwrap().unwrap();
     assert_ne!(fresh.refresh_token, old.refresh_token, "rotated");
     assert!(fresh.expires_at.is_some_and(|at| at > unix_now()));
     assert!(
@@ -793,14 +812,14 @@ async fn refresh_rotates_the_refresh_token_and_revokes_the_old_one() {
     assert_eq!(account.username, "mock_user");
 
     // Using the old refresh token again: unauthorized, with a hint.
-    match host.refresh(&old, false).await.unwrap() {
+    match host.refresh(&old).await.unwrap() {
         Err(ConnectorError::Unauthorized(e)) => {
             assert!(e.message.contains("re-authenticate"), "{}", e.message)
         }
         other => panic!("expected unauthorized, got {other:?}"),
     }
     // The rotated one still works, once more.
-    let again = host.refresh(&fresh, false).await.unwrap().unwrap();
+    let again = host.refresh(&fresh).await.unwrap().unwrap();
     assert_ne!(again.refresh_token, fresh.refresh_token);
 }
 
@@ -826,6 +845,7 @@ async fn verify_reports_granted_scopes_and_refuses_credentials_without_user_acco
         .verify_credentials(&with(&["pins:read"]))
         .await
         .unwrap()
+        .map_err(|f| f.error)
     {
         Err(ConnectorError::MissingScopes(m)) => assert_eq!(m.scopes, ["user_accounts:read"]),
         other => panic!("expected missing-scopes, got {other:?}"),

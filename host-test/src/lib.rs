@@ -5,10 +5,12 @@
 //! The conformance tests in the repository's `tests/` folder, the demo and
 //! the standalone mock binary all use it.
 
+pub mod browser;
 pub mod component;
 pub mod mock;
 pub mod spec_mock;
 
+pub use browser::Browser;
 pub use mock::{Flavour, MockConfig, MockPinterest, RecordedRequest};
 
 use std::sync::OnceLock;
@@ -62,4 +64,16 @@ pub fn shared_openapi(file: &str) -> anyhow::Result<String> {
         .join("../shared/openapi")
         .join(file);
     std::fs::read_to_string(&path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))
+}
+
+/// Fails when `text` contains any of `secrets` (see
+/// [`MockPinterest::secrets`]), naming which one by position only.
+pub fn assert_no_secrets(text: &str, secrets: &[String]) {
+    for (index, secret) in secrets.iter().enumerate() {
+        assert!(
+            secret.is_empty() || !text.contains(secret.as_str()),
+            "secret #{index} of the mock leaked into: {}",
+            text.replace(secret.as_str(), "[LEAKED]")
+        );
+    }
 }

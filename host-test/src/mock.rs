@@ -7,6 +7,12 @@
 //! `{code, message}` errors and an `x-pinterest-rid` on every answer. Every
 //! request it receives is recorded, so a test can prove that nothing was
 //! sent.
+//!
+//! It also plays Pinterest's OAuth2: the authorization endpoint
+//! (`GET /oauth/`, as `www.pinterest.com` would serve it) redirects back
+//! with a single-use code, and the token endpoint (`POST /v5/oauth/token`)
+//! checks the Basic client credentials and the form, issues expiring access
+//! tokens and rotates refresh tokens, revoking each one once used.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -106,10 +112,16 @@ struct OAuthState {
     refresh_tokens: Vec<String>,
     /// Tokens issued so far, to make each one unique.
     issued: u64,
+    /// Access tokens revoked before their expiry.
+    revoked: Vec<String>,
+    /// Every token and code ever issued, valid or not.
+    secrets: Vec<String>,
 }
 
 struct Shared {
     config: MockConfig,
+    /// When set, the API refuses every bearer token (as for a suspended app).
+    refuse_bearers: std::sync::atomic::AtomicBool,
     oauth: Mutex<OAuthState>,
     spec: Option<SpecModel>,
     log: Mutex<Vec<RecordedRequest>>,
@@ -149,6 +161,7 @@ impl MockPinterest {
             ..OAuthState::default()
         });
         let shared = Arc::new(Shared {
+            refuse_bearers: Default::default(),
             oauth,
             spec,
             config,
@@ -204,10 +217,44 @@ impl MockPinterest {
     /// endpoint would hand out after the user agreed.
     pub fn issue_code(&self, redirect_uri: &str) -> String {
         let mut oauth = self.shared.oauth.lock().expect("oauth state");
-        oauth.issued += 1;
-        let code = format!("mock-code-{}", oauth.issued);
-        oauth.codes.push((code.clone(), redirect_uri.to_owned()));
-        code
+        issue_code(&mut oauth, redirect_uri)
+    }
+
+    /// Revokes an access token before its expiry: the API answers 401 to it.
+    pub fn revoke_access_token(&self, token: &str) {
+        if let Ok(mut oauth) = self.shared.oauth.lock() {
+            oauth.revoked.push(token.to_owned());
+        }
+    }
+
+    /// Makes the API refuse every bearer token (or accept them again).
+    pub fn refuse_bearer_tokens(&self, refuse: bool) {
+        self.shared.refuse_bearers.store(refuse, Ordering::SeqCst);
+    }
+
+    /// Every secret the mock knows: the configured tokens and client secret,
+    /// and every code, access token and refresh token it ever issued. No
+    /// connector output meant for logs may contain any of them.
+    pub fn secrets(&self) -> Vec<String> {
+        let config = &self.shared.config;
+        let mut secrets = vec![
+            config.access_token.clone(),
+            config.sandbox_token.clone(),
+            config.client_secret.clone(),
+            config.refresh_token.clone(),
+        ];
+        if let Ok(oauth) = self.shared.oauth.lock() {
+            secrets.extend(oauth.secrets.iter().cloned());
+        }
+        secrets
+    }
+
+    /// How many requests reached the token endpoint.
+    pub fn token_requests(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.path == "/v5/oauth/token")
+            .count()
     }
 
     /// Whether the token endpoint would still accept `refresh_token`.
@@ -244,6 +291,7 @@ fn router(state: AppState) -> Router {
             .route("/v5/pins", get(list_pins).post(create_pin))
             .route("/v5/pins/{pin_id}", get(get_pin).delete(delete_pin))
             .route("/v5/oauth/token", axum::routing::post(token_endpoint))
+            .route("/oauth/", get(authorization_endpoint))
     };
     routes
         .route("/openapi.json", get(openapi_document))
@@ -293,12 +341,22 @@ async fn record_and_authorize(
                 .any(|(t, expires)| t == token && *expires > unix_now())
         })
     };
-    // The token endpoint checks its own (Basic) credentials.
-    let token_endpoint = parts.uri.path() == "/v5/oauth/token" && state.shared.spec.is_none();
+    let revoked = |token: &str| {
+        state.shared.refuse_bearers.load(Ordering::SeqCst)
+            || state
+                .shared
+                .oauth
+                .lock()
+                .is_ok_and(|o| o.revoked.iter().any(|t| t == token))
+    };
+    // The OAuth endpoints check their own credentials.
+    let oauth_endpoint =
+        state.shared.spec.is_none() && matches!(parts.uri.path(), "/v5/oauth/token" | "/oauth/");
     let authorized = parts.uri.path() == "/openapi.json"
-        || token_endpoint
+        || oauth_endpoint
         || bearer.as_deref().is_some_and(|t| {
-            t == expected || (state.flavour == Flavour::Production && issued_and_fresh(t))
+            !revoked(t)
+                && (t == expected || (state.flavour == Flavour::Production && issued_and_fresh(t)))
         });
     let mut response = if authorized {
         next.run(Request::from_parts(parts, axum::body::Body::from(body)))
@@ -399,6 +457,8 @@ async fn token_endpoint(
     let n = oauth.issued;
     let access_token = format!("mock-access-{n}");
     let refresh_token = format!("mock-refresh-{n}");
+    oauth.secrets.push(access_token.clone());
+    oauth.secrets.push(refresh_token.clone());
     oauth
         .access_tokens
         .push((access_token.clone(), unix_now() + config.access_token_ttl));
@@ -412,6 +472,56 @@ async fn token_endpoint(
         "refresh_token_expires_in": 60 * 24 * 3600,
     }))
     .into_response()
+}
+
+fn issue_code(oauth: &mut OAuthState, redirect_uri: &str) -> String {
+    oauth.issued += 1;
+    let code = format!("mock-code-{}", oauth.issued);
+    oauth.codes.push((code.clone(), redirect_uri.to_owned()));
+    oauth.secrets.push(code.clone());
+    code
+}
+
+/// `GET /oauth/`: the user agrees at once; the answer redirects to
+/// `redirect_uri` with a code and the `state` it was given. A request the
+/// real endpoint would refuse gets a 400 page and no redirect.
+async fn authorization_endpoint(
+    State(state): State<AppState>,
+    Query(query): QueryPairs,
+) -> Response {
+    let field = |name: &str| {
+        query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let refuse = |why: &str| (StatusCode::BAD_REQUEST, why.to_owned()).into_response();
+    if field("client_id") != Some(state.shared.config.client_id.as_str()) {
+        return refuse("Unknown client_id.");
+    }
+    if field("response_type") != Some("code") {
+        return refuse("response_type must be code.");
+    }
+    if field("scope").is_none_or(str::is_empty) {
+        return refuse("scope is required.");
+    }
+    let Some(redirect) = field("redirect_uri").and_then(|r| url::Url::parse(r).ok()) else {
+        return refuse("redirect_uri is missing or not a URL.");
+    };
+    let code = match state.shared.oauth.lock() {
+        Ok(mut oauth) => issue_code(&mut oauth, redirect.as_str()),
+        Err(_) => return refuse("Mock state poisoned."),
+    };
+    let mut location = redirect;
+    location.query_pairs_mut().append_pair("code", &code);
+    if let Some(s) = field("state") {
+        location.query_pairs_mut().append_pair("state", s);
+    }
+    (
+        StatusCode::FOUND,
+        [(axum::http::header::LOCATION, location.to_string())],
+    )
+        .into_response()
 }
 
 async fn openapi_document(State(state): State<AppState>) -> Response {

@@ -12,6 +12,7 @@ use crate::oauth::{self, Grant};
 use crate::pagination::{PageWalker, PaginationOptions, page_shape};
 use crate::raw::{RawInput, prepare_raw};
 use crate::request::{CallInput, prepare_call};
+use crate::session::{self, Session};
 use crate::spec::{SpecSource, load_catalog};
 
 /// The answer to one `api-call`.
@@ -48,6 +49,9 @@ pub struct OAuthApp {
     pub client_secret: String,
     /// The token endpoint; `None` means Pinterest's.
     pub token_endpoint: Option<String>,
+    /// Whether refreshes send `continuous_refresh=true` (apps created before
+    /// late 2025 need it to get a new refresh token with each refresh).
+    pub continuous_refresh: bool,
 }
 
 impl std::fmt::Debug for OAuthApp {
@@ -57,6 +61,7 @@ impl std::fmt::Debug for OAuthApp {
             .field("client_id", &self.client_id)
             .field("client_secret", &"[redacted]")
             .field("token_endpoint", &self.token_endpoint)
+            .field("continuous_refresh", &self.continuous_refresh)
             .finish()
     }
 }
@@ -82,16 +87,18 @@ impl<T: Transport> Connector<T> {
         &self.transport
     }
 
-    /// Calls one endpoint once.
+    /// Calls one endpoint once, at `now` (Unix seconds; the session
+    /// refreshes an access token that is due).
     pub fn api_call(
         &mut self,
-        credentials: &Credentials,
+        session: &mut Session,
         input: &CallInput,
+        now: u64,
     ) -> Result<CallOutput, ConnectorError> {
         let catalog = self.catalog(&input.spec)?;
-        let call = prepare_call(&catalog, credentials, input)?;
+        let call = prepare_call(&catalog, session.credentials(), input)?;
         let request = call.request_at(call.bookmark.as_deref());
-        let response = self.transport.send(&request)?;
+        let response = session.send(&mut self.transport, &request, now)?;
         check_status(&response)?;
         let next_bookmark = if call.paginated {
             page_shape(&response)?.next_bookmark
@@ -108,12 +115,12 @@ impl<T: Transport> Connector<T> {
     /// An endpoint without a `bookmark` parameter is refused.
     pub fn paginate(
         &mut self,
-        credentials: &Credentials,
+        session: &Session,
         input: &CallInput,
         options: PaginationOptions,
     ) -> Result<PageWalker, ConnectorError> {
         let catalog = self.catalog(&input.spec)?;
-        let call = prepare_call(&catalog, credentials, input)?;
+        let call = prepare_call(&catalog, session.credentials(), input)?;
         if !call.paginated {
             return Err(ConnectorError::invalid(
                 "endpoint",
@@ -126,15 +133,16 @@ impl<T: Transport> Connector<T> {
         Ok(PageWalker::new(call, options))
     }
 
-    /// Sends a raw request. A 404 is returned as a response when
+    /// Sends a raw request at `now`. A 404 is returned as a response when
     /// `no_throw_on_404` is set; every other non-2xx status is an error.
     pub fn raw_request(
         &mut self,
-        credentials: &Credentials,
+        session: &mut Session,
         input: &RawInput,
+        now: u64,
     ) -> Result<HttpResponse, ConnectorError> {
-        let request = prepare_raw(credentials, input)?;
-        let response = self.transport.send(&request)?;
+        let request = prepare_raw(session.credentials(), input)?;
+        let response = session.send(&mut self.transport, &request, now)?;
         if !(response.status == 404 && input.no_throw_on_404) {
             check_status(&response)?;
         }
@@ -171,71 +179,19 @@ impl<T: Transport> Connector<T> {
             expires_at: issued.expires_at,
             refresh_token_expires_at: issued.refresh_token_expires_at,
             token_endpoint: app.token_endpoint.clone(),
+            continuous_refresh: app.continuous_refresh,
             scopes: issued.scopes,
         })
     }
 
-    /// Refreshes the access token at `now`. The answer's refresh token, when
-    /// there is one, replaces the old (which the token endpoint revokes). A
-    /// rejected refresh token is `unauthorized`, saying to re-authenticate.
+    /// Refreshes the access token at `now` (see [`session::refresh`]): store
+    /// what it returns, since the refresh token rotates.
     pub fn refresh(
         &mut self,
         credentials: &OAuth2Credentials,
-        continuous: bool,
         now: u64,
     ) -> Result<OAuth2Credentials, ConnectorError> {
-        let refresh_token = credentials
-            .refresh_token
-            .clone()
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ConnectorError::invalid("credentials.refresh-token", "is missing: re-authenticate")
-            })?;
-        let grant = Grant::RefreshToken {
-            refresh_token,
-            scopes: Vec::new(),
-            continuous,
-        };
-        let endpoint = credentials
-            .token_endpoint
-            .as_deref()
-            .unwrap_or(oauth::TOKEN_ENDPOINT);
-        let request = oauth::token_request(
-            endpoint,
-            &credentials.client_id,
-            &credentials.client_secret,
-            &grant,
-        )?;
-        let issued = oauth::read_token_response(&self.transport.send(&request)?, now).map_err(
-            |e| match e {
-                ConnectorError::Unauthorized(mut api) | ConnectorError::Upstream(mut api)
-                    if matches!(api.status, 400 | 401) =>
-                {
-                    api.message = format!(
-                        "{} (the refresh token was refused: re-authenticate)",
-                        api.message
-                    );
-                    ConnectorError::Unauthorized(api)
-                }
-                other => other,
-            },
-        )?;
-        Ok(OAuth2Credentials {
-            access_token: issued.access_token,
-            expires_at: issued.expires_at,
-            refresh_token: issued
-                .refresh_token
-                .or_else(|| credentials.refresh_token.clone()),
-            refresh_token_expires_at: issued
-                .refresh_token_expires_at
-                .or(credentials.refresh_token_expires_at),
-            scopes: if issued.scopes.is_empty() {
-                credentials.scopes.clone()
-            } else {
-                issued.scopes
-            },
-            ..credentials.clone()
-        })
+        session::refresh(&mut self.transport, credentials, now)
     }
 
     /// Proves the credentials work with `GET /user_account`, which needs the
@@ -243,12 +199,10 @@ impl<T: Transport> Connector<T> {
     /// before sending, and a 403 says which scope is missing.
     pub fn verify_credentials(
         &mut self,
-        credentials: &Credentials,
+        session: &mut Session,
+        now: u64,
     ) -> Result<Account, ConnectorError> {
-        let granted: Vec<String> = match credentials {
-            Credentials::OAuth2(oauth) => oauth.scopes.clone(),
-            Credentials::Sandbox(_) => Vec::new(),
-        };
+        let granted = granted_scopes(session.credentials());
         if !granted.is_empty() && !granted.iter().any(|s| s == USER_ACCOUNTS_READ) {
             return Err(ConnectorError::MissingScopes {
                 endpoint: "GET /user_account (Get user account)".into(),
@@ -261,16 +215,18 @@ impl<T: Transport> Connector<T> {
             body: None,
             no_throw_on_404: false,
         };
-        let response = self.raw_request(credentials, &input).map_err(|e| match e {
-            ConnectorError::Forbidden(mut api) => {
-                api.message = format!(
-                    "{} (verifying needs the {USER_ACCOUNTS_READ} scope)",
-                    api.message
-                );
-                ConnectorError::Forbidden(api)
-            }
-            other => other,
-        })?;
+        let response = self
+            .raw_request(session, &input, now)
+            .map_err(|e| match e {
+                ConnectorError::Forbidden(mut api) => {
+                    api.message = format!(
+                        "{} (verifying needs the {USER_ACCOUNTS_READ} scope)",
+                        api.message
+                    );
+                    ConnectorError::Forbidden(api)
+                }
+                other => other,
+            })?;
         let body: Value = serde_json::from_slice(&response.body).map_err(|e| {
             let mut api = crate::error::api_error(&response);
             api.message = format!("`GET /user_account` did not answer JSON: {e}");
@@ -287,8 +243,17 @@ impl<T: Transport> Connector<T> {
             account_type: field("account_type"),
             raw: response.body_text(),
             user_accounts_read: true,
-            scopes: granted,
+            // A refresh may have reported the scopes anew.
+            scopes: granted_scopes(session.credentials()),
         })
+    }
+}
+
+/// The scopes the credentials say were granted; empty when unknown.
+fn granted_scopes(credentials: &Credentials) -> Vec<String> {
+    match credentials {
+        Credentials::OAuth2(oauth) => oauth.scopes.clone(),
+        Credentials::Sandbox(_) => Vec::new(),
     }
 }
 

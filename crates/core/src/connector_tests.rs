@@ -35,6 +35,7 @@ fn oauth() -> Credentials {
         expires_at: None,
         refresh_token_expires_at: None,
         token_endpoint: None,
+        continuous_refresh: false,
         scopes: vec![],
     })
 }
@@ -46,7 +47,7 @@ fn api_call_returns_the_response_and_the_next_bookmark() {
         endpoint: "GET /boards".into(),
         ..Default::default()
     };
-    let out = c.api_call(&oauth(), &input).unwrap();
+    let out = c.api_call(&mut Session::new(oauth()), &input, 0).unwrap();
     assert_eq!(out.response.status, 200);
     assert_eq!(out.next_bookmark.as_deref(), Some("next"));
     assert_eq!(
@@ -63,7 +64,7 @@ fn invalid_inputs_send_nothing() {
         ..Default::default()
     };
     assert!(matches!(
-        c.api_call(&oauth(), &input),
+        c.api_call(&mut Session::new(oauth()), &input, 0),
         Err(ConnectorError::InvalidInput { .. })
     ));
     let raw = RawInput {
@@ -73,7 +74,7 @@ fn invalid_inputs_send_nothing() {
         no_throw_on_404: false,
     };
     assert!(matches!(
-        c.raw_request(&oauth(), &raw),
+        c.raw_request(&mut Session::new(oauth()), &raw, 0),
         Err(ConnectorError::InvalidInput { .. })
     ));
     assert!(c.transport().sent.is_empty());
@@ -88,20 +89,25 @@ fn raw_404_is_an_error_unless_asked_otherwise() {
         body: None,
         no_throw_on_404: false,
     };
-    match c.raw_request(&oauth(), &raw) {
+    match c.raw_request(&mut Session::new(oauth()), &raw, 0) {
         Err(ConnectorError::NotFound(e)) => {
             assert_eq!((e.code, e.request_id.as_deref()), (Some(50), Some("rid-1")));
         }
         other => panic!("unexpected {other:?}"),
     }
     raw.no_throw_on_404 = true;
-    assert_eq!(c.raw_request(&oauth(), &raw).unwrap().status, 404);
+    assert_eq!(
+        c.raw_request(&mut Session::new(oauth()), &raw, 0)
+            .unwrap()
+            .status,
+        404
+    );
 }
 
 #[test]
 fn verify_reads_the_account() {
     let mut c = canned(200, r#"{"username":"ann","account_type":"PINNER"}"#);
-    let account = c.verify_credentials(&oauth()).unwrap();
+    let account = c.verify_credentials(&mut Session::new(oauth()), 0).unwrap();
     assert_eq!(
         (account.username.as_str(), account.account_type.as_str()),
         ("ann", "PINNER")
@@ -109,7 +115,7 @@ fn verify_reads_the_account() {
     assert_eq!(c.transport().sent[0].url.path(), "/v5/user_account");
     let mut c = canned(401, r#"{"code":2,"message":"Authentication failed."}"#);
     assert!(matches!(
-        c.verify_credentials(&oauth()),
+        c.verify_credentials(&mut Session::new(oauth()), 0),
         Err(ConnectorError::Unauthorized(_))
     ));
 }
@@ -122,7 +128,7 @@ fn pagination_is_refused_where_there_is_no_bookmark() {
         ..Default::default()
     };
     let err = c
-        .paginate(&oauth(), &input, PaginationOptions::default())
+        .paginate(&Session::new(oauth()), &input, PaginationOptions::default())
         .unwrap_err();
     assert!(matches!(err, ConnectorError::InvalidInput { ref field, .. } if field == "endpoint"));
     let input = CallInput {
@@ -130,8 +136,12 @@ fn pagination_is_refused_where_there_is_no_bookmark() {
         ..Default::default()
     };
     assert!(
-        c.paginate(&oauth(), &input, PaginationOptions { max_pages: Some(0) })
-            .is_err()
+        c.paginate(
+            &Session::new(oauth()),
+            &input,
+            PaginationOptions { max_pages: Some(0) }
+        )
+        .is_err()
     );
 }
 
@@ -144,6 +154,7 @@ fn with_refresh() -> OAuth2Credentials {
         expires_at: Some(10),
         refresh_token_expires_at: Some(100),
         token_endpoint: Some("https://tokens.example/v5/oauth/token".into()),
+        continuous_refresh: false,
         scopes: vec!["pins:read".into()],
     }
 }
@@ -154,7 +165,15 @@ fn refresh_rotates_the_refresh_token_and_keeps_what_was_not_reissued() {
         200,
         r#"{"access_token":"new-access","expires_in":60,"refresh_token":"new-refresh","refresh_token_expires_in":600}"#,
     );
-    let fresh = c.refresh(&with_refresh(), true, 1_000).unwrap();
+    let fresh = c
+        .refresh(
+            &OAuth2Credentials {
+                continuous_refresh: true,
+                ..with_refresh()
+            },
+            1_000,
+        )
+        .unwrap();
     assert_eq!(fresh.access_token, "new-access");
     assert_eq!(fresh.expires_at, Some(1_060));
     assert_eq!(fresh.refresh_token.as_deref(), Some("new-refresh"));
@@ -173,7 +192,7 @@ fn refresh_rotates_the_refresh_token_and_keeps_what_was_not_reissued() {
     );
 
     let mut c = canned(200, r#"{"access_token":"new-access","expires_in":60}"#);
-    let fresh = c.refresh(&with_refresh(), false, 1_000).unwrap();
+    let fresh = c.refresh(&with_refresh(), 1_000).unwrap();
     assert_eq!(
         fresh.refresh_token.as_deref(),
         Some("old-refresh"),
@@ -184,7 +203,7 @@ fn refresh_rotates_the_refresh_token_and_keeps_what_was_not_reissued() {
 #[test]
 fn a_refused_refresh_token_is_unauthorized_with_a_hint() {
     let mut c = canned(400, r#"{"code":1,"message":"Invalid refresh token."}"#);
-    match c.refresh(&with_refresh(), false, 0) {
+    match c.refresh(&with_refresh(), 0) {
         Err(ConnectorError::Unauthorized(e)) => {
             assert!(e.message.contains("re-authenticate"), "{}", e.message)
         }
@@ -196,7 +215,7 @@ fn a_refused_refresh_token_is_unauthorized_with_a_hint() {
         ..with_refresh()
     };
     assert!(matches!(
-        c.refresh(&without, false, 0),
+        c.refresh(&without, 0),
         Err(ConnectorError::InvalidInput { .. })
     ));
     assert!(c.transport().sent.is_empty());
@@ -212,6 +231,7 @@ fn exchange_code_builds_whole_credentials() {
         client_id: "id".into(),
         client_secret: "secret".into(),
         token_endpoint: None,
+        continuous_refresh: false,
     };
     let creds = c
         .exchange_code(&app, "code-1", "http://127.0.0.1:9/cb", 100)
@@ -243,17 +263,22 @@ fn verify_reports_scopes_and_refuses_credentials_known_to_lack_the_scope() {
     };
     let mut c = canned(200, r#"{"username":"ann","account_type":"PINNER"}"#);
     let account = c
-        .verify_credentials(&with(&["pins:read", "user_accounts:read"]))
+        .verify_credentials(
+            &mut Session::new(with(&["pins:read", "user_accounts:read"])),
+            0,
+        )
         .unwrap();
     assert_eq!(account.scopes, ["pins:read", "user_accounts:read"]);
     assert!(account.user_accounts_read);
-    let unknown = c.verify_credentials(&with(&[])).unwrap();
+    let unknown = c
+        .verify_credentials(&mut Session::new(with(&[])), 0)
+        .unwrap();
     assert!(
         unknown.scopes.is_empty() && unknown.user_accounts_read,
         "proven by the call"
     );
     assert_eq!(c.transport().sent.len(), 2);
-    match c.verify_credentials(&with(&["pins:read"])) {
+    match c.verify_credentials(&mut Session::new(with(&["pins:read"])), 0) {
         Err(ConnectorError::MissingScopes { scopes, .. }) => {
             assert_eq!(scopes, ["user_accounts:read"])
         }
@@ -261,7 +286,7 @@ fn verify_reports_scopes_and_refuses_credentials_known_to_lack_the_scope() {
     }
     assert_eq!(c.transport().sent.len(), 2, "nothing sent");
     let mut c = canned(403, r#"{"code":3,"message":"Not authorized."}"#);
-    match c.verify_credentials(&with(&[])) {
+    match c.verify_credentials(&mut Session::new(with(&[])), 0) {
         Err(ConnectorError::Forbidden(e)) => {
             assert!(e.message.contains("user_accounts:read"), "{}", e.message)
         }

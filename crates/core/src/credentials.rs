@@ -26,6 +26,9 @@ pub struct OAuth2Credentials {
     pub refresh_token_expires_at: Option<u64>,
     /// The token endpoint; `None` means Pinterest's.
     pub token_endpoint: Option<String>,
+    /// Whether refreshes send `continuous_refresh=true` (apps created before
+    /// late 2025 need it to get a new refresh token with each refresh).
+    pub continuous_refresh: bool,
     /// The granted scopes; empty when unknown.
     pub scopes: Vec<String>,
 }
@@ -44,6 +47,7 @@ impl fmt::Debug for OAuth2Credentials {
             .field("expires_at", &self.expires_at)
             .field("refresh_token_expires_at", &self.refresh_token_expires_at)
             .field("token_endpoint", &self.token_endpoint)
+            .field("continuous_refresh", &self.continuous_refresh)
             .field("scopes", &self.scopes)
             .finish()
     }

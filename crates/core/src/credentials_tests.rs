@@ -9,6 +9,7 @@ fn oauth(token: &str) -> Credentials {
         expires_at: Some(1_800_000_000),
         refresh_token_expires_at: None,
         token_endpoint: None,
+        continuous_refresh: false,
         scopes: vec!["pins:read".into()],
     })
 }

@@ -16,6 +16,7 @@
 //! - [`error`]: the typed errors and how Pinterest's answers map onto them;
 //! - [`credentials`]: OAuth2 and sandbox credentials, and which API base they use;
 //! - [`http`]: the request and response types and the [`http::Transport`] trait;
+//! - [`session`]: an action's credentials, refreshed when due or after a 401;
 //! - [`connector`]: the actions, generic over a transport.
 
 pub mod catalog;
@@ -29,6 +30,7 @@ pub mod pagination;
 pub mod raw;
 pub mod request;
 pub mod schema;
+pub mod session;
 pub mod spec;
 
 pub use catalog::{Catalog, Operation};
@@ -36,3 +38,4 @@ pub use connector::Connector;
 pub use credentials::Credentials;
 pub use error::{ApiError, ConnectorError};
 pub use http::{HttpRequest, HttpResponse, Method, Transport};
+pub use session::Session;

@@ -10,6 +10,7 @@ use serde::de::{IgnoredAny, SeqAccess, Visitor};
 use crate::error::{ConnectorError, check_status};
 use crate::http::{HttpResponse, Transport};
 use crate::request::PreparedCall;
+use crate::session::Session;
 
 /// How a walk is bounded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -112,27 +113,41 @@ impl PageWalker {
         self.finished
     }
 
-    /// Fetches the next page; `Ok(None)` once the walk has ended. After an
-    /// error the walk is finished too.
+    /// The bookmark the next page will be asked for (`None` for the first
+    /// page or once the walk has ended).
+    pub fn next_bookmark(&self) -> Option<&str> {
+        self.next_bookmark.as_deref()
+    }
+
+    /// Fetches the next page through `session` at `now` (Unix seconds);
+    /// `Ok(None)` once the walk has ended. After an error the walk is
+    /// finished too.
     pub fn next_page(
         &mut self,
         transport: &mut dyn Transport,
+        session: &mut Session,
+        now: u64,
     ) -> Result<Option<Page>, ConnectorError> {
         if self.finished || self.options.max_pages.is_some_and(|max| self.index >= max) {
             self.finished = true;
             return Ok(None);
         }
-        let result = self.fetch(transport);
+        let result = self.fetch(transport, session, now);
         if !matches!(result, Ok(Some(_))) {
             self.finished = true;
         }
         result
     }
 
-    fn fetch(&mut self, transport: &mut dyn Transport) -> Result<Option<Page>, ConnectorError> {
-        let sent_bookmark = self.next_bookmark.take();
+    fn fetch(
+        &mut self,
+        transport: &mut dyn Transport,
+        session: &mut Session,
+        now: u64,
+    ) -> Result<Option<Page>, ConnectorError> {
+        let sent_bookmark = self.next_bookmark.clone();
         let request = self.call.request_at(sent_bookmark.as_deref());
-        let response = transport.send(&request)?;
+        let response = session.send(transport, &request, now)?;
         check_status(&response)?;
         let shape = page_shape(&response)?;
         if shape.next_bookmark.is_some() && shape.next_bookmark == sent_bookmark {
@@ -147,9 +162,9 @@ impl PageWalker {
             next_bookmark: shape.next_bookmark.clone(),
         };
         self.index += 1;
-        match shape.next_bookmark {
-            Some(next) => self.next_bookmark = Some(next),
-            None => self.finished = true,
+        self.next_bookmark = shape.next_bookmark;
+        if self.next_bookmark.is_none() {
+            self.finished = true;
         }
         Ok(Some(page))
     }

@@ -5,12 +5,13 @@ use pinterest_connector_core::error::{ApiError as CoreApiError, ConnectorError a
 use pinterest_connector_core::http::Method;
 use pinterest_connector_core::raw::RawInput;
 use pinterest_connector_core::request::CallInput;
+use pinterest_connector_core::session::Session;
 use pinterest_connector_core::spec::SpecSource as CoreSpecSource;
 
 use crate::bindings::exports::pinterest::connector::actions::{ApiCallInput, RawRequestInput};
 use crate::bindings::pinterest::connector::types::{
-    ApiError, ConnectorError, Credentials, HttpMethod, InvalidInput, MissingScopes,
-    Oauth2Credentials, RateLimit, SpecSource,
+    ActionError, ApiError, ConnectorError, Credentials, CredentialsState, HttpMethod, InvalidInput,
+    MissingScopes, Oauth2Credentials, RateLimit, SpecSource,
 };
 
 /// WIT credentials to core credentials.
@@ -18,6 +19,40 @@ pub fn credentials(credentials: Credentials) -> core_credentials::Credentials {
     match credentials {
         Credentials::Oauth2(c) => core_credentials::Credentials::OAuth2(oauth2_in(c)),
         Credentials::Sandbox(token) => core_credentials::Credentials::Sandbox(token),
+    }
+}
+
+/// Core credentials to the WIT variant.
+pub fn credentials_out(credentials: core_credentials::Credentials) -> Credentials {
+    match credentials {
+        core_credentials::Credentials::OAuth2(c) => Credentials::Oauth2(oauth2_out(c)),
+        core_credentials::Credentials::Sandbox(token) => Credentials::Sandbox(token),
+    }
+}
+
+/// The credentials as a session leaves them.
+pub fn state(session: &Session) -> CredentialsState {
+    CredentialsState {
+        credentials: credentials_out(session.credentials().clone()),
+        refreshed: session.refreshed(),
+    }
+}
+
+/// An action's outcome: `ok` applied to its value and the credentials as
+/// they stand, or the error with those credentials.
+#[allow(clippy::result_large_err)] // the WIT shape: the error carries the credentials
+pub fn outcome<T, U>(
+    session: &Session,
+    result: Result<T, CoreError>,
+    ok: impl FnOnce(T, CredentialsState) -> U,
+) -> Result<U, ActionError> {
+    let credentials = state(session);
+    match result {
+        Ok(value) => Ok(ok(value, credentials)),
+        Err(e) => Err(ActionError {
+            error: error(e),
+            credentials,
+        }),
     }
 }
 
@@ -31,6 +66,7 @@ pub fn oauth2_in(c: Oauth2Credentials) -> OAuth2Credentials {
         expires_at: c.expires_at,
         refresh_token_expires_at: c.refresh_token_expires_at,
         token_endpoint: c.token_endpoint,
+        continuous_refresh: c.continuous_refresh,
         scopes: c.scopes,
     }
 }
@@ -45,6 +81,7 @@ pub fn oauth2_out(c: OAuth2Credentials) -> Oauth2Credentials {
         expires_at: c.expires_at,
         refresh_token_expires_at: c.refresh_token_expires_at,
         token_endpoint: c.token_endpoint,
+        continuous_refresh: c.continuous_refresh,
         scopes: c.scopes,
     }
 }

@@ -25,12 +25,13 @@ use bindings::exports::pinterest::connector::actions::{
 use bindings::exports::pinterest::connector::catalog::{self, Endpoint};
 use bindings::exports::pinterest::connector::oauth::{self, OauthApp};
 use bindings::pinterest::connector::types::{
-    ConnectorError, Credentials, Oauth2Credentials, SpecSource,
+    ActionError, ConnectorError, Credentials, Oauth2Credentials, SpecSource,
 };
 use pinterest_connector_core::Connector;
 use pinterest_connector_core::connector::OAuthApp;
 use pinterest_connector_core::oauth as core_oauth;
 use pinterest_connector_core::pagination::{self, PageWalker};
+use pinterest_connector_core::session::Session;
 
 use crate::transport::WasiHttpTransport;
 
@@ -89,6 +90,7 @@ impl oauth::Guest for Component {
             client_id: app.client_id,
             client_secret: app.client_secret,
             token_endpoint: app.token_endpoint,
+            continuous_refresh: app.continuous_refresh,
         };
         connector()
             .exchange_code(&app, &code, &redirect_uri, now())
@@ -96,12 +98,9 @@ impl oauth::Guest for Component {
             .map_err(convert::error)
     }
 
-    fn refresh(
-        credentials: Oauth2Credentials,
-        continuous: bool,
-    ) -> Result<Oauth2Credentials, ConnectorError> {
+    fn refresh(credentials: Oauth2Credentials) -> Result<Oauth2Credentials, ConnectorError> {
         connector()
-            .refresh(&convert::oauth2_in(credentials), continuous, now())
+            .refresh(&convert::oauth2_in(credentials), now())
             .map(convert::oauth2_out)
             .map_err(convert::error)
     }
@@ -118,17 +117,16 @@ impl actions::Guest for Component {
     fn api_call(
         credentials: Credentials,
         input: ApiCallInput,
-    ) -> Result<ApiCallOutput, ConnectorError> {
-        let credentials = convert::credentials(credentials);
+    ) -> Result<ApiCallOutput, ActionError> {
+        let mut session = Session::new(convert::credentials(credentials));
         let input = convert::call_input(input);
-        let output = connector()
-            .api_call(&credentials, &input)
-            .map_err(convert::error)?;
-        Ok(ApiCallOutput {
+        let result = connector().api_call(&mut session, &input, now());
+        convert::outcome(&session, result, |output, credentials| ApiCallOutput {
             status: output.response.status,
-            headers: output.response.headers.clone(),
             body: output.response.body_text(),
+            headers: output.response.headers,
             next_bookmark: output.next_bookmark,
+            credentials,
         })
     }
 
@@ -136,70 +134,72 @@ impl actions::Guest for Component {
         credentials: Credentials,
         input: ApiCallInput,
         options: PaginationOptions,
-    ) -> Result<PageStream, ConnectorError> {
-        let credentials = convert::credentials(credentials);
+    ) -> Result<PageStream, ActionError> {
+        let session = Session::new(convert::credentials(credentials));
         let input = convert::call_input(input);
         let options = pagination::PaginationOptions {
             max_pages: options.max_pages,
         };
-        let walker = connector()
-            .paginate(&credentials, &input, options)
-            .map_err(convert::error)?;
+        let result = connector().paginate(&session, &input, options);
+        let walker = convert::outcome(&session, result, |walker, _| walker)?;
         Ok(PageStream::new(PageStreamState {
             walker: RefCell::new(walker),
+            session: RefCell::new(session),
         }))
     }
 
     fn raw_request(
         credentials: Credentials,
         input: RawRequestInput,
-    ) -> Result<RawResponse, ConnectorError> {
-        let credentials = convert::credentials(credentials);
+    ) -> Result<RawResponse, ActionError> {
+        let mut session = Session::new(convert::credentials(credentials));
         let input = convert::raw_input(input);
-        let response = connector()
-            .raw_request(&credentials, &input)
-            .map_err(convert::error)?;
-        Ok(RawResponse {
+        let result = connector().raw_request(&mut session, &input, now());
+        convert::outcome(&session, result, |response, credentials| RawResponse {
             status: response.status,
             body: response.body_text(),
             headers: response.headers,
+            credentials,
         })
     }
 
-    fn verify_credentials(credentials: Credentials) -> Result<Account, ConnectorError> {
-        let credentials = convert::credentials(credentials);
-        let account = connector()
-            .verify_credentials(&credentials)
-            .map_err(convert::error)?;
-        Ok(Account {
+    fn verify_credentials(credentials: Credentials) -> Result<Account, ActionError> {
+        let mut session = Session::new(convert::credentials(credentials));
+        let result = connector().verify_credentials(&mut session, now());
+        convert::outcome(&session, result, |account, credentials| Account {
             username: account.username,
             account_type: account.account_type,
             scopes: account.scopes,
             user_accounts_read: account.user_accounts_read,
             raw: account.raw,
+            credentials,
         })
     }
 }
 
-/// A walk in progress, behind the WIT `page-stream` resource.
+/// A walk in progress, behind the WIT `page-stream` resource: the cursor and
+/// the credentials, which may refresh between pages.
 pub struct PageStreamState {
     walker: RefCell<PageWalker>,
+    session: RefCell<Session>,
 }
 
 impl actions::GuestPageStream for PageStreamState {
-    fn next(&self) -> Result<Option<Page>, ConnectorError> {
+    fn next(&self) -> Result<Option<Page>, ActionError> {
         let mut walker = self.walker.borrow_mut();
-        let page = walker
-            .next_page(&mut WasiHttpTransport::default())
-            .map_err(convert::error)?;
-        Ok(page.map(|page| Page {
-            index: page.index,
-            status: page.response.status,
-            body: page.response.body_text(),
-            headers: page.response.headers,
-            item_count: page.item_count,
-            next_bookmark: page.next_bookmark,
-        }))
+        let mut session = self.session.borrow_mut();
+        let result = walker.next_page(&mut WasiHttpTransport::default(), &mut session, now());
+        convert::outcome(&session, result, |page, credentials| {
+            page.map(|page| Page {
+                index: page.index,
+                status: page.response.status,
+                body: page.response.body_text(),
+                headers: page.response.headers,
+                item_count: page.item_count,
+                next_bookmark: page.next_bookmark,
+                credentials,
+            })
+        })
     }
 }
 

@@ -4,4 +4,6 @@ wasmtime::component::bindgen!({
     path: "../../wit",
     world: "connector",
     exports: { default: async },
+    // Values compare, so that a host can tell whether credentials changed.
+    additional_derives: [PartialEq, Eq],
 });

@@ -12,7 +12,7 @@ use crate::bindings::exports::pinterest::connector::actions::{
 use crate::bindings::exports::pinterest::connector::catalog::Endpoint;
 use crate::bindings::exports::pinterest::connector::oauth::OauthApp;
 use crate::bindings::pinterest::connector::types::{
-    ConnectorError, Credentials, Oauth2Credentials, SpecSource,
+    ActionError, ConnectorError, Credentials, CredentialsState, Oauth2Credentials, SpecSource,
 };
 use crate::bindings::{Connector, ConnectorPre};
 use crate::policy::NetworkPolicy;
@@ -35,6 +35,51 @@ pub enum HostError {
     /// Instantiating or calling the component failed (a trap, for instance).
     #[error("the component failed: {0:#}")]
     Runtime(wasmtime::Error),
+}
+
+/// An action's failure: the typed error and the credentials as they stand
+/// (a refresh may have rotated them before the failure; store them when
+/// `credentials.refreshed` is set). `Debug` and `Display` never show a
+/// token or the client secret.
+pub struct ActionFailure {
+    /// What went wrong.
+    pub error: ConnectorError,
+    /// The credentials to use from now on.
+    pub credentials: CredentialsState,
+}
+
+impl From<ActionError> for ActionFailure {
+    fn from(e: ActionError) -> ActionFailure {
+        ActionFailure {
+            error: e.error,
+            credentials: e.credentials,
+        }
+    }
+}
+
+impl std::fmt::Debug for ActionFailure {
+    /// The error, and whether the credentials changed; no secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActionFailure")
+            .field("error", &self.error)
+            .field("credentials_refreshed", &self.credentials.refreshed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Display for ActionFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.error)
+    }
+}
+
+impl std::error::Error for ActionFailure {}
+
+/// An action's WIT result with its error as an [`ActionFailure`]. The error
+/// is as large as the credentials it carries: that is the point of it.
+#[allow(clippy::result_large_err)]
+fn with_failure<T>(result: Result<T, ActionError>) -> Result<T, ActionFailure> {
+    result.map_err(ActionFailure::from)
 }
 
 /// A compiled connector component, ready to run calls.
@@ -165,12 +210,11 @@ impl ConnectorHost {
     pub async fn refresh(
         &self,
         credentials: &Oauth2Credentials,
-        continuous: bool,
     ) -> Result<Result<Oauth2Credentials, ConnectorError>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
         instance
             .pinterest_connector_oauth()
-            .call_refresh(&mut store, credentials, continuous)
+            .call_refresh(&mut store, credentials)
             .await
             .map_err(HostError::Runtime)
     }
@@ -180,12 +224,13 @@ impl ConnectorHost {
         &self,
         credentials: &Credentials,
         input: &ApiCallInput,
-    ) -> Result<Result<ApiCallOutput, ConnectorError>, HostError> {
+    ) -> Result<Result<ApiCallOutput, ActionFailure>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
         instance
             .pinterest_connector_actions()
             .call_api_call(&mut store, credentials, input)
             .await
+            .map(with_failure)
             .map_err(HostError::Runtime)
     }
 
@@ -195,18 +240,20 @@ impl ConnectorHost {
         credentials: &Credentials,
         input: &ApiCallInput,
         options: PaginationOptions,
-    ) -> Result<Result<PageStream, ConnectorError>, HostError> {
+    ) -> Result<Result<PageStream, ActionFailure>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
         let started = instance
             .pinterest_connector_actions()
             .call_api_call_paginated(&mut store, credentials, input, options)
             .await
             .map_err(HostError::Runtime)?;
-        Ok(started.map(|resource| PageStream {
-            store,
-            instance,
-            resource: Some(resource),
-        }))
+        Ok(started
+            .map(|resource| PageStream {
+                store,
+                instance,
+                resource: Some(resource),
+            })
+            .map_err(ActionFailure::from))
     }
 
     /// Sends a raw request relative to the API base.
@@ -214,12 +261,13 @@ impl ConnectorHost {
         &self,
         credentials: &Credentials,
         input: &RawRequestInput,
-    ) -> Result<Result<RawResponse, ConnectorError>, HostError> {
+    ) -> Result<Result<RawResponse, ActionFailure>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
         instance
             .pinterest_connector_actions()
             .call_raw_request(&mut store, credentials, input)
             .await
+            .map(with_failure)
             .map_err(HostError::Runtime)
     }
 
@@ -227,12 +275,13 @@ impl ConnectorHost {
     pub async fn verify_credentials(
         &self,
         credentials: &Credentials,
-    ) -> Result<Result<Account, ConnectorError>, HostError> {
+    ) -> Result<Result<Account, ActionFailure>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
         instance
             .pinterest_connector_actions()
             .call_verify_credentials(&mut store, credentials)
             .await
+            .map(with_failure)
             .map_err(HostError::Runtime)
     }
 }
@@ -248,7 +297,7 @@ pub struct PageStream {
 impl PageStream {
     /// The next page, or `None` once the walk is over. After an error the
     /// stream is finished.
-    pub async fn next(&mut self) -> Result<Result<Option<Page>, ConnectorError>, HostError> {
+    pub async fn next(&mut self) -> Result<Result<Option<Page>, ActionFailure>, HostError> {
         let Some(resource) = self.resource else {
             return Ok(Ok(None));
         };
@@ -262,7 +311,7 @@ impl PageStream {
             Ok(Ok(Some(page))) => Ok(Ok(Some(page))),
             other => {
                 self.finish().await;
-                other.map_err(HostError::Runtime)
+                other.map(with_failure).map_err(HostError::Runtime)
             }
         }
     }

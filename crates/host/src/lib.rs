@@ -30,6 +30,6 @@ pub use bindings::exports::pinterest::connector::actions::{
 pub use bindings::exports::pinterest::connector::catalog::Endpoint;
 pub use bindings::exports::pinterest::connector::oauth::OauthApp;
 pub use bindings::pinterest::connector::types;
-pub use host::{ConnectorHost, HostConfig, HostError, PageStream};
+pub use host::{ActionFailure, ConnectorHost, HostConfig, HostError, PageStream};
 pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError};
 pub use wasmtime;

@@ -2,7 +2,7 @@
 //! loopback, and runs the three actions through wasmtime against it.
 
 use pinterest_connector_host::types::{Credentials, HttpMethod, Oauth2Credentials, SpecSource};
-use pinterest_connector_host::{ApiCallInput, PaginationOptions, RawRequestInput};
+use pinterest_connector_host::{ApiCallInput, OauthApp, PaginationOptions, RawRequestInput};
 use pinterest_host_test::{MockConfig, MockPinterest, component, host_for};
 
 #[tokio::main]
@@ -26,6 +26,7 @@ async fn main() -> anyhow::Result<()> {
         expires_at: None,
         refresh_token_expires_at: None,
         token_endpoint: None,
+        continuous_refresh: false,
         scopes: vec![
             "user_accounts:read".into(),
             "pins:read".into(),
@@ -79,6 +80,35 @@ async fn main() -> anyhow::Result<()> {
     };
     let response = host.raw_request(&credentials, &raw).await??;
     println!("ok: HTTP {}, body {}", response.status, response.body);
+
+    println!("\n== OAuth2: exchange a code, then let an expired token refresh itself");
+    let redirect_uri = "http://127.0.0.1:8085/callback";
+    let app = OauthApp {
+        client_id: mock.config().client_id.clone(),
+        client_secret: mock.config().client_secret.clone(),
+        token_endpoint: None,
+        continuous_refresh: false,
+    };
+    let code = mock.issue_code(redirect_uri);
+    let mut oauth = host.exchange_code(&app, &code, redirect_uri).await??;
+    println!(
+        "ok: code exchanged; scopes {}, access token expires at {:?}",
+        oauth.scopes.join(","),
+        oauth.expires_at
+    );
+    oauth.expires_at = Some(0);
+    let account = host
+        .verify_credentials(&Credentials::Oauth2(oauth))
+        .await??;
+    let refreshed = match &account.credentials.credentials {
+        Credentials::Oauth2(c) => c.expires_at,
+        Credentials::Sandbox(_) => None,
+    };
+    println!(
+        "ok: verified as {} with an expired token; refreshed: {}, now expires at {:?} \
+         (the host stores these credentials)",
+        account.username, account.credentials.refreshed, refreshed
+    );
 
     println!(
         "\n{} requests reached the mock; done in {:.1} s",

@@ -8,14 +8,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use pinterest_connector_host::types::{Credentials, HttpMethod, Oauth2Credentials, SpecSource};
 
 use crate::output::Failure;
+use crate::store::{self, CredentialSource};
 
 /// Calls Pinterest's REST API v5 through the connector component.
 ///
-/// Credentials come from flags or, better (flags show up in process
-/// listings), from the environment: PINTEREST_ACCESS_TOKEN (with
+/// Credentials come from the credentials file `login` writes (rewritten
+/// whenever the tokens rotate), or from flags or, better (flags show up in
+/// process listings), the environment: PINTEREST_ACCESS_TOKEN (with
 /// PINTEREST_CLIENT_ID, PINTEREST_CLIENT_SECRET, PINTEREST_REFRESH_TOKEN,
 /// PINTEREST_SCOPES) for the production API, or PINTEREST_SANDBOX_TOKEN for
-/// the sandbox.
+/// the sandbox. A token given in flags or the environment wins over the file.
 #[derive(Debug, Parser)]
 #[command(name = "pinterest-connector", version)]
 pub struct Cli {
@@ -45,6 +47,17 @@ pub struct Cli {
     )]
     pub spec: Option<String>,
 
+    /// The credentials file `login` writes and later commands read.
+    /// Defaults to `$XDG_CONFIG_HOME/pinterest-connector/credentials.json`
+    /// (or `~/.config/...`).
+    #[arg(
+        long,
+        env = "PINTEREST_CREDENTIALS_FILE",
+        global = true,
+        value_name = "PATH"
+    )]
+    pub credentials_file: Option<PathBuf>,
+
     #[command(flatten)]
     pub credentials: CredentialArgs,
 
@@ -72,6 +85,37 @@ pub enum Command {
     Raw(RawArgs),
     /// Checks the credentials with `GET /user_account`.
     Verify,
+    /// Authorises the app for a Pinterest account (OAuth2 with a loopback
+    /// redirect) and writes the credentials file. Needs the client id and
+    /// secret (PINTEREST_CLIENT_ID, PINTEREST_CLIENT_SECRET) and the scopes.
+    Login(LoginArgs),
+    /// Deletes the credentials file.
+    Logout,
+}
+
+/// `login` arguments.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The loopback port of the redirect URI `http://127.0.0.1:PORT/callback`
+    /// (register that URI with the app); 0 picks a free port.
+    #[arg(long, default_value_t = 8085)]
+    pub port: u16,
+    /// Print the address to open instead of opening a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// The authorization endpoint, if not Pinterest's.
+    #[arg(long, value_name = "URL")]
+    pub authorization_endpoint: Option<String>,
+    /// The token endpoint, if not Pinterest's.
+    #[arg(long, value_name = "URL")]
+    pub token_endpoint: Option<String>,
+    /// Send `continuous_refresh=true` with every refresh (apps created
+    /// before late 2025).
+    #[arg(long)]
+    pub continuous_refresh: bool,
+    /// Give up when no redirect arrives within this many seconds.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub timeout: u64,
 }
 
 /// `call` arguments.
@@ -185,7 +229,14 @@ pub struct CredentialArgs {
 }
 
 impl CredentialArgs {
-    /// The credentials to send: OAuth2 or sandbox, never both.
+    /// Whether an access or sandbox token was given in flags or the
+    /// environment.
+    pub fn given(&self) -> bool {
+        self.access_token.is_some() || self.sandbox_token.is_some()
+    }
+
+    /// The credentials given in flags or the environment: OAuth2 or
+    /// sandbox, never both.
     pub fn resolve(&self) -> Result<Credentials, Failure> {
         let oauth_extras = self.client_id.is_some()
             || self.client_secret.is_some()
@@ -206,16 +257,40 @@ impl CredentialArgs {
                 expires_at: None,
                 refresh_token_expires_at: None,
                 token_endpoint: None,
+                continuous_refresh: false,
                 scopes: self.scopes.clone(),
             })),
             (None, None) => Err(Failure::usage(
-                "no credentials: set PINTEREST_ACCESS_TOKEN or PINTEREST_SANDBOX_TOKEN",
+                "no credentials: run `pinterest-connector login`, or set PINTEREST_ACCESS_TOKEN \
+                 or PINTEREST_SANDBOX_TOKEN",
             )),
         }
     }
 }
 
 impl Cli {
+    /// The credentials file to use.
+    pub fn credentials_path(&self) -> Result<PathBuf, Failure> {
+        self.credentials_file
+            .clone()
+            .or_else(store::default_path)
+            .ok_or_else(|| {
+                Failure::usage("no credentials file: pass --credentials-file (HOME is not set)")
+            })
+    }
+
+    /// The credentials to send and where refreshed ones go: a token from
+    /// flags or the environment, else the credentials file.
+    pub fn credentials(&self) -> Result<(Credentials, CredentialSource), Failure> {
+        let file = self.credentials_file.clone().or_else(store::default_path);
+        match file {
+            Some(path) if !self.credentials.given() && path.exists() => {
+                Ok((store::load(&path)?, CredentialSource::File(path)))
+            }
+            _ => Ok((self.credentials.resolve()?, CredentialSource::Given)),
+        }
+    }
+
     /// The description to use: embedded, a URL, or a file's JSON.
     pub fn spec_source(&self) -> Result<SpecSource, Failure> {
         match &self.spec {

@@ -6,18 +6,50 @@
 //! set the exit code (see [`output::exit_code`]).
 
 mod args;
+mod login;
 mod output;
+mod store;
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
+use pinterest_connector_host::types::CredentialsState;
 use pinterest_connector_host::{
-    ApiCallInput, ConnectorHost, HostConfig, NetworkPolicy, PaginationOptions, RawRequestInput,
+    ActionFailure, ApiCallInput, ConnectorHost, HostConfig, NetworkPolicy, PaginationOptions,
+    RawRequestInput,
 };
 
 use crate::args::{Cli, Command};
 use crate::output::{Failure, emit, print_json};
+use crate::store::CredentialSource;
+
+/// The scopes `login` asks for when none are given.
+const DEFAULT_SCOPES: &[&str] = &["boards:read", "pins:read", "user_accounts:read"];
+
+/// Stores what an action handed back, then yields its value or its error.
+fn settle<T>(
+    source: &CredentialSource,
+    result: Result<T, ActionFailure>,
+    state: impl Fn(&T) -> &CredentialsState,
+) -> Result<T, Failure> {
+    match result {
+        Ok(value) => {
+            source.settle(state(&value))?;
+            Ok(value)
+        }
+        Err(failure) => Err(failed(source, failure)),
+    }
+}
+
+/// Stores the credentials a failed action handed back; the failure to
+/// report.
+fn failed(source: &CredentialSource, failure: ActionFailure) -> Failure {
+    match source.settle(&failure.credentials) {
+        Ok(()) => Failure::Connector(failure.error),
+        Err(not_stored) => not_stored,
+    }
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -65,7 +97,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             print_json(&value)?;
         }
         Command::Call(call) => {
-            let credentials = cli.credentials.resolve()?;
+            let (credentials, source) = cli.credentials()?;
             let input = ApiCallInput {
                 spec: spec.clone(),
                 endpoint: call.endpoint.clone(),
@@ -85,37 +117,89 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 let options = PaginationOptions {
                     max_pages: call.max_pages,
                 };
-                let mut pages = host
+                let started = host
                     .api_call_paginated(&credentials, &input, options)
-                    .await??;
-                while let Some(page) = pages.next().await?? {
+                    .await?;
+                let mut pages = started.map_err(|f| failed(&source, f))?;
+                // Each page carries the credentials as they stand: a long
+                // walk may refresh on the way.
+                while let Some(page) = match pages.next().await? {
+                    Ok(None) => None,
+                    Ok(Some(page)) => Some(settle(&source, Ok(page), |p| &p.credentials)?),
+                    Err(failure) => return Err(failed(&source, failure)),
+                } {
                     emit(&output::page_json(&page).to_string())?;
                 }
             } else {
-                let out = host.api_call(&credentials, &input).await??;
+                let result = host.api_call(&credentials, &input).await?;
+                let out = settle(&source, result, |out| &out.credentials)?;
                 print_json(&output::call_json(&out))?;
             }
         }
         Command::Raw(raw) => {
-            let credentials = cli.credentials.resolve()?;
+            let (credentials, source) = cli.credentials()?;
             let input = RawRequestInput {
                 method: raw.method.into(),
                 url: raw.url.clone(),
                 body: raw.body.clone(),
                 no_throw_on_404: raw.no_throw_404,
             };
-            let out = host.raw_request(&credentials, &input).await??;
+            let result = host.raw_request(&credentials, &input).await?;
+            let out = settle(&source, result, |out| &out.credentials)?;
             print_json(&output::raw_json(&out))?;
         }
         Command::Verify => {
-            let credentials = cli.credentials.resolve()?;
-            let account = host.verify_credentials(&credentials).await??;
+            let (credentials, source) = cli.credentials()?;
+            let result = host.verify_credentials(&credentials).await?;
+            let account = settle(&source, result, |account| &account.credentials)?;
             print_json(&serde_json::json!({
                 "username": account.username,
                 "account_type": account.account_type,
                 "scopes": account.scopes,
                 "user_accounts_read": account.user_accounts_read,
             }))?;
+        }
+        Command::Login(args) => {
+            let path = cli.credentials_path()?;
+            let (Some(client_id), Some(client_secret)) =
+                (&cli.credentials.client_id, &cli.credentials.client_secret)
+            else {
+                return Err(Failure::usage(
+                    "login needs the app's client id and secret: set PINTEREST_CLIENT_ID and \
+                     PINTEREST_CLIENT_SECRET",
+                ));
+            };
+            let scopes: Vec<String> = if cli.credentials.scopes.is_empty() {
+                DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect()
+            } else {
+                cli.credentials.scopes.clone()
+            };
+            let app = login::App {
+                client_id,
+                client_secret,
+                scopes: &scopes,
+            };
+            let credentials = login::login(&host, app, args, &path).await?;
+            print_json(&serde_json::json!({
+                "credentials_file": path.display().to_string(),
+                "scopes": credentials.scopes,
+                "expires_at": credentials.expires_at,
+                "refresh_token_expires_at": credentials.refresh_token_expires_at,
+            }))?;
+        }
+        Command::Logout => {
+            let path = cli.credentials_path()?;
+            match std::fs::remove_file(&path) {
+                Ok(()) => eprintln!("removed {}", path.display()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    eprintln!("not logged in: {} does not exist", path.display())
+                }
+                Err(e) => {
+                    return Err(Failure::Other(
+                        anyhow::Error::new(e).context(format!("removing {}", path.display())),
+                    ));
+                }
+            }
         }
     }
     Ok(())

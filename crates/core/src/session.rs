@@ -1,0 +1,177 @@
+//! Credentials for the length of one action, refreshed as needed.
+//!
+//! A [`Session`] sends every API request of an action with the current
+//! access token. Before a request it refreshes when the token has expired or
+//! expires within [`REFRESH_MARGIN_SECONDS`]; when the API answers 401 it
+//! refreshes and sends the request once more. A request is sent with at most
+//! one refresh before it, so a token the API keeps refusing ends in
+//! `unauthorized`, never in a loop. Whatever happens, the caller reads the
+//! credentials back from the session and hands them to the host to store:
+//! the refresh token rotates.
+
+use crate::credentials::{Credentials, OAuth2Credentials};
+use crate::error::ConnectorError;
+use crate::http::{HttpRequest, HttpResponse, Transport};
+use crate::oauth::{self, Grant, REFRESH_MARGIN_SECONDS};
+
+/// The credentials of one action (or one paginated walk) as they evolve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    credentials: Credentials,
+    refreshed: bool,
+}
+
+impl Session {
+    /// A session starting from the credentials the host passed.
+    pub fn new(credentials: Credentials) -> Session {
+        Session {
+            credentials,
+            refreshed: false,
+        }
+    }
+
+    /// The credentials as they stand now.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// Whether the credentials were refreshed during this session (the host
+    /// must store them).
+    pub fn refreshed(&self) -> bool {
+        self.refreshed
+    }
+
+    /// The credentials as they stand, and whether they changed.
+    pub fn into_parts(self) -> (Credentials, bool) {
+        (self.credentials, self.refreshed)
+    }
+
+    /// Sends `request` with the current access token at `now` (Unix
+    /// seconds): refreshes first when the token is due, or after a 401, at
+    /// most once for this request.
+    pub fn send(
+        &mut self,
+        transport: &mut dyn Transport,
+        request: &HttpRequest,
+        now: u64,
+    ) -> Result<HttpResponse, ConnectorError> {
+        let mut refreshed_for_this_request = false;
+        if self.due(now) {
+            self.refresh(transport, now)?;
+            refreshed_for_this_request = true;
+        }
+        let response = transport.send(&self.authorize(request))?;
+        if response.status != 401 || refreshed_for_this_request || !self.can_refresh() {
+            return Ok(response);
+        }
+        self.refresh(transport, now)?;
+        transport.send(&self.authorize(request))
+    }
+
+    /// Whether the access token should be refreshed before sending.
+    fn due(&self, now: u64) -> bool {
+        match &self.credentials {
+            Credentials::OAuth2(oauth) => {
+                self.can_refresh()
+                    && oauth::needs_refresh(oauth.expires_at, now, REFRESH_MARGIN_SECONDS)
+            }
+            Credentials::Sandbox(_) => false,
+        }
+    }
+
+    /// Whether there is a refresh token to refresh with.
+    fn can_refresh(&self) -> bool {
+        matches!(&self.credentials, Credentials::OAuth2(oauth)
+            if oauth.refresh_token.as_deref().is_some_and(|t| !t.is_empty()))
+    }
+
+    fn refresh(&mut self, transport: &mut dyn Transport, now: u64) -> Result<(), ConnectorError> {
+        if let Credentials::OAuth2(oauth) = &self.credentials {
+            let fresh = refresh(transport, oauth, now)?;
+            self.credentials = Credentials::OAuth2(fresh);
+            self.refreshed = true;
+        }
+        Ok(())
+    }
+
+    /// `request` with this session's bearer token.
+    fn authorize(&self, request: &HttpRequest) -> HttpRequest {
+        let mut request = request.clone();
+        let value = format!("Bearer {}", self.credentials.access_token());
+        match request
+            .headers
+            .iter_mut()
+            .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        {
+            Some((_, old)) => *old = value,
+            None => request.headers.push(("Authorization".into(), value)),
+        }
+        request
+    }
+}
+
+/// Refreshes `credentials` at `now` through their token endpoint. The
+/// answer's refresh token, when there is one, replaces the old one (which
+/// the token endpoint revokes); what the answer leaves out is kept. A
+/// refused refresh token is `unauthorized`, saying to re-authenticate.
+pub fn refresh(
+    transport: &mut dyn Transport,
+    credentials: &OAuth2Credentials,
+    now: u64,
+) -> Result<OAuth2Credentials, ConnectorError> {
+    let refresh_token = credentials
+        .refresh_token
+        .clone()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ConnectorError::invalid("credentials.refresh-token", "is missing: re-authenticate")
+        })?;
+    let grant = Grant::RefreshToken {
+        refresh_token,
+        scopes: Vec::new(),
+        continuous: credentials.continuous_refresh,
+    };
+    let endpoint = credentials
+        .token_endpoint
+        .as_deref()
+        .unwrap_or(oauth::TOKEN_ENDPOINT);
+    let request = oauth::token_request(
+        endpoint,
+        &credentials.client_id,
+        &credentials.client_secret,
+        &grant,
+    )?;
+    let issued =
+        oauth::read_token_response(&transport.send(&request)?, now).map_err(|e| match e {
+            ConnectorError::Unauthorized(mut api) | ConnectorError::Upstream(mut api)
+                if matches!(api.status, 400 | 401) =>
+            {
+                api.message = format!(
+                    "{} (the refresh token was refused: re-authenticate)",
+                    api.message
+                );
+                ConnectorError::Unauthorized(api)
+            }
+            other => other,
+        })?;
+    Ok(OAuth2Credentials {
+        access_token: issued.access_token,
+        expires_at: issued.expires_at,
+        refresh_token: issued
+            .refresh_token
+            .or_else(|| credentials.refresh_token.clone()),
+        refresh_token_expires_at: issued
+            .refresh_token_expires_at
+            .or(credentials.refresh_token_expires_at),
+        scopes: if issued.scopes.is_empty() {
+            credentials.scopes.clone()
+        } else {
+            issued.scopes
+        },
+        ..credentials.clone()
+    })
+}
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;

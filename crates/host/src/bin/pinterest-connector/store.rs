@@ -1,0 +1,173 @@
+//! Where the CLI's credentials come from, and where refreshed ones go.
+//!
+//! `login` writes a credentials file (mode 0600); every later command reads
+//! it and, when an action refreshed the tokens, rewrites it atomically (a
+//! temporary file in the same folder, renamed over the old one), so the
+//! rotated refresh token is never lost.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use pinterest_connector_host::types::{Credentials, CredentialsState, Oauth2Credentials};
+use serde::{Deserialize, Serialize};
+
+use crate::output::Failure;
+
+/// The credentials file's contents. No `Debug`: it holds secrets.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum StoredCredentials {
+    Oauth2 {
+        client_id: String,
+        client_secret: String,
+        access_token: String,
+        refresh_token: Option<String>,
+        expires_at: Option<u64>,
+        refresh_token_expires_at: Option<u64>,
+        token_endpoint: Option<String>,
+        #[serde(default)]
+        continuous_refresh: bool,
+        #[serde(default)]
+        scopes: Vec<String>,
+    },
+    Sandbox {
+        token: String,
+    },
+}
+
+impl From<&Credentials> for StoredCredentials {
+    fn from(credentials: &Credentials) -> StoredCredentials {
+        match credentials.clone() {
+            Credentials::Oauth2(c) => StoredCredentials::Oauth2 {
+                client_id: c.client_id,
+                client_secret: c.client_secret,
+                access_token: c.access_token,
+                refresh_token: c.refresh_token,
+                expires_at: c.expires_at,
+                refresh_token_expires_at: c.refresh_token_expires_at,
+                token_endpoint: c.token_endpoint,
+                continuous_refresh: c.continuous_refresh,
+                scopes: c.scopes,
+            },
+            Credentials::Sandbox(token) => StoredCredentials::Sandbox { token },
+        }
+    }
+}
+
+impl From<StoredCredentials> for Credentials {
+    fn from(stored: StoredCredentials) -> Credentials {
+        match stored {
+            StoredCredentials::Oauth2 {
+                client_id,
+                client_secret,
+                access_token,
+                refresh_token,
+                expires_at,
+                refresh_token_expires_at,
+                token_endpoint,
+                continuous_refresh,
+                scopes,
+            } => Credentials::Oauth2(Oauth2Credentials {
+                client_id,
+                client_secret,
+                access_token,
+                refresh_token,
+                expires_at,
+                refresh_token_expires_at,
+                token_endpoint,
+                continuous_refresh,
+                scopes,
+            }),
+            StoredCredentials::Sandbox { token } => Credentials::Sandbox(token),
+        }
+    }
+}
+
+/// The default credentials file: `$XDG_CONFIG_HOME/pinterest-connector/
+/// credentials.json`, or under `~/.config` when that is not set.
+pub fn default_path() -> Option<PathBuf> {
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")))?;
+    Some(config.join("pinterest-connector").join("credentials.json"))
+}
+
+/// Reads the credentials file.
+pub fn load(path: &Path) -> Result<Credentials, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::Usage(format!(
+            "cannot read the credentials file {}: {e}",
+            path.display()
+        ))
+    })?;
+    // serde's message names the place, never the value.
+    let stored: StoredCredentials = serde_json::from_str(&text).map_err(|e| {
+        Failure::Usage(format!(
+            "the credentials file {} is not valid: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(stored.into())
+}
+
+/// Writes `credentials` to `path` atomically, readable by the owner alone:
+/// a new file in the same folder (created 0600) renamed over the old one.
+pub fn save(path: &Path, credentials: &Credentials) -> Result<(), Failure> {
+    let failed = |what: &str, e: &dyn std::fmt::Display| {
+        Failure::Other(anyhow::anyhow!(
+            "cannot {what} the credentials file {}: {e}",
+            path.display()
+        ))
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| failed("create the folder of", &e))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".credentials-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o600));
+    }
+    let mut file = builder.tempfile_in(&dir).map_err(|e| failed("write", &e))?;
+    let json = serde_json::to_string_pretty(&StoredCredentials::from(credentials))
+        .map_err(|e| failed("encode", &e))?;
+    file.write_all(json.as_bytes())
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(|e| failed("write", &e))?;
+    file.persist(path)
+        .map_err(|e| failed("replace", &e.error))?;
+    Ok(())
+}
+
+/// Where the credentials of this run came from.
+pub enum CredentialSource {
+    /// Flags or environment variables: refreshed tokens cannot be kept.
+    Given,
+    /// A credentials file, rewritten when the tokens rotate.
+    File(PathBuf),
+}
+
+impl CredentialSource {
+    /// Keeps what an action handed back: rewrites the file when the tokens
+    /// were refreshed, or warns that the refresh token passed is spent.
+    pub fn settle(&self, state: &CredentialsState) -> Result<(), Failure> {
+        if !state.refreshed {
+            return Ok(());
+        }
+        match self {
+            CredentialSource::File(path) => save(path, &state.credentials),
+            CredentialSource::Given => {
+                eprintln!(
+                    "note: the access token was refreshed and the refresh token given is no \
+                     longer valid; use `pinterest-connector login` to keep credentials that \
+                     renew themselves"
+                );
+                Ok(())
+            }
+        }
+    }
+}
