@@ -8,6 +8,9 @@ use pinterest_host_test::{
 };
 use serde_json::Value;
 
+/// Secrets the tests pass in besides the mock's own; no run may print them.
+const TEST_SECRETS: [&str; 2] = ["client-secret-value", "wrong-refresh-token-5678"];
+
 /// What one CLI run produced.
 struct Run {
     code: i32,
@@ -41,7 +44,7 @@ async fn cli(mock: &MockPinterest, env: &[(&str, &str)], args: &[&str]) -> Run {
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     };
     let mut secrets = mock.secrets();
-    secrets.push("client-secret-value".into());
+    secrets.extend(TEST_SECRETS.map(String::from));
     assert_no_secrets(&run.stdout, &secrets);
     assert_no_secrets(&run.stderr, &secrets);
     run
@@ -483,4 +486,48 @@ async fn login_needs_the_app_credentials() {
     .await;
     assert_eq!(run.code, 2);
     assert!(error_line(&run).contains("PINTEREST_CLIENT_ID"));
+}
+
+#[tokio::test]
+async fn errors_never_show_a_secret_even_when_the_server_echoes_it() {
+    let mock = mock().await;
+    mock.echo_secrets_in_errors(true);
+    // A bad token in the environment, echoed by the API.
+    let run = cli(
+        &mock,
+        &[("PINTEREST_ACCESS_TOKEN", "client-secret-value")],
+        &["raw", "GET", "/boards"],
+    )
+    .await;
+    assert_eq!(run.code, 3);
+    assert!(error_line(&run).contains("[redacted]"), "{}", run.stderr);
+
+    // A credentials file whose refresh token was revoked, echoed by the
+    // token endpoint.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("credentials.json");
+    let stale = serde_json::json!({
+        "kind": "oauth2",
+        "client_id": mock.config().client_id,
+        "client_secret": mock.config().client_secret,
+        "access_token": "client-secret-value",
+        "refresh_token": "wrong-refresh-token-5678",
+        "expires_at": 1,
+        "refresh_token_expires_at": null,
+        "token_endpoint": null,
+    });
+    std::fs::write(&file, stale.to_string()).unwrap();
+    let env = [("PINTEREST_CREDENTIALS_FILE", file.to_str().unwrap())];
+    let run = cli(&mock, &env, &["verify"]).await;
+    assert_eq!(run.code, 3);
+    let line = error_line(&run);
+    assert!(
+        line.contains("re-authenticate") && line.contains("[redacted]"),
+        "{line}"
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(&std::fs::read_to_string(&file).unwrap()).unwrap(),
+        stale,
+        "a failed refresh leaves the file alone"
+    );
 }

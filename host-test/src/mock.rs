@@ -122,6 +122,9 @@ struct Shared {
     config: MockConfig,
     /// When set, the API refuses every bearer token (as for a suspended app).
     refuse_bearers: std::sync::atomic::AtomicBool,
+    /// When set, error messages echo the credentials they were sent, as a
+    /// careless or hostile server might.
+    echo_secrets: std::sync::atomic::AtomicBool,
     oauth: Mutex<OAuthState>,
     spec: Option<SpecModel>,
     log: Mutex<Vec<RecordedRequest>>,
@@ -162,6 +165,7 @@ impl MockPinterest {
         });
         let shared = Arc::new(Shared {
             refuse_bearers: Default::default(),
+            echo_secrets: Default::default(),
             oauth,
             spec,
             config,
@@ -232,6 +236,12 @@ impl MockPinterest {
         self.shared.refuse_bearers.store(refuse, Ordering::SeqCst);
     }
 
+    /// Makes error messages echo the credentials of the request (the bearer
+    /// token, the Basic header, the form's code or refresh token).
+    pub fn echo_secrets_in_errors(&self, echo: bool) {
+        self.shared.echo_secrets.store(echo, Ordering::SeqCst);
+    }
+
     /// Every secret the mock knows: the configured tokens and client secret,
     /// and every code, access token and refresh token it ever issued. No
     /// connector output meant for logs may contain any of them.
@@ -241,6 +251,8 @@ impl MockPinterest {
             config.access_token.clone(),
             config.sandbox_token.clone(),
             config.client_secret.clone(),
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", config.client_id, config.client_secret)),
             config.refresh_token.clone(),
         ];
         if let Ok(oauth) = self.shared.oauth.lock() {
@@ -361,6 +373,13 @@ async fn record_and_authorize(
     let mut response = if authorized {
         next.run(Request::from_parts(parts, axum::body::Body::from(body)))
             .await
+    } else if state.shared.echo_secrets.load(Ordering::SeqCst) {
+        let sent = header(&parts.headers, "authorization").unwrap_or_default();
+        error(
+            StatusCode::UNAUTHORIZED,
+            2,
+            &format!("Authentication failed for `{sent}`."),
+        )
     } else {
         error(StatusCode::UNAUTHORIZED, 2, "Authentication failed.")
     };
@@ -407,8 +426,22 @@ async fn token_endpoint(
         base64::engine::general_purpose::STANDARD
             .encode(format!("{}:{}", config.client_id, config.client_secret))
     );
-    if header(&headers, "authorization").as_deref() != Some(expected.as_str()) {
-        return error(StatusCode::UNAUTHORIZED, 2, "Authentication failed.");
+    let echo = state.shared.echo_secrets.load(Ordering::SeqCst);
+    // A careless server's message: what it was sent, verbatim.
+    let said = |message: &str, sent: &str| {
+        if echo {
+            format!("{message} (sent: `{sent}`)")
+        } else {
+            message.to_owned()
+        }
+    };
+    let sent_auth = header(&headers, "authorization").unwrap_or_default();
+    if sent_auth != expected {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            2,
+            &said("Authentication failed.", &sent_auth),
+        );
     }
     if header(&headers, "content-type").as_deref() != Some("application/x-www-form-urlencoded") {
         return error(
@@ -438,7 +471,11 @@ async fn token_endpoint(
                 .iter()
                 .position(|(c, r)| *c == code && *r == redirect)
             else {
-                return error(StatusCode::BAD_REQUEST, 1, "Invalid authorization code.");
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    1,
+                    &said("Invalid authorization code.", &code),
+                );
             };
             oauth.codes.remove(at);
         }
@@ -447,7 +484,11 @@ async fn token_endpoint(
                 return error(StatusCode::BAD_REQUEST, 1, "refresh_token is required.");
             };
             let Some(at) = oauth.refresh_tokens.iter().position(|t| *t == token) else {
-                return error(StatusCode::BAD_REQUEST, 1, "Invalid refresh token.");
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    1,
+                    &said("Invalid refresh token.", &token),
+                );
             };
             oauth.refresh_tokens.remove(at);
         }

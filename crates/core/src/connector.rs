@@ -170,7 +170,16 @@ impl<T: Transport> Connector<T> {
             .as_deref()
             .unwrap_or(oauth::TOKEN_ENDPOINT);
         let request = oauth::token_request(endpoint, &app.client_id, &app.client_secret, &grant)?;
-        let issued = oauth::read_token_response(&self.transport.send(&request)?, now)?;
+        let secrets = [
+            app.client_secret.clone(),
+            oauth::basic_credentials(&app.client_id, &app.client_secret),
+            code.to_owned(),
+        ];
+        let issued = self
+            .transport
+            .send(&request)
+            .and_then(|response| oauth::read_token_response(&response, now))
+            .map_err(|e| e.redact(&secrets))?;
         Ok(OAuth2Credentials {
             client_id: app.client_id.clone(),
             client_secret: app.client_secret.clone(),

@@ -53,6 +53,20 @@ impl fmt::Debug for OAuth2Credentials {
     }
 }
 
+impl OAuth2Credentials {
+    /// The access token, the refresh token, the client secret and the
+    /// Basic credentials made of it.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut secrets = vec![
+            self.access_token.clone(),
+            self.client_secret.clone(),
+            crate::oauth::basic_credentials(&self.client_id, &self.client_secret),
+        ];
+        secrets.extend(self.refresh_token.clone());
+        secrets
+    }
+}
+
 /// How the connector authenticates.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credentials {
@@ -106,6 +120,14 @@ impl Credentials {
         match self {
             Credentials::OAuth2(_) => PRODUCTION_API_BASE,
             Credentials::Sandbox(_) => SANDBOX_API_BASE,
+        }
+    }
+
+    /// Every secret the credentials hold: tokens and the client secret.
+    pub fn secrets(&self) -> Vec<String> {
+        match self {
+            Credentials::OAuth2(oauth) => oauth.secrets(),
+            Credentials::Sandbox(token) => vec![token.clone()],
         }
     }
 

@@ -89,6 +89,56 @@ impl ConnectorError {
             reason: reason.into(),
         }
     }
+
+    /// The error with every occurrence of `secrets` in its text replaced by
+    /// `[redacted]`: a server may echo a token it was sent, and an input may
+    /// carry one, but an error must never show it. Empty strings are skipped.
+    pub fn redact<S: AsRef<str>>(self, secrets: &[S]) -> ConnectorError {
+        let clean = |text: String| {
+            secrets
+                .iter()
+                .map(AsRef::as_ref)
+                .filter(|secret| !secret.is_empty())
+                .fold(text, |text, secret| {
+                    if text.contains(secret) {
+                        text.replace(secret, "[redacted]")
+                    } else {
+                        text
+                    }
+                })
+        };
+        let api = |e: ApiError| ApiError {
+            message: clean(e.message),
+            request_id: e.request_id.map(clean),
+            ..e
+        };
+        match self {
+            ConnectorError::Unauthorized(e) => ConnectorError::Unauthorized(api(e)),
+            ConnectorError::Forbidden(e) => ConnectorError::Forbidden(api(e)),
+            ConnectorError::NotFound(e) => ConnectorError::NotFound(api(e)),
+            ConnectorError::RateLimited {
+                retry_after_seconds,
+                error,
+            } => ConnectorError::RateLimited {
+                retry_after_seconds,
+                error: api(error),
+            },
+            ConnectorError::InvalidInput { field, reason } => ConnectorError::InvalidInput {
+                field: clean(field),
+                reason: clean(reason),
+            },
+            ConnectorError::UnsupportedInSandbox(m) => {
+                ConnectorError::UnsupportedInSandbox(clean(m))
+            }
+            ConnectorError::MissingScopes { endpoint, scopes } => ConnectorError::MissingScopes {
+                endpoint: clean(endpoint),
+                scopes,
+            },
+            ConnectorError::Upstream(e) => ConnectorError::Upstream(api(e)),
+            ConnectorError::Transport(m) => ConnectorError::Transport(clean(m)),
+            ConnectorError::DeniedByHost(m) => ConnectorError::DeniedByHost(clean(m)),
+        }
+    }
 }
 
 /// Turns a non-2xx response into the matching error; 2xx responses pass.

@@ -92,3 +92,30 @@ fn display_names_the_field_and_rule() {
     let err = ConnectorError::invalid("path.pin_id", "is required");
     assert_eq!(err.to_string(), "invalid input `path.pin_id`: is required");
 }
+
+#[test]
+fn redact_removes_every_secret_from_every_text() {
+    let api = ApiError {
+        status: 401,
+        code: Some(2),
+        message: "Token pina_SECRET is invalid (pina_SECRET)".into(),
+        request_id: Some("rid".into()),
+    };
+    let cases = [
+        ConnectorError::Unauthorized(api.clone()),
+        ConnectorError::Upstream(api.clone()),
+        ConnectorError::RateLimited {
+            retry_after_seconds: Some(1),
+            error: api,
+        },
+        ConnectorError::invalid("query.token", "`pina_SECRET` is not allowed"),
+        ConnectorError::Transport("sending to https://x/?t=pina_SECRET failed".into()),
+        ConnectorError::DeniedByHost("pina_SECRET".into()),
+    ];
+    for error in cases {
+        let redacted = error.redact(&["", "pina_SECRET", "absent"]);
+        let text = format!("{redacted} {redacted:?}");
+        assert!(!text.contains("pina_SECRET"), "{text}");
+        assert!(text.contains("[redacted]"), "{text}");
+    }
+}

@@ -107,6 +107,12 @@ pub fn authorize_url(
     Ok(url)
 }
 
+/// `base64(client_id:client_secret)`, as the `Authorization: Basic` header
+/// of token requests carries it (a secret in its own right).
+pub fn basic_credentials(client_id: &str, client_secret: &str) -> String {
+    STANDARD.encode(format!("{client_id}:{client_secret}"))
+}
+
 /// The token request for `grant`.
 pub fn token_request(
     endpoint: &str,
@@ -158,7 +164,7 @@ pub fn token_request(
         .iter()
         .map(|(k, v)| format!("{k}={}", encode(v)))
         .collect();
-    let basic = STANDARD.encode(format!("{client_id}:{client_secret}"));
+    let basic = basic_credentials(client_id, client_secret);
     Ok(HttpRequest {
         method: Method::Post,
         url,

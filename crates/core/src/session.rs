@@ -15,19 +15,39 @@ use crate::http::{HttpRequest, HttpResponse, Transport};
 use crate::oauth::{self, Grant, REFRESH_MARGIN_SECONDS};
 
 /// The credentials of one action (or one paginated walk) as they evolve.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Session {
     credentials: Credentials,
     refreshed: bool,
+    /// Every secret seen in this session, old tokens included.
+    secrets: Vec<String>,
+}
+
+impl std::fmt::Debug for Session {
+    /// The credentials (redacted) and the flag; never the secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("credentials", &self.credentials)
+            .field("refreshed", &self.refreshed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Session {
     /// A session starting from the credentials the host passed.
     pub fn new(credentials: Credentials) -> Session {
+        let secrets = credentials.secrets();
         Session {
             credentials,
             refreshed: false,
+            secrets,
         }
+    }
+
+    /// `error` with every secret this session has seen taken out of its
+    /// text (see [`ConnectorError::redact`]).
+    pub fn redact(&self, error: ConnectorError) -> ConnectorError {
+        error.redact(&self.secrets)
     }
 
     /// The credentials as they stand now.
@@ -88,6 +108,7 @@ impl Session {
     fn refresh(&mut self, transport: &mut dyn Transport, now: u64) -> Result<(), ConnectorError> {
         if let Credentials::OAuth2(oauth) = &self.credentials {
             let fresh = refresh(transport, oauth, now)?;
+            self.secrets.extend(fresh.secrets());
             self.credentials = Credentials::OAuth2(fresh);
             self.refreshed = true;
         }
@@ -141,8 +162,11 @@ pub fn refresh(
         &credentials.client_secret,
         &grant,
     )?;
-    let issued =
-        oauth::read_token_response(&transport.send(&request)?, now).map_err(|e| match e {
+    let sent = transport
+        .send(&request)
+        .map_err(|e| e.redact(&credentials.secrets()))?;
+    let issued = oauth::read_token_response(&sent, now).map_err(|e| {
+        match e.redact(&credentials.secrets()) {
             ConnectorError::Unauthorized(mut api) | ConnectorError::Upstream(mut api)
                 if matches!(api.status, 400 | 401) =>
             {
@@ -153,7 +177,8 @@ pub fn refresh(
                 ConnectorError::Unauthorized(api)
             }
             other => other,
-        })?;
+        }
+    })?;
     Ok(OAuth2Credentials {
         access_token: issued.access_token,
         expires_at: issued.expires_at,

@@ -200,3 +200,18 @@ fn the_authorization_header_is_replaced_not_duplicated() {
     assert_eq!(auth.len(), 1);
     assert_eq!(auth[0].1, "Bearer access-0");
 }
+
+#[test]
+fn redact_covers_the_tokens_before_and_after_a_refresh() {
+    let mut api = Api::default();
+    let mut session = Session::new(oauth(Some(0), Some("refresh-0")));
+    session.send(&mut api, &request(), 100).unwrap();
+    let echoed = ConnectorError::Transport(
+        "the server said: access-0 refresh-0 secret access-1 refresh-1".into(),
+    );
+    let text = session.redact(echoed).to_string();
+    for secret in ["access-0", "refresh-0", "secret", "access-1", "refresh-1"] {
+        assert!(!text.contains(secret), "{text}");
+    }
+    assert!(!format!("{session:?}").contains("refresh-1"));
+}

@@ -50,7 +50,7 @@ pub fn outcome<T, U>(
     match result {
         Ok(value) => Ok(ok(value, credentials)),
         Err(e) => Err(ActionError {
-            error: error(e),
+            error: error(session.redact(e)),
             credentials,
         }),
     }
