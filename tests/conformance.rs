@@ -546,6 +546,7 @@ async fn requests_the_host_does_not_allow_are_denied() {
         component,
         HostConfig {
             network: NetworkPolicy::deny_all(),
+            ..HostConfig::default()
         },
     )
     .unwrap();

@@ -7,10 +7,12 @@
 
 pub mod browser;
 pub mod component;
+pub mod hostile;
 pub mod mock;
 pub mod spec_mock;
 
 pub use browser::Browser;
+pub use hostile::{Fault, HostileServer};
 pub use mock::{Flavour, MockConfig, MockPinterest, RecordedRequest};
 
 use std::sync::OnceLock;
@@ -36,8 +38,15 @@ pub fn host_for(mock: &MockPinterest) -> anyhow::Result<ConnectorHost> {
         component,
         HostConfig {
             network: mock_policy(mock)?,
+            ..HostConfig::default()
         },
     )?)
+}
+
+/// A host running the freshly built component with `config`.
+pub fn host_with(config: HostConfig) -> anyhow::Result<ConnectorHost> {
+    let (engine, component) = compiled_component()?;
+    Ok(ConnectorHost::from_component(engine, component, config)?)
 }
 
 /// The freshly built component, compiled once per process.

@@ -125,6 +125,8 @@ struct Shared {
     /// When set, error messages echo the credentials they were sent, as a
     /// careless or hostile server might.
     echo_secrets: std::sync::atomic::AtomicBool,
+    /// How many of the next API requests fail, and with which status.
+    failures: Mutex<(usize, u16)>,
     oauth: Mutex<OAuthState>,
     spec: Option<SpecModel>,
     log: Mutex<Vec<RecordedRequest>>,
@@ -166,6 +168,7 @@ impl MockPinterest {
         let shared = Arc::new(Shared {
             refuse_bearers: Default::default(),
             echo_secrets: Default::default(),
+            failures: Mutex::new((0, 0)),
             oauth,
             spec,
             config,
@@ -234,6 +237,15 @@ impl MockPinterest {
     /// Makes the API refuse every bearer token (or accept them again).
     pub fn refuse_bearer_tokens(&self, refuse: bool) {
         self.shared.refuse_bearers.store(refuse, Ordering::SeqCst);
+    }
+
+    /// Makes the next `count` API requests fail with `status` (429 says the
+    /// rate limit was exceeded, anything else is a server error), as a
+    /// struggling Pinterest would. The token endpoint is spared.
+    pub fn fail_next(&self, count: usize, status: u16) {
+        if let Ok(mut failures) = self.shared.failures.lock() {
+            *failures = (count, status);
+        }
     }
 
     /// Makes error messages echo the credentials of the request (the bearer
@@ -370,7 +382,22 @@ async fn record_and_authorize(
             !revoked(t)
                 && (t == expected || (state.flavour == Flavour::Production && issued_and_fresh(t)))
         });
-    let mut response = if authorized {
+    let failure = (!oauth_endpoint)
+        .then(|| {
+            let mut failures = state.shared.failures.lock().ok()?;
+            (failures.0 > 0).then(|| {
+                failures.0 -= 1;
+                failures.1
+            })
+        })
+        .flatten();
+    let mut response = if let Some(status) = failure {
+        if status == 429 {
+            error(StatusCode::TOO_MANY_REQUESTS, 8, "max rate limit exceeded")
+        } else {
+            error(status_code(status), 1, "Internal error, please retry.")
+        }
+    } else if authorized {
         next.run(Request::from_parts(parts, axum::body::Body::from(body)))
             .await
     } else if state.shared.echo_secrets.load(Ordering::SeqCst) {

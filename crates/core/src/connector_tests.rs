@@ -21,6 +21,7 @@ fn canned(status: u16, body: &str) -> Connector<Canned> {
             status,
             headers: vec![("x-pinterest-rid".into(), "rid-1".into())],
             body: body.as_bytes().to_vec(),
+            attempts: 1,
         },
         sent: vec![],
     })

@@ -13,6 +13,9 @@ pub struct ApiError {
     pub message: String,
     /// The `x-pinterest-rid` request id.
     pub request_id: Option<String>,
+    /// How many times the request was sent (more than 1 when it was
+    /// retried); this is the last answer.
+    pub attempts: u32,
 }
 
 impl std::fmt::Display for ApiError {
@@ -24,6 +27,47 @@ impl std::fmt::Display for ApiError {
         write!(f, ": {}", self.message)?;
         if let Some(rid) = &self.request_id {
             write!(f, " (request id {rid})")?;
+        }
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+/// How sending a request failed, which decides whether it may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// No connection was made (refused, DNS failure, connect timeout): the
+    /// server cannot have seen the request.
+    Refused,
+    /// The request went out but no answer came in time.
+    TimedOut,
+    /// The connection broke mid-exchange, or the answer was malformed or
+    /// truncated.
+    Interrupted,
+    /// The answer's body exceeded the configured cap.
+    TooLarge,
+    /// Anything else.
+    Other,
+}
+
+/// A request that could not be sent or whose answer could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    /// What went wrong.
+    pub kind: TransportKind,
+    /// A description, for people.
+    pub message: String,
+    /// How many times the request was sent.
+    pub attempts: u32,
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.message)?;
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
         }
         Ok(())
     }
@@ -75,7 +119,7 @@ pub enum ConnectorError {
     Upstream(ApiError),
     /// The request could not be sent or its answer not read.
     #[error("transport error: {0}")]
-    Transport(String),
+    Transport(TransportError),
     /// The host refused to let the request out.
     #[error("denied by host: {0}")]
     DeniedByHost(String),
@@ -87,6 +131,38 @@ impl ConnectorError {
         ConnectorError::InvalidInput {
             field: field.into(),
             reason: reason.into(),
+        }
+    }
+
+    /// A [`ConnectorError::Transport`] of `kind`, after one attempt.
+    pub fn transport(kind: TransportKind, message: impl Into<String>) -> Self {
+        ConnectorError::Transport(TransportError {
+            kind,
+            message: message.into(),
+            attempts: 1,
+        })
+    }
+
+    /// The error, saying the request was sent `attempts` times.
+    pub fn with_attempts(self, attempts: u32) -> Self {
+        match self {
+            ConnectorError::Unauthorized(e) => {
+                ConnectorError::Unauthorized(ApiError { attempts, ..e })
+            }
+            ConnectorError::Forbidden(e) => ConnectorError::Forbidden(ApiError { attempts, ..e }),
+            ConnectorError::NotFound(e) => ConnectorError::NotFound(ApiError { attempts, ..e }),
+            ConnectorError::RateLimited {
+                retry_after_seconds,
+                error,
+            } => ConnectorError::RateLimited {
+                retry_after_seconds,
+                error: ApiError { attempts, ..error },
+            },
+            ConnectorError::Upstream(e) => ConnectorError::Upstream(ApiError { attempts, ..e }),
+            ConnectorError::Transport(e) => {
+                ConnectorError::Transport(TransportError { attempts, ..e })
+            }
+            other => other,
         }
     }
 
@@ -135,7 +211,10 @@ impl ConnectorError {
                 scopes,
             },
             ConnectorError::Upstream(e) => ConnectorError::Upstream(api(e)),
-            ConnectorError::Transport(m) => ConnectorError::Transport(clean(m)),
+            ConnectorError::Transport(e) => ConnectorError::Transport(TransportError {
+                message: clean(e.message),
+                ..e
+            }),
             ConnectorError::DeniedByHost(m) => ConnectorError::DeniedByHost(clean(m)),
         }
     }
@@ -183,6 +262,7 @@ pub fn api_error(response: &HttpResponse) -> ApiError {
         code,
         message: message.unwrap_or_else(|| status_text(response.status).to_owned()),
         request_id: response.header("x-pinterest-rid").map(str::to_owned),
+        attempts: response.attempts,
     }
 }
 

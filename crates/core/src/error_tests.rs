@@ -8,6 +8,7 @@ fn response(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect(),
         body: body.as_bytes().to_vec(),
+        attempts: 1,
     }
 }
 
@@ -31,6 +32,7 @@ fn pinterest_error_body_and_request_id_are_kept() {
             code: Some(2),
             message: "AdAccount not found.".into(),
             request_id: Some("abc123".into()),
+            attempts: 1,
         }))
     );
 }
@@ -100,6 +102,7 @@ fn redact_removes_every_secret_from_every_text() {
         code: Some(2),
         message: "Token pina_SECRET is invalid (pina_SECRET)".into(),
         request_id: Some("rid".into()),
+        attempts: 1,
     };
     let cases = [
         ConnectorError::Unauthorized(api.clone()),
@@ -109,7 +112,10 @@ fn redact_removes_every_secret_from_every_text() {
             error: api,
         },
         ConnectorError::invalid("query.token", "`pina_SECRET` is not allowed"),
-        ConnectorError::Transport("sending to https://x/?t=pina_SECRET failed".into()),
+        ConnectorError::transport(
+            TransportKind::Other,
+            "sending to https://x/?t=pina_SECRET failed",
+        ),
         ConnectorError::DeniedByHost("pina_SECRET".into()),
     ];
     for error in cases {

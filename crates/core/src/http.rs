@@ -103,9 +103,22 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// The whole body.
     pub body: Vec<u8>,
+    /// How many times the request was sent to get this answer (1 unless
+    /// it was retried).
+    pub attempts: u32,
 }
 
 impl HttpResponse {
+    /// A response received on the first attempt.
+    pub fn new(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers,
+            body,
+            attempts: 1,
+        }
+    }
+
     /// The value of the first header called `name`, ignoring case.
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
@@ -131,4 +144,30 @@ pub trait Transport {
     /// or read are errors here (`transport`, `denied-by-host`): an HTTP error
     /// status is a response like any other.
     fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError>;
+
+    /// Waits `duration` before a retry. The default returns at once (for
+    /// tests and transports that cannot wait).
+    fn wait(&mut self, duration: std::time::Duration) {
+        let _ = duration;
+    }
+
+    /// A random number, for spreading retries out. The default is 0 (no
+    /// jitter).
+    fn random(&mut self) -> u64 {
+        0
+    }
+}
+
+impl<T: Transport + ?Sized> Transport for &mut T {
+    fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError> {
+        (**self).send(request)
+    }
+
+    fn wait(&mut self, duration: std::time::Duration) {
+        (**self).wait(duration)
+    }
+
+    fn random(&mut self) -> u64 {
+        (**self).random()
+    }
 }

@@ -95,6 +95,7 @@ fn response(status: u16, body: &str) -> HttpResponse {
         status,
         headers: vec![],
         body: body.as_bytes().to_vec(),
+        attempts: 1,
     }
 }
 

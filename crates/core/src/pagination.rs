@@ -120,8 +120,10 @@ impl PageWalker {
     }
 
     /// Fetches the next page through `session` at `now` (Unix seconds);
-    /// `Ok(None)` once the walk has ended. After an error the walk is
-    /// finished too.
+    /// `Ok(None)` once the walk has ended. After a transient error (see
+    /// [`crate::retry::transient`]) the walk stays where it was, and the next
+    /// call asks for the same page again: no page is lost or repeated. After
+    /// any other error the walk is finished.
     pub fn next_page(
         &mut self,
         transport: &mut dyn Transport,
@@ -133,8 +135,10 @@ impl PageWalker {
             return Ok(None);
         }
         let result = self.fetch(transport, session, now);
-        if !matches!(result, Ok(Some(_))) {
-            self.finished = true;
+        match &result {
+            Ok(Some(_)) => {}
+            Err(e) if crate::retry::transient(e) => {}
+            _ => self.finished = true,
         }
         result
     }

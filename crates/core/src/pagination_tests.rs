@@ -37,6 +37,7 @@ impl Transport for FakeList {
             body: serde_json::json!({"items": items, "bookmark": next})
                 .to_string()
                 .into_bytes(),
+            attempts: 1,
         })
     }
 }
@@ -114,6 +115,7 @@ fn page_shapes_are_read_without_building_items() {
             status: 200,
             headers: vec![],
             body: body.as_bytes().to_vec(),
+            attempts: 1,
         })
     };
     assert_eq!(

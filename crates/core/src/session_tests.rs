@@ -20,6 +20,7 @@ impl Transport for Api {
             status,
             headers: vec![],
             body: body.into_bytes(),
+            attempts: 1,
         };
         if request.url.path() == "/v5/oauth/token" {
             self.log.push("token".into());
@@ -206,8 +207,9 @@ fn redact_covers_the_tokens_before_and_after_a_refresh() {
     let mut api = Api::default();
     let mut session = Session::new(oauth(Some(0), Some("refresh-0")));
     session.send(&mut api, &request(), 100).unwrap();
-    let echoed = ConnectorError::Transport(
-        "the server said: access-0 refresh-0 secret access-1 refresh-1".into(),
+    let echoed = ConnectorError::transport(
+        crate::error::TransportKind::Other,
+        "the server said: access-0 refresh-0 secret access-1 refresh-1",
     );
     let text = session.redact(echoed).to_string();
     for secret in ["access-0", "refresh-0", "secret", "access-1", "refresh-1"] {

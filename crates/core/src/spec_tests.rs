@@ -14,6 +14,7 @@ impl Transport for Serve {
             status: self.status,
             headers: vec![],
             body: self.body.clone().into_bytes(),
+            attempts: 1,
         })
     }
 }

@@ -1,17 +1,24 @@
 //! Conversions between the WIT types and the core's.
 
 use pinterest_connector_core::credentials::{self as core_credentials, OAuth2Credentials};
-use pinterest_connector_core::error::{ApiError as CoreApiError, ConnectorError as CoreError};
+use std::time::Duration;
+
+use pinterest_connector_core::error::{
+    ApiError as CoreApiError, ConnectorError as CoreError, TransportKind as CoreTransportKind,
+};
 use pinterest_connector_core::http::Method;
+use pinterest_connector_core::options::CallOptions as CoreCallOptions;
 use pinterest_connector_core::raw::RawInput;
 use pinterest_connector_core::request::CallInput;
+use pinterest_connector_core::retry::RetryPolicy;
 use pinterest_connector_core::session::Session;
 use pinterest_connector_core::spec::SpecSource as CoreSpecSource;
 
 use crate::bindings::exports::pinterest::connector::actions::{ApiCallInput, RawRequestInput};
 use crate::bindings::pinterest::connector::types::{
-    ActionError, ApiError, ConnectorError, Credentials, CredentialsState, HttpMethod, InvalidInput,
-    MissingScopes, Oauth2Credentials, RateLimit, SpecSource,
+    ActionError, ApiError, CallOptions, ConnectorError, Credentials, CredentialsState, HttpMethod,
+    InvalidInput, MissingScopes, Oauth2Credentials, RateLimit, SpecSource, TransportError,
+    TransportKind,
 };
 
 /// WIT credentials to core credentials.
@@ -86,6 +93,28 @@ pub fn oauth2_out(c: OAuth2Credentials) -> Oauth2Credentials {
     }
 }
 
+/// WIT call options to the core's (the defaults for none), checked.
+pub fn call_options(options: Option<CallOptions>) -> Result<CoreCallOptions, CoreError> {
+    let Some(o) = options else {
+        return Ok(CoreCallOptions::default());
+    };
+    let ms = |ms: u32| Duration::from_millis(u64::from(ms));
+    let options = CoreCallOptions {
+        retry: RetryPolicy {
+            max_attempts: o.max_attempts,
+            initial_backoff: ms(o.initial_backoff_ms),
+            max_backoff: ms(o.max_backoff_ms),
+            max_total_wait: ms(o.max_total_wait_ms),
+        },
+        connect_timeout: ms(o.connect_timeout_ms),
+        first_byte_timeout: ms(o.first_byte_timeout_ms),
+        between_bytes_timeout: ms(o.between_bytes_timeout_ms),
+        max_response_bytes: o.max_response_bytes,
+    };
+    options.validate()?;
+    Ok(options)
+}
+
 /// A WIT spec source to the core's.
 pub fn spec(spec: SpecSource) -> CoreSpecSource {
     match spec {
@@ -143,7 +172,17 @@ pub fn error(error: CoreError) -> ConnectorError {
             ConnectorError::MissingScopes(MissingScopes { endpoint, scopes })
         }
         CoreError::Upstream(e) => ConnectorError::Upstream(api_error(e)),
-        CoreError::Transport(message) => ConnectorError::Transport(message),
+        CoreError::Transport(e) => ConnectorError::Transport(TransportError {
+            kind: match e.kind {
+                CoreTransportKind::Refused => TransportKind::Refused,
+                CoreTransportKind::TimedOut => TransportKind::TimedOut,
+                CoreTransportKind::Interrupted => TransportKind::Interrupted,
+                CoreTransportKind::TooLarge => TransportKind::TooLarge,
+                CoreTransportKind::Other => TransportKind::Other,
+            },
+            message: e.message,
+            attempts: e.attempts,
+        }),
         CoreError::DeniedByHost(message) => ConnectorError::DeniedByHost(message),
     }
 }
@@ -154,5 +193,6 @@ fn api_error(e: CoreApiError) -> ApiError {
         code: e.code,
         message: e.message,
         request_id: e.request_id,
+        attempts: e.attempts,
     }
 }

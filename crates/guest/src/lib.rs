@@ -25,12 +25,14 @@ use bindings::exports::pinterest::connector::actions::{
 use bindings::exports::pinterest::connector::catalog::{self, Endpoint};
 use bindings::exports::pinterest::connector::oauth::{self, OauthApp};
 use bindings::pinterest::connector::types::{
-    ActionError, ConnectorError, Credentials, Oauth2Credentials, SpecSource,
+    ActionError, CallOptions, ConnectorError, Credentials, Oauth2Credentials, SpecSource,
 };
 use pinterest_connector_core::Connector;
 use pinterest_connector_core::connector::OAuthApp;
 use pinterest_connector_core::oauth as core_oauth;
+use pinterest_connector_core::options::CallOptions as CoreCallOptions;
 use pinterest_connector_core::pagination::{self, PageWalker};
+use pinterest_connector_core::retry::Retrying;
 use pinterest_connector_core::session::Session;
 
 use crate::transport::WasiHttpTransport;
@@ -117,10 +119,12 @@ impl actions::Guest for Component {
     fn api_call(
         credentials: Credentials,
         input: ApiCallInput,
+        options: Option<CallOptions>,
     ) -> Result<ApiCallOutput, ActionError> {
         let mut session = Session::new(convert::credentials(credentials));
         let input = convert::call_input(input);
-        let result = connector().api_call(&mut session, &input, now());
+        let result = convert::call_options(options)
+            .and_then(|options| acting(options).api_call(&mut session, &input, now()));
         convert::outcome(&session, result, |output, credentials| ApiCallOutput {
             status: output.response.status,
             body: output.response.body_text(),
@@ -133,28 +137,35 @@ impl actions::Guest for Component {
     fn api_call_paginated(
         credentials: Credentials,
         input: ApiCallInput,
-        options: PaginationOptions,
+        pagination: PaginationOptions,
+        options: Option<CallOptions>,
     ) -> Result<PageStream, ActionError> {
         let session = Session::new(convert::credentials(credentials));
         let input = convert::call_input(input);
-        let options = pagination::PaginationOptions {
-            max_pages: options.max_pages,
+        let pagination = pagination::PaginationOptions {
+            max_pages: pagination.max_pages,
         };
-        let result = connector().paginate(&session, &input, options);
-        let walker = convert::outcome(&session, result, |walker, _| walker)?;
+        let result = convert::call_options(options).and_then(|options| {
+            let walker = acting(options).paginate(&session, &input, pagination)?;
+            Ok((walker, options))
+        });
+        let (walker, options) = convert::outcome(&session, result, |started, _| started)?;
         Ok(PageStream::new(PageStreamState {
             walker: RefCell::new(walker),
             session: RefCell::new(session),
+            options,
         }))
     }
 
     fn raw_request(
         credentials: Credentials,
         input: RawRequestInput,
+        options: Option<CallOptions>,
     ) -> Result<RawResponse, ActionError> {
         let mut session = Session::new(convert::credentials(credentials));
         let input = convert::raw_input(input);
-        let result = connector().raw_request(&mut session, &input, now());
+        let result = convert::call_options(options)
+            .and_then(|options| acting(options).raw_request(&mut session, &input, now()));
         convert::outcome(&session, result, |response, credentials| RawResponse {
             status: response.status,
             body: response.body_text(),
@@ -163,9 +174,13 @@ impl actions::Guest for Component {
         })
     }
 
-    fn verify_credentials(credentials: Credentials) -> Result<Account, ActionError> {
+    fn verify_credentials(
+        credentials: Credentials,
+        options: Option<CallOptions>,
+    ) -> Result<Account, ActionError> {
         let mut session = Session::new(convert::credentials(credentials));
-        let result = connector().verify_credentials(&mut session, now());
+        let result = convert::call_options(options)
+            .and_then(|options| acting(options).verify_credentials(&mut session, now()));
         convert::outcome(&session, result, |account, credentials| Account {
             username: account.username,
             account_type: account.account_type,
@@ -177,18 +192,20 @@ impl actions::Guest for Component {
     }
 }
 
-/// A walk in progress, behind the WIT `page-stream` resource: the cursor and
-/// the credentials, which may refresh between pages.
+/// A walk in progress, behind the WIT `page-stream` resource: the cursor,
+/// the credentials (which may refresh between pages) and the call options.
 pub struct PageStreamState {
     walker: RefCell<PageWalker>,
     session: RefCell<Session>,
+    options: CoreCallOptions,
 }
 
 impl actions::GuestPageStream for PageStreamState {
     fn next(&self) -> Result<Option<Page>, ActionError> {
         let mut walker = self.walker.borrow_mut();
         let mut session = self.session.borrow_mut();
-        let result = walker.next_page(&mut WasiHttpTransport::default(), &mut session, now());
+        let mut transport = retrying(self.options);
+        let result = walker.next_page(&mut transport, &mut session, now());
         convert::outcome(&session, result, |page, credentials| {
             page.map(|page| Page {
                 index: page.index,
@@ -203,8 +220,20 @@ impl actions::GuestPageStream for PageStreamState {
     }
 }
 
-fn connector() -> Connector<WasiHttpTransport> {
-    Connector::new(WasiHttpTransport::default())
+/// The transport of an action: `wasi:http` with the options' timeouts and
+/// cap, retried by the options' policy.
+fn retrying(options: CoreCallOptions) -> Retrying<WasiHttpTransport> {
+    Retrying::new(WasiHttpTransport::new(options), options.retry, now())
+}
+
+/// The connector of an action.
+fn acting(options: CoreCallOptions) -> Connector<Retrying<WasiHttpTransport>> {
+    Connector::new(retrying(options))
+}
+
+/// The connector of the catalog and OAuth functions: default options.
+fn connector() -> Connector<Retrying<WasiHttpTransport>> {
+    acting(CoreCallOptions::default())
 }
 
 bindings::export!(Component with_types_in bindings);

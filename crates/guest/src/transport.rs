@@ -1,7 +1,10 @@
 //! The core's [`Transport`] over `wasi:http/outgoing-handler`.
 
-use pinterest_connector_core::error::ConnectorError;
+use std::time::Duration;
+
+use pinterest_connector_core::error::{ConnectorError, TransportKind};
 use pinterest_connector_core::http::{HttpRequest, HttpResponse, Method, Transport};
+use pinterest_connector_core::options::CallOptions;
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{
     ErrorCode, Fields, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest,
@@ -9,31 +12,23 @@ use wasip2::http::types::{
 };
 use wasip2::io::streams::StreamError;
 
-/// Largest response body the connector reads, in bytes. A Pinterest page of
-/// 250 items is well under a megabyte.
-pub const MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
-
-const NANOS_PER_SECOND: u64 = 1_000_000_000;
-
-/// Sends requests through the host's `wasi:http` implementation.
-#[derive(Debug, Clone)]
+/// Sends requests through the host's `wasi:http` implementation, with the
+/// timeouts and the body cap of the call's options. Waits between retries
+/// on the monotonic clock; jitter comes from `wasi:random`.
+#[derive(Debug, Clone, Default)]
 pub struct WasiHttpTransport {
-    /// Time allowed to connect, in seconds.
-    pub connect_timeout_secs: u64,
-    /// Time allowed until the first response byte, in seconds.
-    pub first_byte_timeout_secs: u64,
-    /// Time allowed between response bytes, in seconds.
-    pub between_bytes_timeout_secs: u64,
+    options: CallOptions,
 }
 
-impl Default for WasiHttpTransport {
-    fn default() -> Self {
-        WasiHttpTransport {
-            connect_timeout_secs: 10,
-            first_byte_timeout_secs: 30,
-            between_bytes_timeout_secs: 30,
-        }
+impl WasiHttpTransport {
+    /// A transport applying `options`.
+    pub fn new(options: CallOptions) -> Self {
+        WasiHttpTransport { options }
     }
+}
+
+fn nanos(duration: Duration) -> u64 {
+    u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl Transport for WasiHttpTransport {
@@ -41,20 +36,18 @@ impl Transport for WasiHttpTransport {
         let outgoing = outgoing_request(request)?;
         let body = outgoing
             .body()
-            .map_err(|()| transport("the request body was already taken"))?;
+            .map_err(|()| other("the request body was already taken"))?;
         let options = RequestOptions::new();
         // The host may refuse to honour timeouts; that is not an error here.
-        let _ = options.set_connect_timeout(Some(self.connect_timeout_secs * NANOS_PER_SECOND));
-        let _ =
-            options.set_first_byte_timeout(Some(self.first_byte_timeout_secs * NANOS_PER_SECOND));
-        let _ = options
-            .set_between_bytes_timeout(Some(self.between_bytes_timeout_secs * NANOS_PER_SECOND));
+        let _ = options.set_connect_timeout(Some(nanos(self.options.connect_timeout)));
+        let _ = options.set_first_byte_timeout(Some(nanos(self.options.first_byte_timeout)));
+        let _ = options.set_between_bytes_timeout(Some(nanos(self.options.between_bytes_timeout)));
         let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(error_code)?;
 
         if let Some(bytes) = &request.body {
             let stream = body
                 .write()
-                .map_err(|()| transport("the request body stream was already taken"))?;
+                .map_err(|()| other("the request body stream was already taken"))?;
             for chunk in bytes.chunks(4096) {
                 stream
                     .blocking_write_and_flush(chunk)
@@ -66,8 +59,8 @@ impl Transport for WasiHttpTransport {
         pending.subscribe().block();
         let response = pending
             .get()
-            .ok_or_else(|| transport("the response was not ready after waiting for it"))?
-            .map_err(|()| transport("the response was already taken"))?
+            .ok_or_else(|| other("the response was not ready after waiting for it"))?
+            .map_err(|()| other("the response was already taken"))?
             .map_err(error_code)?;
 
         let status = response.status();
@@ -79,14 +72,18 @@ impl Transport for WasiHttpTransport {
             .collect();
         let incoming = response
             .consume()
-            .map_err(|()| transport("the response body was already taken"))?;
-        let body = read_body(&incoming)?;
+            .map_err(|()| other("the response body was already taken"))?;
+        let body = read_body(&incoming, self.options.max_response_bytes)?;
         drop(IncomingBody::finish(incoming));
-        Ok(HttpResponse {
-            status,
-            headers,
-            body,
-        })
+        Ok(HttpResponse::new(status, headers, body))
+    }
+
+    fn wait(&mut self, duration: Duration) {
+        wasip2::clocks::monotonic_clock::subscribe_duration(nanos(duration)).block();
+    }
+
+    fn random(&mut self) -> u64 {
+        wasip2::random::random::get_random_u64()
     }
 }
 
@@ -123,7 +120,7 @@ fn outgoing_request(request: &HttpRequest) -> Result<OutgoingRequest, ConnectorE
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
     };
-    let refused = |what: &str| transport(&format!("the host refused the request's {what}"));
+    let refused = |what: &str| other(&format!("the host refused the request's {what}"));
     outgoing
         .set_method(&method)
         .map_err(|()| refused("method"))?;
@@ -139,18 +136,21 @@ fn outgoing_request(request: &HttpRequest) -> Result<OutgoingRequest, ConnectorE
     Ok(outgoing)
 }
 
-fn read_body(incoming: &IncomingBody) -> Result<Vec<u8>, ConnectorError> {
+/// Reads the whole body, refusing it as soon as it grows past `max` bytes.
+fn read_body(incoming: &IncomingBody, max: u64) -> Result<Vec<u8>, ConnectorError> {
     let stream = incoming
         .stream()
-        .map_err(|()| transport("the response body stream was already taken"))?;
+        .map_err(|()| other("the response body stream was already taken"))?;
+    let max = usize::try_from(max).unwrap_or(usize::MAX);
     let mut body = Vec::new();
     loop {
         match stream.blocking_read(64 * 1024) {
             Ok(chunk) => {
-                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                    return Err(transport(&format!(
-                        "the response body exceeds {MAX_RESPONSE_BYTES} bytes"
-                    )));
+                if body.len().saturating_add(chunk.len()) > max {
+                    return Err(ConnectorError::transport(
+                        TransportKind::TooLarge,
+                        format!("the response body exceeds {max} bytes"),
+                    ));
                 }
                 body.extend_from_slice(&chunk);
             }
@@ -160,24 +160,69 @@ fn read_body(incoming: &IncomingBody) -> Result<Vec<u8>, ConnectorError> {
     }
 }
 
+/// A `wasi:http` error code as a typed error: whether the request can have
+/// reached the server decides whether it may be retried.
 fn error_code(code: ErrorCode) -> ConnectorError {
-    match code {
+    use TransportKind::*;
+    let kind = match &code {
         ErrorCode::HttpRequestDenied => {
-            ConnectorError::DeniedByHost("the host does not allow requests to this address".into())
+            return ConnectorError::DeniedByHost(
+                "the host does not allow requests to this address".into(),
+            );
         }
-        other => ConnectorError::Transport(format!("{other:?}")),
-    }
+        ErrorCode::DnsTimeout
+        | ErrorCode::DnsError(_)
+        | ErrorCode::DestinationNotFound
+        | ErrorCode::DestinationUnavailable
+        | ErrorCode::DestinationIpUnroutable
+        | ErrorCode::ConnectionRefused
+        | ErrorCode::ConnectionTimeout
+        | ErrorCode::ConnectionLimitReached => Refused,
+        ErrorCode::ConnectionReadTimeout
+        | ErrorCode::ConnectionWriteTimeout
+        | ErrorCode::HttpResponseTimeout => TimedOut,
+        ErrorCode::ConnectionTerminated
+        | ErrorCode::HttpResponseIncomplete
+        | ErrorCode::HttpResponseTransferCoding(_)
+        | ErrorCode::HttpResponseContentCoding(_)
+        | ErrorCode::HttpProtocolError
+        | ErrorCode::HttpUpgradeFailed => Interrupted,
+        ErrorCode::HttpResponseHeaderSectionSize(_)
+        | ErrorCode::HttpResponseHeaderSize(_)
+        | ErrorCode::HttpResponseBodySize(_)
+        | ErrorCode::HttpResponseTrailerSectionSize(_)
+        | ErrorCode::HttpResponseTrailerSize(_) => TooLarge,
+        _ => Other,
+    };
+    ConnectorError::transport(kind, format!("{code:?}"))
 }
 
 fn stream_error(during: &str, error: StreamError) -> ConnectorError {
     match error {
-        StreamError::Closed => transport(&format!("the stream closed while {during}")),
-        StreamError::LastOperationFailed(e) => {
-            transport(&format!("{during} failed: {}", e.to_debug_string()))
-        }
+        StreamError::Closed => ConnectorError::transport(
+            TransportKind::Interrupted,
+            format!("the stream closed while {during}"),
+        ),
+        StreamError::LastOperationFailed(e) => match wasip2::http::types::http_error_code(&e) {
+            Some(code) => {
+                let ConnectorError::Transport(mut error) = error_code(code) else {
+                    return error_code_denied(during);
+                };
+                error.message = format!("{during} failed: {}", error.message);
+                ConnectorError::Transport(error)
+            }
+            None => ConnectorError::transport(
+                TransportKind::Interrupted,
+                format!("{during} failed: {}", e.to_debug_string()),
+            ),
+        },
     }
 }
 
-fn transport(message: &str) -> ConnectorError {
-    ConnectorError::Transport(message.to_owned())
+fn error_code_denied(during: &str) -> ConnectorError {
+    ConnectorError::DeniedByHost(format!("the host stopped {during}"))
+}
+
+fn other(message: &str) -> ConnectorError {
+    ConnectorError::transport(TransportKind::Other, message)
 }

@@ -12,7 +12,8 @@ use crate::bindings::exports::pinterest::connector::actions::{
 use crate::bindings::exports::pinterest::connector::catalog::Endpoint;
 use crate::bindings::exports::pinterest::connector::oauth::OauthApp;
 use crate::bindings::pinterest::connector::types::{
-    ActionError, ConnectorError, Credentials, CredentialsState, Oauth2Credentials, SpecSource,
+    ActionError, CallOptions, ConnectorError, Credentials, CredentialsState, Oauth2Credentials,
+    SpecSource,
 };
 use crate::bindings::{Connector, ConnectorPre};
 use crate::policy::NetworkPolicy;
@@ -23,6 +24,9 @@ use crate::state::StoreState;
 pub struct HostConfig {
     /// Where outgoing requests may go.
     pub network: NetworkPolicy,
+    /// Retries, timeouts and the response cap passed to every action; none
+    /// for the component's defaults.
+    pub call_options: Option<CallOptions>,
 }
 
 /// A failure of the host or the Wasm runtime, as opposed to a
@@ -88,6 +92,7 @@ pub struct ConnectorHost {
     engine: Engine,
     pre: ConnectorPre<StoreState>,
     network: Arc<NetworkPolicy>,
+    call_options: Option<CallOptions>,
 }
 
 impl ConnectorHost {
@@ -121,6 +126,7 @@ impl ConnectorHost {
             engine,
             pre,
             network: Arc::new(config.network),
+            call_options: config.call_options,
         })
     }
 
@@ -228,7 +234,7 @@ impl ConnectorHost {
         let (mut store, instance) = self.instantiate().await?;
         instance
             .pinterest_connector_actions()
-            .call_api_call(&mut store, credentials, input)
+            .call_api_call(&mut store, credentials, input, self.call_options)
             .await
             .map(with_failure)
             .map_err(HostError::Runtime)
@@ -244,7 +250,7 @@ impl ConnectorHost {
         let (mut store, instance) = self.instantiate().await?;
         let started = instance
             .pinterest_connector_actions()
-            .call_api_call_paginated(&mut store, credentials, input, options)
+            .call_api_call_paginated(&mut store, credentials, input, options, self.call_options)
             .await
             .map_err(HostError::Runtime)?;
         Ok(started
@@ -265,7 +271,7 @@ impl ConnectorHost {
         let (mut store, instance) = self.instantiate().await?;
         instance
             .pinterest_connector_actions()
-            .call_raw_request(&mut store, credentials, input)
+            .call_raw_request(&mut store, credentials, input, self.call_options)
             .await
             .map(with_failure)
             .map_err(HostError::Runtime)
@@ -279,7 +285,7 @@ impl ConnectorHost {
         let (mut store, instance) = self.instantiate().await?;
         instance
             .pinterest_connector_actions()
-            .call_verify_credentials(&mut store, credentials)
+            .call_verify_credentials(&mut store, credentials, self.call_options)
             .await
             .map(with_failure)
             .map_err(HostError::Runtime)
@@ -295,8 +301,10 @@ pub struct PageStream {
 }
 
 impl PageStream {
-    /// The next page, or `None` once the walk is over. After an error the
-    /// stream is finished.
+    /// The next page, or `None` once the walk is over. After a transient
+    /// error (rate limited, a 5xx, a transport failure: retries exhausted)
+    /// calling `next` again asks for the same page; after any other error it
+    /// answers `None`.
     pub async fn next(&mut self) -> Result<Result<Option<Page>, ActionFailure>, HostError> {
         let Some(resource) = self.resource else {
             return Ok(Ok(None));
@@ -308,11 +316,14 @@ impl PageStream {
             .call_next(&mut self.store, resource)
             .await;
         match result {
-            Ok(Ok(Some(page))) => Ok(Ok(Some(page))),
-            other => {
+            // The walk is over, or the instance failed: let it go.
+            Ok(Ok(None)) | Err(_) => {
                 self.finish().await;
-                other.map(with_failure).map_err(HostError::Runtime)
+                result.map(with_failure).map_err(HostError::Runtime)
             }
+            // A page, or an error after which the component may resume the
+            // walk (it answers none on the next call when it cannot).
+            Ok(other) => Ok(with_failure(other)),
         }
     }
 

@@ -75,7 +75,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             .route(&route.host, route.addr)
             .map_err(|e| Failure::Usage(e.to_string()))?;
     }
-    let host = ConnectorHost::new(&wasm, HostConfig { network })?;
+    let host = ConnectorHost::new(
+        &wasm,
+        HostConfig {
+            network,
+            ..HostConfig::default()
+        },
+    )?;
     let spec = cli.spec_source()?;
 
     match &cli.command {

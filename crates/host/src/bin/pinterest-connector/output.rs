@@ -102,7 +102,13 @@ impl fmt::Display for Failure {
                     m.scopes.join(", ")
                 ),
                 ConnectorError::Upstream(api) => write!(f, "upstream error: {}", api_error(api)),
-                ConnectorError::Transport(message) => write!(f, "transport error: {message}"),
+                ConnectorError::Transport(e) => {
+                    write!(f, "transport error ({:?}): {}", e.kind, e.message)?;
+                    if e.attempts > 1 {
+                        write!(f, " after {} attempts", e.attempts)?;
+                    }
+                    Ok(())
+                }
                 ConnectorError::DeniedByHost(message) => write!(f, "denied by host: {message}"),
             },
         }
@@ -117,6 +123,9 @@ fn api_error(e: &ApiError) -> String {
     text.push_str(&format!(": {}", e.message));
     if let Some(rid) = &e.request_id {
         text.push_str(&format!(" (x-pinterest-rid {rid})"));
+    }
+    if e.attempts > 1 {
+        text.push_str(&format!(" after {} attempts", e.attempts));
     }
     text
 }

@@ -1,0 +1,211 @@
+//! Retrying what is worth retrying, within a budget.
+//!
+//! A 429 (unless Pinterest says the content was blocked as spam), a 5xx,
+//! and a failure to connect or to read the answer are retried with
+//! exponential backoff and jitter, honouring `Retry-After` and
+//! `X-RateLimit-Reset` when the server sends them. A request that may have
+//! been applied is never sent twice unless its method is idempotent: `POST`
+//! and `PATCH` are retried only after a 429 or a refused connection. The
+//! number of attempts and the total time spent waiting are bounded.
+
+use std::time::Duration;
+
+use crate::error::{ConnectorError, TransportKind};
+use crate::http::{HttpRequest, HttpResponse, Method, Transport};
+
+/// How requests are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Times a request may be sent, the first included; 1 disables retries.
+    pub max_attempts: u32,
+    /// The wait before the first retry; each further retry doubles it.
+    pub initial_backoff: Duration,
+    /// The longest single wait the backoff grows to.
+    pub max_backoff: Duration,
+    /// The most a request may spend waiting between its attempts. A server
+    /// asking for a longer wait gets its answer returned instead.
+    pub max_total_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 4 attempts, backoff from 500 ms doubling up to 8 s, at most 30 s of
+    /// waiting per request.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_total_wait: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Whether a method may be sent twice without changing the outcome.
+pub fn idempotent(method: Method) -> bool {
+    matches!(method, Method::Get | Method::Put | Method::Delete)
+}
+
+/// Why an outcome may be retried, and the wait the server asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retryable {
+    /// `Retry-After` or `X-RateLimit-Reset`, when sent.
+    pub server_wait: Option<Duration>,
+}
+
+/// Whether the outcome of sending a `method` request may be retried.
+pub fn retryable(
+    method: Method,
+    outcome: &Result<HttpResponse, ConnectorError>,
+    now: u64,
+) -> Option<Retryable> {
+    match outcome {
+        Ok(response) if response.status == 429 => (!spam_block(response)).then(|| Retryable {
+            server_wait: server_wait(response, now),
+        }),
+        Ok(response) if matches!(response.status, 500 | 502 | 503 | 504) => idempotent(method)
+            .then(|| Retryable {
+                server_wait: server_wait(response, now),
+            }),
+        Ok(_) => None,
+        Err(ConnectorError::Transport(e)) => match e.kind {
+            TransportKind::Refused => Some(Retryable { server_wait: None }),
+            TransportKind::TimedOut | TransportKind::Interrupted => {
+                idempotent(method).then_some(Retryable { server_wait: None })
+            }
+            TransportKind::TooLarge | TransportKind::Other => None,
+        },
+        Err(_) => None,
+    }
+}
+
+/// Whether an error may clear up by itself, so that trying again later
+/// makes sense: rate limits (but not spam blocks), 5xx answers, and
+/// transport failures other than an oversized answer.
+pub fn transient(error: &ConnectorError) -> bool {
+    match error {
+        ConnectorError::RateLimited { error, .. } => {
+            !error.message.to_ascii_lowercase().contains("spam")
+        }
+        ConnectorError::Upstream(e) => (500..600).contains(&e.status),
+        ConnectorError::Transport(e) => matches!(
+            e.kind,
+            TransportKind::Refused | TransportKind::TimedOut | TransportKind::Interrupted
+        ),
+        _ => false,
+    }
+}
+
+/// A 429 whose message mentions spam: Pinterest blocked the content, and
+/// asking again will not help.
+fn spam_block(response: &HttpResponse) -> bool {
+    crate::error::api_error(response)
+        .message
+        .to_ascii_lowercase()
+        .contains("spam")
+}
+
+/// The wait a response asks for: `Retry-After` (seconds), else
+/// `X-RateLimit-Reset` (seconds until the reset, or the reset's Unix time).
+pub fn server_wait(response: &HttpResponse, now: u64) -> Option<Duration> {
+    let number = |name: &str| response.header(name)?.trim().parse::<u64>().ok();
+    if let Some(seconds) = number("retry-after") {
+        return Some(Duration::from_secs(seconds));
+    }
+    let reset = number("x-ratelimit-reset")?;
+    // Values this large are instants, not delays.
+    let seconds = if reset > 1_000_000_000 {
+        reset.saturating_sub(now)
+    } else {
+        reset
+    };
+    Some(Duration::from_secs(seconds))
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `retry` (1 for the first), given a
+    /// random number for the jitter: the backoff doubles from
+    /// `initial_backoff` up to `max_backoff`, and a random half of it is
+    /// taken off so that clients spread out.
+    pub fn backoff(&self, retry: u32, random: u64) -> Duration {
+        let doubled = self.initial_backoff.saturating_mul(
+            1u32.checked_shl(retry.saturating_sub(1))
+                .unwrap_or(u32::MAX),
+        );
+        let full = doubled.min(self.max_backoff);
+        let half = full / 2;
+        let half_nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
+        let jitter = match half_nanos {
+            0 => Duration::ZERO,
+            n => Duration::from_nanos(random % n),
+        };
+        full - half + jitter
+    }
+}
+
+/// A transport that retries through another one.
+pub struct Retrying<T> {
+    inner: T,
+    policy: RetryPolicy,
+    now: u64,
+}
+
+impl<T: Transport> Retrying<T> {
+    /// Retries `inner`'s requests by `policy`; `now` (Unix seconds) reads
+    /// `X-RateLimit-Reset` instants.
+    pub fn new(inner: T, policy: RetryPolicy, now: u64) -> Self {
+        Retrying { inner, policy, now }
+    }
+
+    /// The transport underneath.
+    pub fn inner(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: Transport> Transport for Retrying<T> {
+    fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError> {
+        let mut waited = Duration::ZERO;
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let outcome = self.inner.send(request);
+            let retry = (attempts < self.policy.max_attempts.max(1))
+                .then(|| retryable(request.method, &outcome, self.now))
+                .flatten();
+            let wait = retry.and_then(|retry| {
+                let backoff = self.policy.backoff(attempts, self.inner.random());
+                let wait = retry
+                    .server_wait
+                    .map_or(backoff, |asked| asked.max(backoff / 4));
+                (waited + wait <= self.policy.max_total_wait).then_some(wait)
+            });
+            match wait {
+                Some(wait) => {
+                    self.inner.wait(wait);
+                    waited += wait;
+                }
+                None => {
+                    return match outcome {
+                        Ok(response) => Ok(HttpResponse {
+                            attempts,
+                            ..response
+                        }),
+                        Err(e) => Err(e.with_attempts(attempts)),
+                    };
+                }
+            }
+        }
+    }
+
+    fn wait(&mut self, duration: Duration) {
+        self.inner.wait(duration)
+    }
+
+    fn random(&mut self) -> u64 {
+        self.inner.random()
+    }
+}
+
+#[cfg(test)]
+#[path = "retry_tests.rs"]
+mod tests;
