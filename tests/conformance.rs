@@ -66,6 +66,7 @@ fn raw(
     RawRequestInput {
         method,
         url: url.into(),
+        headers: vec![],
         body: body.map(str::to_owned),
         no_throw_on_404,
     }
@@ -852,4 +853,36 @@ async fn verify_reports_granted_scopes_and_refuses_credentials_without_user_acco
         other => panic!("expected missing-scopes, got {other:?}"),
     }
     assert_eq!(mock.request_count(), 1, "nothing sent");
+}
+
+#[tokio::test]
+async fn raw_request_headers_that_would_override_the_connector_are_refused() {
+    let (mock, host) = setup().await;
+    for (name, value) in [
+        ("Authorization", "Bearer someone-else"),
+        ("Host", "evil.example"),
+        ("Transfer-Encoding", "chunked"),
+        ("X-Injected", "a\r\nHost: evil.example"),
+    ] {
+        let mut input = raw(HttpMethod::Get, "/boards", None, false);
+        input.headers = vec![(name.into(), value.into())];
+        match host
+            .raw_request(&good(&mock), &input)
+            .await
+            .unwrap()
+            .map_err(|f| f.error)
+        {
+            Err(ConnectorError::InvalidInput(i)) => assert_eq!(i.field, format!("headers.{name}")),
+            other => panic!("{name} was not refused: {:?}", other.map(|r| r.status)),
+        }
+    }
+    assert_eq!(mock.request_count(), 0, "nothing sent");
+    let mut input = raw(HttpMethod::Get, "/boards", None, false);
+    input.headers = vec![("X-Trace-Id".into(), "abc".into())];
+    let out = host
+        .raw_request(&good(&mock), &input)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(out.status, 200);
 }

@@ -154,6 +154,7 @@ async fn a_401_refreshes_once_and_retries_once() {
             &RawRequestInput {
                 method: HttpMethod::Get,
                 url: "/boards?page_size=2".into(),
+                headers: vec![],
                 body: None,
                 no_throw_on_404: false,
             },

@@ -1,7 +1,7 @@
 //! Resilience through the built component: retries against 429 storms and
 //! 5xx answers, broken connections, stalls, oversized and malformed answers
 //! from a hostile server; a paginated walk that survives failures without
-//! losing or repeating a page.
+//! losing or repeating a page; the host's deadline and memory limit.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -10,10 +10,11 @@ use pinterest_connector_host::types::{
     CallOptions, ConnectorError, Credentials, HttpMethod, SpecSource, TransportKind,
 };
 use pinterest_connector_host::{
-    ApiCallInput, ConnectorHost, HostConfig, NetworkPolicy, PaginationOptions, RawRequestInput,
+    ApiCallInput, CallLimits, ConnectorHost, HostConfig, HostError, NetworkPolicy,
+    PaginationOptions, RawRequestInput,
 };
 use pinterest_host_test::{
-    Fault, HostileServer, MockConfig, MockPinterest, host_with, mock_policy,
+    Fault, HostileServer, MockConfig, MockPinterest, host_with, mock_policy, shared_openapi,
 };
 use serde_json::Value;
 
@@ -39,6 +40,7 @@ async fn hostile(script: Vec<Fault>) -> (HostileServer, ConnectorHost) {
             .route("api.pinterest.com", server.addr)
             .unwrap(),
         call_options: Some(fast()),
+        ..HostConfig::default()
     })
     .expect("component loads");
     (server, host)
@@ -62,6 +64,7 @@ fn get(url: &str) -> RawRequestInput {
     RawRequestInput {
         method: HttpMethod::Get,
         url: url.into(),
+        headers: vec![],
         body: None,
         no_throw_on_404: false,
     }
@@ -71,6 +74,7 @@ fn post(url: &str) -> RawRequestInput {
     RawRequestInput {
         method: HttpMethod::Post,
         url: url.into(),
+        headers: vec![],
         body: Some("{}".into()),
         no_throw_on_404: false,
     }
@@ -357,6 +361,7 @@ async fn a_walk_that_hits_failures_loses_no_page_and_repeats_none() {
     let host = host_with(HostConfig {
         network: mock_policy(&mock).unwrap(),
         call_options: Some(fast()),
+        ..HostConfig::default()
     })
     .unwrap();
     let creds = Credentials::Sandbox(mock.config().sandbox_token.clone());
@@ -423,5 +428,109 @@ async fn a_walk_that_hits_failures_loses_no_page_and_repeats_none() {
         sent.len(),
         10 + 2 + 4,
         "ten pages, two and four failed attempts"
+    );
+}
+
+/// A host for `server` with `limits` and patient call options, so that
+/// only the limits stop a call.
+fn limited(server: &HostileServer, limits: CallLimits) -> ConnectorHost {
+    host_with(HostConfig {
+        network: NetworkPolicy::default()
+            .route("api.pinterest.com", server.addr)
+            .unwrap(),
+        call_options: Some(CallOptions {
+            max_attempts: 1,
+            first_byte_timeout_ms: 60_000,
+            between_bytes_timeout_ms: 60_000,
+            max_response_bytes: 256 * 1024 * 1024,
+            ..fast()
+        }),
+        limits,
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_call_waiting_past_its_deadline_is_stopped_and_the_host_lives_on() {
+    let server = HostileServer::start(vec![
+        Fault::StallBeforeFirstByte(Duration::from_secs(30)),
+        ok(),
+    ])
+    .await
+    .unwrap();
+    let host = limited(
+        &server,
+        CallLimits {
+            deadline: Duration::from_millis(500),
+            ..CallLimits::default()
+        },
+    );
+    match host.raw_request(&oauth(), &get("/boards")).await {
+        Err(HostError::Deadline(d)) => assert_eq!(d, Duration::from_millis(500)),
+        other => panic!(
+            "expected the deadline, got {:?}",
+            other.map(|r| r.map(|o| o.status).map_err(|f| f.error))
+        ),
+    }
+    assert_eq!(
+        raw(&host, get("/boards")).await,
+        Ok(200),
+        "the next call is served"
+    );
+}
+
+#[tokio::test]
+async fn a_guest_busy_past_its_deadline_is_interrupted() {
+    let spec = shared_openapi("pinterest-v5.23.0.json").expect("../shared/openapi");
+    let server = HostileServer::start(vec![ok()]).await.unwrap();
+    let host = limited(
+        &server,
+        CallLimits {
+            // One epoch tick: parsing 1.3 MB of JSON takes longer, and only
+            // the epoch can interrupt a guest that never waits.
+            deadline: Duration::from_millis(1),
+            ..CallLimits::default()
+        },
+    );
+    match host.list_endpoints(&SpecSource::Json(spec.clone())).await {
+        Err(HostError::Deadline(_)) => {}
+        other => panic!(
+            "expected the deadline, got {:?}",
+            other.map(|r| r.map(|e| e.len()))
+        ),
+    }
+    let patient = limited(&server, CallLimits::default());
+    let endpoints = patient
+        .list_endpoints(&SpecSource::Json(spec))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(endpoints.len(), 231);
+}
+
+#[tokio::test]
+async fn a_guest_needing_more_memory_than_allowed_is_stopped() {
+    let huge = format!("{{\"items\":\"{}\"}}", "x".repeat(40 * 1024 * 1024));
+    let server = HostileServer::start(vec![Fault::json(200, &huge), ok()])
+        .await
+        .unwrap();
+    let host = limited(
+        &server,
+        CallLimits {
+            max_memory_bytes: 24 * 1024 * 1024,
+            ..CallLimits::default()
+        },
+    );
+    match host.raw_request(&oauth(), &get("/boards")).await {
+        Err(HostError::MemoryLimit(limit)) => assert_eq!(limit, 24 * 1024 * 1024),
+        other => panic!(
+            "expected the memory limit, got {:?}",
+            other.map(|r| r.map(|o| o.status).map_err(|f| f.error))
+        ),
+    }
+    assert_eq!(
+        raw(&host, get("/boards")).await,
+        Ok(200),
+        "the next call is served"
     );
 }

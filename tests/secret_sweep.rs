@@ -122,6 +122,7 @@ fn raw(url: &str) -> RawRequestInput {
     RawRequestInput {
         method: HttpMethod::Get,
         url: url.into(),
+        headers: vec![],
         body: None,
         no_throw_on_404: false,
     }

@@ -221,6 +221,7 @@ impl<T: Transport> Connector<T> {
         let input = RawInput {
             method: Method::Get,
             url: "/user_account".into(),
+            headers: Vec::new(),
             body: None,
             no_throw_on_404: false,
         };

@@ -71,6 +71,7 @@ fn invalid_inputs_send_nothing() {
     let raw = RawInput {
         method: Method::Get,
         url: "https://evil.example/".into(),
+        headers: vec![],
         body: None,
         no_throw_on_404: false,
     };
@@ -87,6 +88,7 @@ fn raw_404_is_an_error_unless_asked_otherwise() {
     let mut raw = RawInput {
         method: Method::Get,
         url: "/pins/1".into(),
+        headers: vec![],
         body: None,
         no_throw_on_404: false,
     };

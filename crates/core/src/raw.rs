@@ -17,6 +17,8 @@ pub struct RawInput {
     pub method: Method,
     /// A URL relative to the API base: `/pins?page_size=5` or `pins`.
     pub url: String,
+    /// Extra headers (see [`check_header`]).
+    pub headers: Vec<(String, String)>,
     /// A JSON body as text.
     pub body: Option<String>,
     /// Return a 404 as a response instead of a `not-found` error.
@@ -41,12 +43,61 @@ pub fn prepare_raw(
         }
         None => None,
     };
+    for (name, value) in &input.headers {
+        check_header(name, value)?;
+        // A caller's header replaces the connector's own of that name.
+        headers.retain(|(own, _)| !own.eq_ignore_ascii_case(name));
+        headers.push((name.clone(), value.clone()));
+    }
     Ok(HttpRequest {
         method: input.method,
         url,
         headers,
         body,
     })
+}
+
+/// Headers a caller may not set: the credentials, the destination, and
+/// what frames the message (the transport owns those).
+const RESERVED_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "upgrade",
+    "te",
+    "trailer",
+    "expect",
+];
+
+/// Checks one caller header: a reserved name, a name that is not an HTTP
+/// token, or a value with a control character (CR and LF included) is
+/// refused.
+pub fn check_header(name: &str, value: &str) -> Result<(), ConnectorError> {
+    let field = format!("headers.{name}");
+    let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() || !name.chars().all(tchar) {
+        return Err(ConnectorError::invalid(field, "is not a valid header name"));
+    }
+    if RESERVED_HEADERS
+        .iter()
+        .any(|reserved| name.eq_ignore_ascii_case(reserved))
+    {
+        return Err(ConnectorError::invalid(
+            field,
+            "is set by the connector and cannot be given",
+        ));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(ConnectorError::invalid(
+            field,
+            "contains a control character",
+        ));
+    }
+    Ok(())
 }
 
 /// Joins a relative URL onto `base` (which has no trailing slash), refusing

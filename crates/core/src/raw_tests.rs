@@ -53,6 +53,7 @@ fn raw_requests_carry_the_token_and_a_checked_body() {
     let input = RawInput {
         method: Method::Post,
         url: "/pins".into(),
+        headers: vec![],
         body: Some(r#"{ "a": 1 }"#.into()),
         no_throw_on_404: false,
     };
@@ -71,4 +72,48 @@ fn raw_requests_carry_the_token_and_a_checked_body() {
     assert!(
         matches!(prepare_raw(&creds, &bad), Err(ConnectorError::InvalidInput { ref field, .. }) if field == "body")
     );
+}
+
+#[test]
+fn caller_headers_are_checked_and_replace_the_connectors_own() {
+    let creds = Credentials::Sandbox("tok".into());
+    let with = |headers: &[(&str, &str)]| RawInput {
+        method: Method::Get,
+        url: "/pins".into(),
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        body: None,
+        no_throw_on_404: false,
+    };
+    let request = prepare_raw(&creds, &with(&[("Accept", "text/csv"), ("X-Trace", "1")])).unwrap();
+    assert_eq!(request.header("accept"), Some("text/csv"));
+    assert_eq!(request.header("x-trace"), Some("1"));
+    assert_eq!(
+        request
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("accept"))
+            .count(),
+        1
+    );
+    for (name, value) in [
+        ("Authorization", "Bearer other"),
+        ("authorization", "x"),
+        ("Host", "evil.example"),
+        ("Content-Length", "0"),
+        ("Transfer-Encoding", "chunked"),
+        ("X-Bad", "a\r\nHost: evil"),
+        ("X-Bad", "a\nb"),
+        ("Bad Name", "x"),
+        ("Bad:Name", "x"),
+        ("", "x"),
+    ] {
+        let error = prepare_raw(&creds, &with(&[(name, value)])).unwrap_err();
+        assert!(
+            matches!(error, ConnectorError::InvalidInput { ref field, .. } if field.starts_with("headers.")),
+            "{name:?}: {value:?} was accepted"
+        );
+    }
 }

@@ -146,6 +146,7 @@ pub fn raw_input(input: RawRequestInput) -> RawInput {
             HttpMethod::Delete => Method::Delete,
         },
         url: input.url,
+        headers: input.headers,
         body: input.body,
         no_throw_on_404: input.no_throw_on_404,
     }

@@ -1,10 +1,12 @@
 //! The embedding: one engine and one pre-linked component, a fresh store
 //! per call.
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use wasmtime::component::{Component, Linker, ResourceAny};
-use wasmtime::{Config, Engine, Store};
+use wasmtime::{Config, Engine, Store, Trap};
 
 use crate::bindings::exports::pinterest::connector::actions::{
     Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
@@ -16,6 +18,7 @@ use crate::bindings::pinterest::connector::types::{
     SpecSource,
 };
 use crate::bindings::{Connector, ConnectorPre};
+use crate::limits::{CallLimits, tick_epochs_of};
 use crate::policy::NetworkPolicy;
 use crate::state::StoreState;
 
@@ -27,15 +30,26 @@ pub struct HostConfig {
     /// Retries, timeouts and the response cap passed to every action; none
     /// for the component's defaults.
     pub call_options: Option<CallOptions>,
+    /// The time and memory each call may use.
+    pub limits: CallLimits,
 }
 
 /// A failure of the host or the Wasm runtime, as opposed to a
-/// [`ConnectorError`] the component returned.
+/// [`ConnectorError`] the component returned. After any of them the host
+/// serves the next call as usual: each call has a store of its own.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
     /// The bytes are not a component this host can run.
     #[error("cannot load the component: {0:#}")]
     Load(wasmtime::Error),
+    /// The call ran past its deadline ([`CallLimits::deadline`]) and was
+    /// stopped.
+    #[error("the call ran past its {0:?} deadline and was stopped")]
+    Deadline(Duration),
+    /// The component asked for more linear memory than
+    /// [`CallLimits::max_memory_bytes`] and was stopped.
+    #[error("the component needed more than {0} bytes of memory and was stopped")]
+    MemoryLimit(usize),
     /// Instantiating or calling the component failed (a trap, for instance).
     #[error("the component failed: {0:#}")]
     Runtime(wasmtime::Error),
@@ -93,6 +107,7 @@ pub struct ConnectorHost {
     pre: ConnectorPre<StoreState>,
     network: Arc<NetworkPolicy>,
     call_options: Option<CallOptions>,
+    limits: CallLimits,
 }
 
 impl ConnectorHost {
@@ -103,9 +118,12 @@ impl ConnectorHost {
         Self::from_component(engine, component, config)
     }
 
-    /// The engine configuration the host uses.
+    /// The engine configuration the host uses: epoch interruption on, for
+    /// the per-call deadline.
     pub fn default_engine() -> Result<Engine, HostError> {
-        Engine::new(&Config::new()).map_err(HostError::Load)
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        Engine::new(&config).map_err(HostError::Load)
     }
 
     /// Links an already compiled component.
@@ -122,11 +140,13 @@ impl ConnectorHost {
             .instantiate_pre(&component)
             .map_err(HostError::Load)?;
         let pre = ConnectorPre::new(pre).map_err(HostError::Load)?;
+        tick_epochs_of(&engine).map_err(|e| HostError::Load(e.into()))?;
         Ok(ConnectorHost {
             engine,
             pre,
             network: Arc::new(config.network),
             call_options: config.call_options,
+            limits: config.limits,
         })
     }
 
@@ -136,12 +156,13 @@ impl ConnectorHost {
     }
 
     async fn instantiate(&self) -> Result<(Store<StoreState>, Connector), HostError> {
-        let mut store = Store::new(&self.engine, StoreState::new(self.network.clone()));
-        let instance = self
-            .pre
-            .instantiate_async(&mut store)
-            .await
-            .map_err(HostError::Runtime)?;
+        let state = StoreState::new(self.network.clone(), self.limits.max_memory_bytes);
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.memory);
+        store.epoch_deadline_trap();
+        store.set_epoch_deadline(self.limits.deadline_ticks());
+        let instantiated = bounded(self.limits, self.pre.instantiate_async(&mut store)).await;
+        let instance = settle(self.limits, &store, instantiated)?;
         Ok((store, instance))
     }
 
@@ -151,11 +172,14 @@ impl ConnectorHost {
         spec: &SpecSource,
     ) -> Result<Result<Vec<Endpoint>, ConnectorError>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
-        instance
-            .pinterest_connector_catalog()
-            .call_list_endpoints(&mut store, spec)
-            .await
-            .map_err(HostError::Runtime)
+        let called = bounded(
+            self.limits,
+            instance
+                .pinterest_connector_catalog()
+                .call_list_endpoints(&mut store, spec),
+        )
+        .await;
+        settle(self.limits, &store, called)
     }
 
     /// The input schema of one endpoint, as JSON text.
@@ -165,11 +189,14 @@ impl ConnectorHost {
         endpoint: &str,
     ) -> Result<Result<String, ConnectorError>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
-        instance
-            .pinterest_connector_catalog()
-            .call_describe_endpoint(&mut store, spec, endpoint)
-            .await
-            .map_err(HostError::Runtime)
+        let called = bounded(
+            self.limits,
+            instance
+                .pinterest_connector_catalog()
+                .call_describe_endpoint(&mut store, spec, endpoint),
+        )
+        .await;
+        settle(self.limits, &store, called)
     }
 
     /// The URL that asks a user to authorise the app.
@@ -182,18 +209,19 @@ impl ConnectorHost {
         authorization_endpoint: Option<&str>,
     ) -> Result<Result<String, ConnectorError>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
-        instance
-            .pinterest_connector_oauth()
-            .call_authorize_url(
+        let called = bounded(
+            self.limits,
+            instance.pinterest_connector_oauth().call_authorize_url(
                 &mut store,
                 client_id,
                 redirect_uri,
                 scopes,
                 state,
                 authorization_endpoint,
-            )
-            .await
-            .map_err(HostError::Runtime)
+            ),
+        )
+        .await;
+        settle(self.limits, &store, called)
     }
 
     /// Exchanges an authorization code for credentials.
@@ -204,11 +232,17 @@ impl ConnectorHost {
         redirect_uri: &str,
     ) -> Result<Result<Oauth2Credentials, ConnectorError>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
-        instance
-            .pinterest_connector_oauth()
-            .call_exchange_code(&mut store, app, code, redirect_uri)
-            .await
-            .map_err(HostError::Runtime)
+        let called = bounded(
+            self.limits,
+            instance.pinterest_connector_oauth().call_exchange_code(
+                &mut store,
+                app,
+                code,
+                redirect_uri,
+            ),
+        )
+        .await;
+        settle(self.limits, &store, called)
     }
 
     /// Refreshes OAuth2 credentials; store what it returns (the refresh
@@ -218,11 +252,14 @@ impl ConnectorHost {
         credentials: &Oauth2Credentials,
     ) -> Result<Result<Oauth2Credentials, ConnectorError>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
-        instance
-            .pinterest_connector_oauth()
-            .call_refresh(&mut store, credentials)
-            .await
-            .map_err(HostError::Runtime)
+        let called = bounded(
+            self.limits,
+            instance
+                .pinterest_connector_oauth()
+                .call_refresh(&mut store, credentials),
+        )
+        .await;
+        settle(self.limits, &store, called)
     }
 
     /// Calls one endpoint once.
@@ -232,12 +269,17 @@ impl ConnectorHost {
         input: &ApiCallInput,
     ) -> Result<Result<ApiCallOutput, ActionFailure>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
-        instance
-            .pinterest_connector_actions()
-            .call_api_call(&mut store, credentials, input, self.call_options)
-            .await
-            .map(with_failure)
-            .map_err(HostError::Runtime)
+        let called = bounded(
+            self.limits,
+            instance.pinterest_connector_actions().call_api_call(
+                &mut store,
+                credentials,
+                input,
+                self.call_options,
+            ),
+        )
+        .await;
+        settle(self.limits, &store, called).map(with_failure)
     }
 
     /// Starts a paginated call; pages come from [`PageStream::next`].
@@ -248,16 +290,26 @@ impl ConnectorHost {
         options: PaginationOptions,
     ) -> Result<Result<PageStream, ActionFailure>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
-        let started = instance
-            .pinterest_connector_actions()
-            .call_api_call_paginated(&mut store, credentials, input, options, self.call_options)
-            .await
-            .map_err(HostError::Runtime)?;
+        let started = bounded(
+            self.limits,
+            instance
+                .pinterest_connector_actions()
+                .call_api_call_paginated(
+                    &mut store,
+                    credentials,
+                    input,
+                    options,
+                    self.call_options,
+                ),
+        )
+        .await;
+        let started = settle(self.limits, &store, started)?;
         Ok(started
             .map(|resource| PageStream {
                 store,
                 instance,
                 resource: Some(resource),
+                limits: self.limits,
             })
             .map_err(ActionFailure::from))
     }
@@ -269,12 +321,17 @@ impl ConnectorHost {
         input: &RawRequestInput,
     ) -> Result<Result<RawResponse, ActionFailure>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
-        instance
-            .pinterest_connector_actions()
-            .call_raw_request(&mut store, credentials, input, self.call_options)
-            .await
-            .map(with_failure)
-            .map_err(HostError::Runtime)
+        let called = bounded(
+            self.limits,
+            instance.pinterest_connector_actions().call_raw_request(
+                &mut store,
+                credentials,
+                input,
+                self.call_options,
+            ),
+        )
+        .await;
+        settle(self.limits, &store, called).map(with_failure)
     }
 
     /// Proves the credentials work.
@@ -283,12 +340,14 @@ impl ConnectorHost {
         credentials: &Credentials,
     ) -> Result<Result<Account, ActionFailure>, HostError> {
         let (mut store, instance) = self.instantiate().await?;
-        instance
-            .pinterest_connector_actions()
-            .call_verify_credentials(&mut store, credentials, self.call_options)
-            .await
-            .map(with_failure)
-            .map_err(HostError::Runtime)
+        let called = bounded(
+            self.limits,
+            instance
+                .pinterest_connector_actions()
+                .call_verify_credentials(&mut store, credentials, self.call_options),
+        )
+        .await;
+        settle(self.limits, &store, called).map(with_failure)
     }
 }
 
@@ -298,6 +357,7 @@ pub struct PageStream {
     store: Store<StoreState>,
     instance: Connector,
     resource: Option<ResourceAny>,
+    limits: CallLimits,
 }
 
 impl PageStream {
@@ -309,17 +369,26 @@ impl PageStream {
         let Some(resource) = self.resource else {
             return Ok(Ok(None));
         };
-        let result = self
-            .instance
-            .pinterest_connector_actions()
-            .page_stream()
-            .call_next(&mut self.store, resource)
-            .await;
+        // Each page has the whole deadline to itself.
+        self.store.set_epoch_deadline(self.limits.deadline_ticks());
+        let called = bounded(
+            self.limits,
+            self.instance
+                .pinterest_connector_actions()
+                .page_stream()
+                .call_next(&mut self.store, resource),
+        )
+        .await;
+        let result = settle(self.limits, &self.store, called);
         match result {
             // The walk is over, or the instance failed: let it go.
             Ok(Ok(None)) | Err(_) => {
+                if result.is_err() {
+                    // A store that trapped cannot run the destructor.
+                    self.resource = None;
+                }
                 self.finish().await;
-                result.map(with_failure).map_err(HostError::Runtime)
+                result.map(with_failure)
             }
             // A page, or an error after which the component may resume the
             // walk (it answers none on the next call when it cannot).
@@ -333,5 +402,35 @@ impl PageStream {
             // first only lets the guest release it in order.
             let _ = resource.resource_drop_async(&mut self.store).await;
         }
+    }
+}
+
+/// A call bounded by the deadline: `None` when it ran past it (the call is
+/// dropped, and the store with it).
+async fn bounded<T>(
+    limits: CallLimits,
+    call: impl Future<Output = wasmtime::Result<T>>,
+) -> Option<wasmtime::Result<T>> {
+    tokio::time::timeout(limits.deadline, call).await.ok()
+}
+
+/// A bounded call's result, its failures typed: the deadline (the timer,
+/// or the epoch interrupting a guest that kept the CPU), the memory limit,
+/// or another trap.
+fn settle<T>(
+    limits: CallLimits,
+    store: &Store<StoreState>,
+    called: Option<wasmtime::Result<T>>,
+) -> Result<T, HostError> {
+    match called {
+        None => Err(HostError::Deadline(limits.deadline)),
+        Some(Ok(value)) => Ok(value),
+        Some(Err(e)) if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) => {
+            Err(HostError::Deadline(limits.deadline))
+        }
+        Some(Err(_)) if store.data().memory.refused() => {
+            Err(HostError::MemoryLimit(limits.max_memory_bytes))
+        }
+        Some(Err(e)) => Err(HostError::Runtime(e)),
     }
 }

@@ -21,6 +21,7 @@
 
 pub mod bindings;
 mod host;
+mod limits;
 mod policy;
 mod state;
 
@@ -31,5 +32,6 @@ pub use bindings::exports::pinterest::connector::catalog::Endpoint;
 pub use bindings::exports::pinterest::connector::oauth::OauthApp;
 pub use bindings::pinterest::connector::types;
 pub use host::{ActionFailure, ConnectorHost, HostConfig, HostError, PageStream};
+pub use limits::{CallLimits, EPOCH_TICK};
 pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError};
 pub use wasmtime;

@@ -7,6 +7,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use crate::limits::MemoryLimiter;
 use crate::policy::{NetworkPolicy, PolicyHooks};
 
 /// The per-call state of one component instance.
@@ -15,17 +16,20 @@ pub struct StoreState {
     wasi: WasiCtx,
     http: WasiHttpCtx,
     hooks: PolicyHooks,
+    pub(crate) memory: MemoryLimiter,
 }
 
 impl StoreState {
     /// Fresh state: no environment, arguments, files or stdio for the guest,
-    /// and outgoing requests filtered by `policy`.
-    pub fn new(policy: Arc<NetworkPolicy>) -> Self {
+    /// outgoing requests filtered by `policy`, linear memory capped at
+    /// `max_memory_bytes`.
+    pub fn new(policy: Arc<NetworkPolicy>, max_memory_bytes: usize) -> Self {
         StoreState {
             table: ResourceTable::new(),
             wasi: WasiCtx::builder().build(),
             http: WasiHttpCtx::new(),
             hooks: PolicyHooks::new(policy),
+            memory: MemoryLimiter::new(max_memory_bytes),
         }
     }
 }

@@ -114,6 +114,7 @@ async fn main() -> anyhow::Result<()> {
     let raw = RawRequestInput {
         method: HttpMethod::Get,
         url: format!("/pins/{pin}"),
+        headers: vec![],
         body: None,
         no_throw_on_404: false,
     };

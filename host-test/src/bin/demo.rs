@@ -66,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
     let raw = RawRequestInput {
         method: HttpMethod::Get,
         url: "/boards?page_size=2".into(),
+        headers: vec![],
         body: None,
         no_throw_on_404: false,
     };

@@ -148,6 +148,10 @@ pub struct RawArgs {
     pub method: MethodArg,
     /// A URL relative to the API base, such as `/pins?page_size=5`.
     pub url: String,
+    /// An extra request header, `NAME:VALUE`; repeatable. Authorization,
+    /// Host and the framing headers are refused.
+    #[arg(long = "header", short = 'H', value_name = "NAME:VALUE")]
+    pub headers: Vec<Header>,
     /// The JSON request body.
     #[arg(long, value_name = "JSON")]
     pub body: Option<String>,
@@ -376,6 +380,29 @@ impl FromStr for Route {
         Ok(Route {
             host: host.to_owned(),
             addr,
+        })
+    }
+}
+
+/// A `NAME:VALUE` header.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// The name.
+    pub name: String,
+    /// The value, without surrounding spaces.
+    pub value: String,
+}
+
+impl FromStr for Header {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (name, value) = s
+            .split_once(':')
+            .ok_or_else(|| format!("`{s}` is not NAME:VALUE"))?;
+        Ok(Header {
+            name: name.trim().to_owned(),
+            value: value.trim().to_owned(),
         })
     }
 }

@@ -147,6 +147,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let input = RawRequestInput {
                 method: raw.method.into(),
                 url: raw.url.clone(),
+                headers: raw
+                    .headers
+                    .iter()
+                    .map(|h| (h.name.clone(), h.value.clone()))
+                    .collect(),
                 body: raw.body.clone(),
                 no_throw_on_404: raw.no_throw_404,
             };
