@@ -886,3 +886,26 @@ async fn raw_request_headers_that_would_override_the_connector_are_refused() {
         .unwrap();
     assert_eq!(out.status, 200);
 }
+
+#[tokio::test]
+async fn the_default_policy_denies_every_other_host_the_guest_tries() {
+    // The default policy: Pinterest's API hosts over HTTPS, nothing else.
+    let (mock, _) = setup().await;
+    let (engine, component) = compiled_component().unwrap();
+    let host = ConnectorHost::from_component(engine, component, HostConfig::default()).unwrap();
+    for url in [
+        "https://evil.example/openapi.json".to_string(),
+        "https://api.pinterest.com:8443/openapi.json".to_string(),
+        format!("https://{}/openapi.json", mock.production_addr),
+    ] {
+        match host
+            .list_endpoints(&SpecSource::Url(url.clone()))
+            .await
+            .unwrap()
+        {
+            Err(ConnectorError::DeniedByHost(_)) => {}
+            other => panic!("{url}: expected denied-by-host, got {other:?}"),
+        }
+    }
+    assert_eq!(mock.request_count(), 0, "nothing got through");
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::component::{Component, Linker, ResourceAny};
-use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 
 use crate::bindings::exports::pinterest::connector::actions::{
     Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
@@ -123,6 +123,29 @@ impl ConnectorHost {
     pub fn default_engine() -> Result<Engine, HostError> {
         let mut config = Config::new();
         config.epoch_interruption(true);
+        Engine::new(&config).map_err(HostError::Load)
+    }
+
+    /// An engine like [`ConnectorHost::default_engine`]'s whose instances
+    /// come from a pre-allocated pool: for hosts running many calls at
+    /// once. Up to `instances` calls run concurrently (a call beyond that
+    /// fails to instantiate rather than wait), each with at most
+    /// `max_memory_bytes` of linear memory.
+    pub fn pooled_engine(instances: u32, max_memory_bytes: usize) -> Result<Engine, HostError> {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(instances)
+            .total_core_instances(instances.saturating_mul(4))
+            .total_memories(instances.saturating_mul(2))
+            .total_tables(instances.saturating_mul(4))
+            .total_stacks(instances)
+            .max_core_instances_per_component(8)
+            .max_memories_per_component(2)
+            .max_tables_per_component(8)
+            .max_memory_size(max_memory_bytes);
+        let mut config = Config::new();
+        config
+            .epoch_interruption(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         Engine::new(&config).map_err(HostError::Load)
     }
 

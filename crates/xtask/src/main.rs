@@ -5,6 +5,9 @@
 //!   test (the conformance tests build the component themselves).
 //! - `demo`: the main job: builds the component and runs the three actions
 //!   through wasmtime against the mock Pinterest, offline.
+//! - `fuzz [CASES]`: runs the core's property tests (input validation,
+//!   URL and header handling, query and path serialisation, reading answers)
+//!   with CASES cases each (default 100 000), in release mode.
 //! - `gen-catalog [SPEC] [OUT]`: reads Pinterest's OpenAPI JSON (default
 //!   `../shared/openapi/pinterest-v5.11.0.json`) and writes the catalog the
 //!   component embeds (default `openapi/pinterest-v5.11.0.catalog.json`).
@@ -20,7 +23,8 @@ fn main() -> anyhow::Result<()> {
         Some("test") => test(),
         Some("demo") => demo(),
         Some("gen-catalog") => gen_catalog(args.get(1), args.get(2)),
-        _ => bail!("usage: cargo xtask <test | demo | gen-catalog [SPEC] [OUT]>"),
+        Some("fuzz") => fuzz(args.get(1)),
+        _ => bail!("usage: cargo xtask <test | demo | fuzz [CASES] | gen-catalog [SPEC] [OUT]>"),
     }
 }
 
@@ -43,6 +47,33 @@ fn run(program: &str, args: &[&str]) -> anyhow::Result<()> {
         .with_context(|| format!("starting {program}"))?;
     if !status.success() {
         bail!("`{program} {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+/// The property tests, longer: `cases` per property.
+fn fuzz(cases: Option<&String>) -> anyhow::Result<()> {
+    let cases = cases.map_or("100000", String::as_str);
+    let count: u64 = cases
+        .parse()
+        .with_context(|| format!("`{cases}` is not a number of cases"))?;
+    eprintln!("+ PROPTEST_CASES={count}");
+    let status = Command::new(cargo())
+        .args([
+            "test",
+            "--release",
+            "--locked",
+            "--package",
+            "pinterest-connector-core",
+            "--test",
+            "properties",
+        ])
+        .env("PROPTEST_CASES", count.to_string())
+        .current_dir(root())
+        .status()
+        .context("starting cargo")?;
+    if !status.success() {
+        bail!("the property tests failed ({status})");
     }
     Ok(())
 }
