@@ -534,3 +534,33 @@ async fn a_guest_needing_more_memory_than_allowed_is_stopped() {
         "the next call is served"
     );
 }
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_for_every_method() {
+    // A port nobody listens on: bind one, note it, let it go.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let host = host_with(HostConfig {
+        network: NetworkPolicy::default()
+            .route("api.pinterest.com", addr)
+            .unwrap(),
+        call_options: Some(fast()),
+        ..HostConfig::default()
+    })
+    .unwrap();
+    for input in [get("/boards"), post("/pins")] {
+        match raw(&host, input).await {
+            Err(ConnectorError::Transport(e)) => {
+                assert_eq!(
+                    (e.kind, e.attempts),
+                    (TransportKind::Refused, 4),
+                    "{}",
+                    e.message
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
