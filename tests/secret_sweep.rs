@@ -1,8 +1,9 @@
 //! No token or client secret in any error: every action and OAuth function
 //! is driven into failure against a mock that echoes the credentials it
 //! was sent in its error messages, and every error's `Display` and `Debug`
-//! is searched for every secret in play. (Every CLI run of the suite is
-//! searched the same way, in `tests/cli.rs`.)
+//! is searched for every secret in play, as is the debug output of results
+//! that carry credentials. (Every CLI run of the suite is searched the same
+//! way, in `tests/cli.rs`.)
 
 use pinterest_connector_host::types::{
     ConnectorError, Credentials, HttpMethod, Oauth2Credentials, SpecSource,
@@ -194,5 +195,27 @@ async fn no_error_of_any_action_or_oauth_function_shows_a_secret() {
     );
     assert!(matches!(e, ConnectorError::InvalidInput(_)));
 
-    assert!(sweep.checked >= 11, "{} errors checked", sweep.checked);
+    // Results carry the credentials for the host to store; their debug
+    // output, which is what ends up in logs, shows none of the secrets.
+    let code = sweep.mock.issue_code(REDIRECT);
+    let mut exchanged = host
+        .exchange_code(&app, &code, REDIRECT)
+        .await
+        .unwrap()
+        .unwrap();
+    sweep.text(&format!("{exchanged:?}"));
+    exchanged.expires_at = Some(1);
+    let fresh = Credentials::Oauth2(exchanged);
+    let out = host.api_call(&fresh, &pins()).await.unwrap().unwrap();
+    assert!(out.credentials.refreshed);
+    sweep.text(&format!("{out:?} {:?}", out.credentials));
+    let account = host
+        .verify_credentials(&out.credentials.credentials)
+        .await
+        .unwrap()
+        .unwrap();
+    sweep.text(&format!("{account:?}"));
+    sweep.text(&format!("{sandbox:?} {wrong:?}"));
+
+    assert!(sweep.checked >= 14, "{} texts checked", sweep.checked);
 }

@@ -15,10 +15,12 @@ use pinterest_connector_core::session::Session;
 use pinterest_connector_core::spec::SpecSource as CoreSpecSource;
 
 use crate::bindings::exports::pinterest::connector::actions::{ApiCallInput, RawRequestInput};
+use crate::bindings::pinterest::connector::credentials::{
+    Credentials, CredentialsState, Oauth2Credentials,
+};
 use crate::bindings::pinterest::connector::types::{
-    ActionError, ApiError, CallOptions, ConnectorError, Credentials, CredentialsState, HttpMethod,
-    InvalidInput, MissingScopes, Oauth2Credentials, RateLimit, SpecSource, TransportError,
-    TransportKind,
+    ActionError, ApiError, CallOptions, ConnectorError, HttpMethod, InvalidInput, MissingScopes,
+    RateLimit, SpecSource, TransportError, TransportKind,
 };
 
 /// WIT credentials to core credentials.

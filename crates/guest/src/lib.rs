@@ -24,9 +24,8 @@ use bindings::exports::pinterest::connector::actions::{
 };
 use bindings::exports::pinterest::connector::catalog::{self, Endpoint};
 use bindings::exports::pinterest::connector::oauth::{self, OauthApp};
-use bindings::pinterest::connector::types::{
-    ActionError, CallOptions, ConnectorError, Credentials, Oauth2Credentials, SpecSource,
-};
+use bindings::pinterest::connector::credentials::{Credentials, Oauth2Credentials};
+use bindings::pinterest::connector::types::{ActionError, CallOptions, ConnectorError, SpecSource};
 use pinterest_connector_core::Connector;
 use pinterest_connector_core::connector::OAuthApp;
 use pinterest_connector_core::oauth as core_oauth;

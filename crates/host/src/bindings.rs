@@ -6,4 +6,6 @@ wasmtime::component::bindgen!({
     exports: { default: async },
     // Values compare, so that a host can tell whether credentials changed.
     additional_derives: [PartialEq, Eq],
+    // Hand-written, so that their `Debug` hides the secrets.
+    with: { "pinterest:connector/credentials": crate::credentials },
 });

@@ -14,10 +14,10 @@ use crate::bindings::exports::pinterest::connector::actions::{
 use crate::bindings::exports::pinterest::connector::catalog::Endpoint;
 use crate::bindings::exports::pinterest::connector::oauth::OauthApp;
 use crate::bindings::pinterest::connector::types::{
-    ActionError, CallOptions, ConnectorError, Credentials, CredentialsState, Oauth2Credentials,
-    SpecSource,
+    ActionError, CallOptions, ConnectorError, SpecSource,
 };
 use crate::bindings::{Connector, ConnectorPre};
+use crate::credentials::{Credentials, CredentialsState, Oauth2Credentials};
 use crate::limits::{CallLimits, tick_epochs_of};
 use crate::policy::NetworkPolicy;
 use crate::state::StoreState;

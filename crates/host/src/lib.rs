@@ -20,6 +20,7 @@
 //! ```
 
 pub mod bindings;
+pub mod credentials;
 mod host;
 mod limits;
 mod policy;
@@ -30,7 +31,11 @@ pub use bindings::exports::pinterest::connector::actions::{
 };
 pub use bindings::exports::pinterest::connector::catalog::Endpoint;
 pub use bindings::exports::pinterest::connector::oauth::OauthApp;
-pub use bindings::pinterest::connector::types;
+/// The WIT types: `pinterest:connector/types` and the credentials.
+pub mod types {
+    pub use crate::bindings::pinterest::connector::types::*;
+    pub use crate::credentials::{Credentials, CredentialsState, Oauth2Credentials};
+}
 pub use host::{ActionFailure, ConnectorHost, HostConfig, HostError, PageStream};
 pub use limits::{CallLimits, EPOCH_TICK};
 pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError};
