@@ -531,3 +531,42 @@ async fn errors_never_show_a_secret_even_when_the_server_echoes_it() {
         "a failed refresh leaves the file alone"
     );
 }
+
+#[tokio::test]
+async fn the_compiled_component_is_cached_and_a_bad_entry_is_replaced() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("PINTEREST_CONNECTOR_CACHE", dir.path().to_str().unwrap())];
+    let entries = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "cwasm"))
+            .collect()
+    };
+    let run = cli(&mock, &env, &["endpoints"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let cached = entries();
+    assert_eq!(cached.len(), 1, "one entry after the first run");
+    let written = std::fs::read(&cached[0]).unwrap();
+
+    let run = cli(&mock, &env, &["endpoints"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        std::fs::read(&cached[0]).unwrap(),
+        written,
+        "used, not rewritten"
+    );
+
+    // A corrupted entry is detected, recompiled and replaced.
+    let mut corrupted = written.clone();
+    let middle = corrupted.len() / 2;
+    corrupted[middle] ^= 0x55;
+    std::fs::write(&cached[0], &corrupted).unwrap();
+    let run = cli(&mock, &env, &["endpoints"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 142);
+    assert_ne!(std::fs::read(&cached[0]).unwrap(), corrupted, "replaced");
+    let run = cli(&mock, &env, &["endpoints"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

@@ -17,6 +17,7 @@ use crate::bindings::pinterest::connector::types::{
     ActionError, CallOptions, ConnectorError, SpecSource,
 };
 use crate::bindings::{Connector, ConnectorPre};
+use crate::cache::{CacheOutcome, CompileCache};
 use crate::credentials::{Credentials, CredentialsState, Oauth2Credentials};
 use crate::limits::{CallLimits, tick_epochs_of};
 use crate::policy::NetworkPolicy;
@@ -116,6 +117,18 @@ impl ConnectorHost {
         let engine = Self::default_engine()?;
         let component = Component::new(&engine, wasm).map_err(HostError::Load)?;
         Self::from_component(engine, component, config)
+    }
+
+    /// Like [`ConnectorHost::new`], but through `cache`: the component is
+    /// compiled only when the cache holds no valid entry for it.
+    pub fn cached(
+        wasm: &[u8],
+        config: HostConfig,
+        cache: &CompileCache,
+    ) -> Result<(Self, CacheOutcome), HostError> {
+        let engine = Self::default_engine()?;
+        let (component, outcome) = cache.load(&engine, wasm)?;
+        Ok((Self::from_component(engine, component, config)?, outcome))
     }
 
     /// The engine configuration the host uses: epoch interruption on, for

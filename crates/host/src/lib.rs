@@ -20,6 +20,7 @@
 //! ```
 
 pub mod bindings;
+mod cache;
 pub mod credentials;
 mod host;
 mod limits;
@@ -36,6 +37,7 @@ pub mod types {
     pub use crate::bindings::pinterest::connector::types::*;
     pub use crate::credentials::{Credentials, CredentialsState, Oauth2Credentials};
 }
+pub use cache::{CacheOutcome, CompileCache};
 pub use host::{ActionFailure, ConnectorHost, HostConfig, HostError, PageStream};
 pub use limits::{CallLimits, EPOCH_TICK};
 pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError};

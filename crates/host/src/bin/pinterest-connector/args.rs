@@ -30,6 +30,20 @@ pub struct Cli {
     )]
     pub component: Option<PathBuf>,
 
+    /// Where compiled components are kept between runs. Defaults to
+    /// `$XDG_CACHE_HOME/pinterest-connector` (or `~/.cache/...`).
+    #[arg(
+        long,
+        env = "PINTEREST_CONNECTOR_CACHE",
+        global = true,
+        value_name = "DIR"
+    )]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Compile the component at every run instead of caching it.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+
     /// Sends requests for HOST to the loopback address ADDR over plain HTTP
     /// instead, e.g. `api.pinterest.com=127.0.0.1:8080`: for testing against
     /// a mock. Only loopback addresses are accepted.

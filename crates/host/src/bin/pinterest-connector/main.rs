@@ -16,8 +16,8 @@ use anyhow::Context;
 use clap::Parser;
 use pinterest_connector_host::types::CredentialsState;
 use pinterest_connector_host::{
-    ActionFailure, ApiCallInput, ConnectorHost, HostConfig, NetworkPolicy, PaginationOptions,
-    RawRequestInput,
+    ActionFailure, ApiCallInput, CompileCache, ConnectorHost, HostConfig, NetworkPolicy,
+    PaginationOptions, RawRequestInput,
 };
 
 use crate::args::{Cli, Command};
@@ -75,13 +75,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             .route(&route.host, route.addr)
             .map_err(|e| Failure::Usage(e.to_string()))?;
     }
-    let host = ConnectorHost::new(
-        &wasm,
-        HostConfig {
-            network,
-            ..HostConfig::default()
-        },
-    )?;
+    let config = HostConfig {
+        network,
+        ..HostConfig::default()
+    };
+    let cache = (!cli.no_cache)
+        .then(|| cli.cache_dir.clone().or_else(CompileCache::default_dir))
+        .flatten()
+        .map(CompileCache::new);
+    let host = match cache {
+        Some(cache) => ConnectorHost::cached(&wasm, config, &cache)?.0,
+        None => ConnectorHost::new(&wasm, config)?,
+    };
     let spec = cli.spec_source()?;
 
     match &cli.command {
