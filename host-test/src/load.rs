@@ -4,7 +4,9 @@
 use std::time::{Duration, Instant};
 
 use pinterest_connector_host::types::{Credentials, HttpMethod, SpecSource};
-use pinterest_connector_host::{ApiCallInput, ConnectorHost, RawRequestInput};
+use pinterest_connector_host::{
+    ActionFailure, ApiCallInput, ConnectorHost, HostError, RawRequestInput,
+};
 use tokio::task::JoinSet;
 
 use crate::MockPinterest;
@@ -59,14 +61,9 @@ pub async fn run(host: &ConnectorHost, mock: &MockPinterest, actions: usize) -> 
 }
 
 async fn one(host: &ConnectorHost, credentials: &Credentials, n: usize) -> Result<(), String> {
-    let describe = |e: &dyn std::fmt::Debug| format!("{e:?}");
     match n % 3 {
         0 => {
-            let account = host
-                .verify_credentials(credentials)
-                .await
-                .map_err(|e| describe(&e))?
-                .map_err(|f| describe(&f))?;
+            let account = answered(host.verify_credentials(credentials).await)?;
             (account.username == "mock_sandbox_user")
                 .then_some(())
                 .ok_or_else(|| format!("wrong account {}", account.username))
@@ -79,14 +76,7 @@ async fn one(host: &ConnectorHost, credentials: &Credentials, n: usize) -> Resul
                 body: None,
                 no_throw_on_404: false,
             };
-            let out = host
-                .raw_request(credentials, &input)
-                .await
-                .map_err(|e| describe(&e))?
-                .map_err(|f| describe(&f))?;
-            (out.status == 200)
-                .then_some(())
-                .ok_or_else(|| format!("status {}", out.status))
+            ok_status(answered(host.raw_request(credentials, &input).await)?.status)
         }
         _ => {
             let input = ApiCallInput {
@@ -96,16 +86,22 @@ async fn one(host: &ConnectorHost, credentials: &Credentials, n: usize) -> Resul
                 query_params: vec![],
                 body: None,
             };
-            let out = host
-                .api_call(credentials, &input)
-                .await
-                .map_err(|e| describe(&e))?
-                .map_err(|f| describe(&f))?;
-            (out.status == 200)
-                .then_some(())
-                .ok_or_else(|| format!("status {}", out.status))
+            ok_status(answered(host.api_call(credentials, &input).await)?.status)
         }
     }
+}
+
+/// An action's answer, or its host or component failure described.
+fn answered<T>(result: Result<Result<T, ActionFailure>, HostError>) -> Result<T, String> {
+    result
+        .map_err(|e| format!("{e:?}"))?
+        .map_err(|f| format!("{f:?}"))
+}
+
+fn ok_status(status: u16) -> Result<(), String> {
+    (status == 200)
+        .then_some(())
+        .ok_or_else(|| format!("status {status}"))
 }
 
 /// The process's peak resident set size, in bytes (Linux), if known.
