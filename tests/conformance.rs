@@ -5,7 +5,7 @@ use pinterest_connector_host::types::{
     ConnectorError, Credentials, HttpMethod, Oauth2Credentials, SpecSource,
 };
 use pinterest_connector_host::{
-    ActionFailure, ApiCallInput, ConnectorHost, HostConfig, NetworkPolicy, OauthApp,
+    ActionFailure, ApiCallInput, Connections, ConnectorHost, HostConfig, NetworkPolicy, OauthApp,
     PaginationOptions, RawRequestInput,
 };
 use pinterest_host_test::{Flavour, MockConfig, MockPinterest, compiled_component, host_for};
@@ -908,4 +908,87 @@ async fn the_default_policy_denies_every_other_host_the_guest_tries() {
         }
     }
     assert_eq!(mock.request_count(), 0, "nothing got through");
+}
+
+/// The guest's linear memory peak over a whole walk of `pins` pins, 250 a
+/// page.
+async fn walk_memory_peak(pins: usize) -> usize {
+    let mock = MockPinterest::start(MockConfig {
+        pins,
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let host = host_for(&mock).unwrap();
+    let mut stream = host
+        .api_call_paginated(
+            &good(&mock),
+            &call("GET /pins", &[], &[("page_size", "250")], None),
+            PaginationOptions { max_pages: None },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let mut items = 0;
+    while let Some(page) = stream.next().await.unwrap().unwrap() {
+        items += page.item_count as usize;
+    }
+    assert_eq!(items, pins);
+    stream.memory_peak_bytes()
+}
+
+#[tokio::test]
+async fn a_walk_holds_one_page_at_a_time_whatever_its_length() {
+    let short = walk_memory_peak(1_000).await;
+    let long = walk_memory_peak(20_000).await;
+    // 80 pages of about 100 KiB each would need 8 MiB more if kept; the
+    // walk may need a few pages of slack for the allocator, no more.
+    assert!(
+        long <= short + 256 * 1024,
+        "the guest's memory grew with the walk: {short} bytes for 1 000 pins, {long} for 20 000"
+    );
+    assert!(
+        long < 8 * 1024 * 1024,
+        "{long} bytes for one page at a time"
+    );
+}
+
+/// The distinct client connections the mock saw.
+fn connections_seen(mock: &MockPinterest) -> usize {
+    let peers: std::collections::BTreeSet<_> =
+        mock.requests().iter().filter_map(|r| r.peer).collect();
+    peers.len()
+}
+
+#[tokio::test]
+async fn calls_reuse_the_hosts_open_connections_by_default() {
+    let (mock, host) = setup().await;
+    let creds = good(&mock);
+    for _ in 0..5 {
+        host.verify_credentials(&creds).await.unwrap().unwrap();
+    }
+    walk(&host, &creds, 250).await;
+    assert_eq!(mock.request_count(), 9);
+    assert_eq!(connections_seen(&mock), 1, "one kept-alive connection");
+}
+
+#[tokio::test]
+async fn per_request_connections_when_the_host_asks_for_them() {
+    let mock = MockPinterest::start(MockConfig::default()).await.unwrap();
+    let (engine, component) = compiled_component().unwrap();
+    let host = ConnectorHost::from_component(
+        engine,
+        component,
+        HostConfig {
+            network: pinterest_host_test::mock_policy(&mock).unwrap(),
+            connections: Connections::PerRequest,
+            ..HostConfig::default()
+        },
+    )
+    .unwrap();
+    let creds = good(&mock);
+    for _ in 0..5 {
+        host.verify_credentials(&creds).await.unwrap().unwrap();
+    }
+    assert_eq!(connections_seen(&mock), 5);
 }

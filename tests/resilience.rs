@@ -446,6 +446,7 @@ fn limited(server: &HostileServer, limits: CallLimits) -> ConnectorHost {
             ..fast()
         }),
         limits,
+        ..HostConfig::default()
     })
     .unwrap()
 }

@@ -99,6 +99,9 @@ pub struct RecordedRequest {
     pub host: Option<String>,
     /// The body, as text.
     pub body: String,
+    /// The client's address: requests that came over the same connection
+    /// share it.
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 /// What the token endpoint has issued.
@@ -186,6 +189,7 @@ impl MockPinterest {
             });
             tasks.push(tokio::spawn(async move {
                 // The server runs until the mock is dropped.
+                let app = app.into_make_service_with_connect_info::<SocketAddr>();
                 let _ = axum::serve(listener, app).await;
             }));
         }
@@ -346,6 +350,10 @@ async fn record_and_authorize(
             query: parts.uri.query().map(str::to_owned),
             host: header(&parts.headers, "host"),
             body: String::from_utf8_lossy(&body).into_owned(),
+            peer: parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<SocketAddr>>()
+                .map(|info| info.0),
         });
     }
     let rid = format!(

@@ -1,28 +1,58 @@
 //! The endpoint catalog: every operation of an OpenAPI description, reduced
 //! to what the connector needs to check, build and describe a call.
+//!
+//! A catalog read at run time holds its operations and schemas as values.
+//! The embedded 5.11.0 catalog is static data laid out by `build.rs`: an
+//! index of the operations (id, method, path, summary, pagination) and the
+//! JSON text of each operation and component schema, in the component's
+//! data segment. Nothing of it is parsed when an instance starts; an
+//! operation or a schema is parsed the first time a call needs it, once per
+//! instance.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::sync::OnceLock;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
 use crate::error::ConnectorError;
 use crate::http::Method;
 
-/// The catalog of Pinterest API 5.11.0, generated from Pinterest's OpenAPI
-/// description by [`crate::openapi`] and committed under `openapi/`.
-pub const EMBEDDED_CATALOG_JSON: &str =
-    include_str!("../../../openapi/pinterest-v5.11.0.catalog.json");
+/// One entry of the embedded index.
+struct EmbeddedOperation {
+    id: &'static str,
+    method: Method,
+    path: &'static str,
+    summary: &'static str,
+    paginated: bool,
+    json: &'static str,
+}
 
-/// The embedded 5.11.0 catalog, parsed once on first use.
+// EMBEDDED_TITLE, EMBEDDED_VERSION, EMBEDDED_SERVER, EMBEDDED_OPERATIONS,
+// EMBEDDED_SCHEMAS (ordered by name) and their counts, written by build.rs from
+// `openapi/pinterest-v5.11.0.catalog.json`.
+include!(concat!(env!("OUT_DIR"), "/embedded_catalog.rs"));
+
+/// The embedded operations, each parsed on first use.
+static OPERATION_CELLS: [OnceLock<Option<Operation>>; EMBEDDED_OPERATION_COUNT] =
+    [const { OnceLock::new() }; EMBEDDED_OPERATION_COUNT];
+
+/// The embedded schemas, each parsed on first use.
+static SCHEMA_CELLS: [OnceLock<Option<Value>>; EMBEDDED_SCHEMA_COUNT] =
+    [const { OnceLock::new() }; EMBEDDED_SCHEMA_COUNT];
+
+/// The catalog of Pinterest API 5.11.0, generated from Pinterest's OpenAPI
+/// description by [`crate::openapi`], committed under `openapi/` and
+/// embedded as static data (see the module's documentation).
 pub fn embedded() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
-    CATALOG.get_or_init(|| {
-        // The file is produced by our own generator and checked by the
-        // drift test, so it always parses; an empty catalog is the safe
-        // fallback should it ever not.
-        Catalog::from_json(EMBEDDED_CATALOG_JSON).unwrap_or_default()
+    CATALOG.get_or_init(|| Catalog {
+        title: EMBEDDED_TITLE.to_owned(),
+        version: EMBEDDED_VERSION.to_owned(),
+        server: EMBEDDED_SERVER.to_owned(),
+        operations: Operations(OperationStore::Embedded),
+        schemas: Schemas(SchemaStore::Embedded),
     })
 }
 
@@ -36,11 +66,243 @@ pub struct Catalog {
     /// The server URL the description names.
     pub server: String,
     /// The operations, in the description's order.
-    pub operations: Vec<Operation>,
+    pub operations: Operations,
     /// The description's component schemas, prose removed, by name.
     /// Schemas elsewhere refer to them as `#/components/schemas/<name>`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub schemas: BTreeMap<String, Value>,
+    #[serde(default, skip_serializing_if = "Schemas::is_empty")]
+    pub schemas: Schemas,
+}
+
+/// The operations of a catalog, in the description's order.
+#[derive(Clone)]
+pub struct Operations(OperationStore);
+
+#[derive(Clone)]
+enum OperationStore {
+    Owned(Vec<Operation>),
+    Embedded,
+}
+
+impl Operations {
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            OperationStore::Owned(ops) => ops.len(),
+            OperationStore::Embedded => EMBEDDED_OPERATIONS.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The operation at `index`.
+    pub fn get(&self, index: usize) -> Option<&Operation> {
+        match &self.0 {
+            OperationStore::Owned(ops) => ops.get(index),
+            OperationStore::Embedded => {
+                let entry = EMBEDDED_OPERATIONS.get(index)?;
+                OPERATION_CELLS
+                    .get(index)?
+                    .get_or_init(|| serde_json::from_str(entry.json).ok())
+                    .as_ref()
+            }
+        }
+    }
+
+    /// Every operation, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Operation> {
+        (0..self.len()).filter_map(|index| self.get(index))
+    }
+
+    /// What identifies each operation and how a host lists it, in order,
+    /// without reading the operations' parameters and bodies.
+    pub fn summaries(&self) -> Box<dyn Iterator<Item = OperationSummary<'_>> + '_> {
+        match &self.0 {
+            OperationStore::Owned(ops) => Box::new(ops.iter().map(|op| OperationSummary {
+                id: &op.id,
+                method: op.method,
+                path: &op.path,
+                summary: &op.summary,
+                paginated: op.paginated,
+            })),
+            OperationStore::Embedded => {
+                Box::new(EMBEDDED_OPERATIONS.iter().map(|op| OperationSummary {
+                    id: op.id,
+                    method: op.method,
+                    path: op.path,
+                    summary: op.summary,
+                    paginated: op.paginated,
+                }))
+            }
+        }
+    }
+}
+
+impl Default for Operations {
+    fn default() -> Self {
+        Operations(OperationStore::Owned(Vec::new()))
+    }
+}
+
+impl From<Vec<Operation>> for Operations {
+    fn from(ops: Vec<Operation>) -> Self {
+        Operations(OperationStore::Owned(ops))
+    }
+}
+
+impl<'a> IntoIterator for &'a Operations {
+    type Item = &'a Operation;
+    type IntoIter = Box<dyn Iterator<Item = &'a Operation> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl PartialEq for Operations {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl fmt::Debug for Operations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Operations {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Operations {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<Operation>::deserialize(deserializer).map(Operations::from)
+    }
+}
+
+/// What identifies an operation and how a host lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationSummary<'a> {
+    /// The operationId.
+    pub id: &'a str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template.
+    pub path: &'a str,
+    /// The one-line summary.
+    pub summary: &'a str,
+    /// Whether it pages with the `bookmark` cursor.
+    pub paginated: bool,
+}
+
+impl OperationSummary<'_> {
+    /// The label a host shows: `GET /pins (List Pins)`.
+    pub fn label(&self) -> String {
+        label(self.method, self.path, self.summary)
+    }
+}
+
+fn label(method: Method, path: &str, summary: &str) -> String {
+    if summary.is_empty() {
+        format!("{method} {path}")
+    } else {
+        format!("{method} {path} ({summary})")
+    }
+}
+
+/// The component schemas of a catalog, by name.
+#[derive(Clone)]
+pub struct Schemas(SchemaStore);
+
+#[derive(Clone)]
+enum SchemaStore {
+    Owned(BTreeMap<String, Value>),
+    Embedded,
+}
+
+impl Schemas {
+    /// The schema called `name`.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        match &self.0 {
+            SchemaStore::Owned(map) => map.get(name),
+            SchemaStore::Embedded => {
+                let index = EMBEDDED_SCHEMAS
+                    .binary_search_by(|(known, _)| (*known).cmp(name))
+                    .ok()?;
+                let text = EMBEDDED_SCHEMAS[index].1;
+                SCHEMA_CELLS
+                    .get(index)?
+                    .get_or_init(|| serde_json::from_str(text).ok())
+                    .as_ref()
+            }
+        }
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            SchemaStore::Owned(map) => map.len(),
+            SchemaStore::Embedded => EMBEDDED_SCHEMAS.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every schema by name, ordered by name.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (&str, &Value)> + '_> {
+        match &self.0 {
+            SchemaStore::Owned(map) => Box::new(map.iter().map(|(k, v)| (k.as_str(), v))),
+            SchemaStore::Embedded => Box::new(
+                EMBEDDED_SCHEMAS
+                    .iter()
+                    .filter_map(|(name, _)| Some((*name, self.get(name)?))),
+            ),
+        }
+    }
+}
+
+impl Default for Schemas {
+    fn default() -> Self {
+        Schemas(SchemaStore::Owned(BTreeMap::new()))
+    }
+}
+
+impl From<BTreeMap<String, Value>> for Schemas {
+    fn from(map: BTreeMap<String, Value>) -> Self {
+        Schemas(SchemaStore::Owned(map))
+    }
+}
+
+impl PartialEq for Schemas {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl fmt::Debug for Schemas {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Schemas {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Schemas {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        BTreeMap::<String, Value>::deserialize(deserializer).map(Schemas::from)
+    }
 }
 
 /// One operation: an HTTP method on a path template.
@@ -160,16 +422,16 @@ impl Catalog {
     /// followed by the summary in brackets, as in a label) or by operationId.
     pub fn find(&self, endpoint: &str) -> Option<&Operation> {
         let endpoint = endpoint.trim();
-        if let Some((method, rest)) = endpoint.split_once(' ')
+        let mut summaries = self.operations.summaries();
+        let index = if let Some((method, rest)) = endpoint.split_once(' ')
             && let Some(method) = Method::parse(method)
         {
             let path = rest.split(" (").next().unwrap_or(rest).trim();
-            return self
-                .operations
-                .iter()
-                .find(|op| op.method == method && op.path == path);
-        }
-        self.operations.iter().find(|op| op.id == endpoint)
+            summaries.position(|op| op.method == method && op.path == path)
+        } else {
+            summaries.position(|op| op.id == endpoint)
+        }?;
+        self.operations.get(index)
     }
 
     /// Like [`Catalog::find`], with an `invalid-input` error naming the
@@ -305,11 +567,7 @@ fn rewrite_refs(value: Value) -> Value {
 impl Operation {
     /// The label a host shows: `GET /pins (List Pins)`.
     pub fn label(&self) -> String {
-        if self.summary.is_empty() {
-            format!("{} {}", self.method, self.path)
-        } else {
-            format!("{} {} ({})", self.method, self.path, self.summary)
-        }
+        label(self.method, &self.path, &self.summary)
     }
 
     /// The parameter called `name` at `location`.

@@ -94,3 +94,43 @@ fn the_json_form_round_trips() {
     let again = Catalog::from_json(&catalog.to_json()).unwrap();
     assert_eq!(&again, catalog);
 }
+
+#[test]
+fn summaries_list_every_operation_without_reading_it() {
+    let catalog = embedded();
+    let summaries: Vec<_> = catalog.operations.summaries().collect();
+    assert_eq!(summaries.len(), 142);
+    for (summary, op) in summaries.iter().zip(catalog.operations.iter()) {
+        assert_eq!(summary.id, op.id);
+        assert_eq!(summary.method, op.method);
+        assert_eq!(summary.path, op.path);
+        assert_eq!(summary.label(), op.label());
+        assert_eq!(summary.paginated, op.paginated);
+    }
+}
+
+#[test]
+fn schemas_are_found_by_name_and_unknown_names_are_none() {
+    let catalog = embedded();
+    let pin = catalog.schemas.get("PinCreate").expect("PinCreate");
+    assert!(pin.is_object());
+    assert!(catalog.schemas.get("NoSuchSchema").is_none());
+    assert!(catalog.schemas.get("").is_none());
+    let names: Vec<&str> = catalog.schemas.iter().map(|(name, _)| name).collect();
+    assert!(names.windows(2).all(|w| w[0] < w[1]), "ordered by name");
+    assert_eq!(names.len(), catalog.schemas.len());
+}
+
+#[test]
+fn a_catalog_read_at_run_time_answers_like_the_embedded_one() {
+    let owned = Catalog::from_json(&embedded().to_json()).unwrap();
+    for id in [
+        "pins/list",
+        "GET /boards/{board_id}",
+        "POST /pins (Create Pin)",
+    ] {
+        assert_eq!(owned.find(id), embedded().find(id), "{id}");
+    }
+    let op = owned.find("POST /pins").unwrap();
+    assert_eq!(owned.input_schema(op), embedded().input_schema(op));
+}

@@ -76,8 +76,8 @@ pub fn catalog_from_value(spec: &Value) -> Result<Catalog, OpenApiError> {
         title: string_at(spec, "/info/title"),
         version: string_at(spec, "/info/version"),
         server: string_at(spec, "/servers/0/url"),
-        operations,
-        schemas,
+        operations: operations.into(),
+        schemas: schemas.into(),
     })
 }
 

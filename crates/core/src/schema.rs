@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::catalog::Schemas;
 use crate::error::ConnectorError;
 
 /// Nesting deeper than this is refused rather than followed, so that a
@@ -23,16 +24,40 @@ const MAX_DEPTH: usize = 64;
 /// [`Catalog::input_schema`](crate::catalog::Catalog::input_schema).
 const REF_PREFIXES: &[&str] = &["#/components/schemas/", "#/$defs/"];
 
+/// Where a [`Validator`] looks up the schemas `$ref`s name.
+pub trait SchemaLookup {
+    /// The schema called `name`.
+    fn schema(&self, name: &str) -> Option<&Value>;
+}
+
+impl SchemaLookup for BTreeMap<String, Value> {
+    fn schema(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+}
+
+impl SchemaLookup for Schemas {
+    fn schema(&self, name: &str) -> Option<&Value> {
+        self.get(name)
+    }
+}
+
 /// Checks values against schemas that may refer to `schemas`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Validator<'a> {
-    schemas: &'a BTreeMap<String, Value>,
+    schemas: &'a dyn SchemaLookup,
+}
+
+impl std::fmt::Debug for Validator<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Validator").finish_non_exhaustive()
+    }
 }
 
 impl<'a> Validator<'a> {
     /// A validator resolving `$ref`s in `schemas` (a catalog's component
     /// schemas, by name).
-    pub fn new(schemas: &'a BTreeMap<String, Value>) -> Self {
+    pub fn new(schemas: &'a dyn SchemaLookup) -> Self {
         Validator { schemas }
     }
 
@@ -100,7 +125,7 @@ impl<'a> Validator<'a> {
             schema = REF_PREFIXES
                 .iter()
                 .find_map(|prefix| reference.strip_prefix(prefix))
-                .and_then(|name| self.schemas.get(name))
+                .and_then(|name| self.schemas.schema(name))
                 .ok_or_else(|| {
                     ConnectorError::invalid(
                         field,

@@ -56,7 +56,7 @@ fn urls_are_fetched_without_credentials_over_https_only() {
         &mut t,
     )
     .unwrap();
-    assert_eq!(catalog.operations[0].id, "a/get");
+    assert_eq!(catalog.operations.get(0).unwrap().id, "a/get");
     assert_eq!(t.sent[0].url.as_str(), "https://specs.example/v.json");
     assert!(t.sent[0].header("authorization").is_none());
     for bad in [

@@ -46,11 +46,11 @@ impl catalog::Guest for Component {
             .map_err(convert::error)?;
         Ok(catalog
             .operations
-            .iter()
+            .summaries()
             .map(|op| Endpoint {
-                id: op.id.clone(),
+                id: op.id.to_owned(),
                 method: op.method.as_str().to_owned(),
-                path: op.path.clone(),
+                path: op.path.to_owned(),
                 label: op.label(),
                 paginated: op.paginated,
             })

@@ -21,6 +21,7 @@ use crate::cache::{CacheOutcome, CompileCache};
 use crate::credentials::{Credentials, CredentialsState, Oauth2Credentials};
 use crate::limits::{CallLimits, tick_epochs_of};
 use crate::policy::NetworkPolicy;
+use crate::pool::{ConnectionPool, Connections};
 use crate::state::StoreState;
 
 /// How a [`ConnectorHost`] runs the component.
@@ -33,6 +34,8 @@ pub struct HostConfig {
     pub call_options: Option<CallOptions>,
     /// The time and memory each call may use.
     pub limits: CallLimits,
+    /// Whether connections are kept open between requests and calls.
+    pub connections: Connections,
 }
 
 /// A failure of the host or the Wasm runtime, as opposed to a
@@ -107,6 +110,7 @@ pub struct ConnectorHost {
     engine: Engine,
     pre: ConnectorPre<StoreState>,
     network: Arc<NetworkPolicy>,
+    pool: Option<Arc<ConnectionPool>>,
     call_options: Option<CallOptions>,
     limits: CallLimits,
 }
@@ -177,10 +181,13 @@ impl ConnectorHost {
             .map_err(HostError::Load)?;
         let pre = ConnectorPre::new(pre).map_err(HostError::Load)?;
         tick_epochs_of(&engine).map_err(|e| HostError::Load(e.into()))?;
+        let pool =
+            ConnectionPool::new(config.connections).map_err(|e| HostError::Load(e.into()))?;
         Ok(ConnectorHost {
             engine,
             pre,
             network: Arc::new(config.network),
+            pool,
             call_options: config.call_options,
             limits: config.limits,
         })
@@ -192,7 +199,11 @@ impl ConnectorHost {
     }
 
     async fn instantiate(&self) -> Result<(Store<StoreState>, Connector), HostError> {
-        let state = StoreState::new(self.network.clone(), self.limits.max_memory_bytes);
+        let state = StoreState::new(
+            self.network.clone(),
+            self.pool.clone(),
+            self.limits.max_memory_bytes,
+        );
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
         store.epoch_deadline_trap();
@@ -200,6 +211,13 @@ impl ConnectorHost {
         let instantiated = bounded(self.limits, self.pre.instantiate_async(&mut store)).await;
         let instance = settle(self.limits, &store, instantiated)?;
         Ok((store, instance))
+    }
+
+    /// Instantiates the component in a fresh store and drops it, running
+    /// nothing: the fixed cost every call pays before it starts. For
+    /// benchmarks and health checks.
+    pub async fn instantiate_and_drop(&self) -> Result<(), HostError> {
+        self.instantiate().await.map(drop)
     }
 
     /// Every endpoint of the description `spec` points at.
@@ -430,6 +448,12 @@ impl PageStream {
             // walk (it answers none on the next call when it cannot).
             Ok(other) => Ok(with_failure(other)),
         }
+    }
+
+    /// The largest the instance's linear memory has been so far, in bytes:
+    /// what the walk has needed, pages included.
+    pub fn memory_peak_bytes(&self) -> usize {
+        self.store.data().memory.peak_bytes()
     }
 
     async fn finish(&mut self) {

@@ -25,6 +25,7 @@ pub mod credentials;
 mod host;
 mod limits;
 mod policy;
+mod pool;
 mod state;
 
 pub use bindings::exports::pinterest::connector::actions::{
@@ -41,4 +42,5 @@ pub use cache::{CacheOutcome, CompileCache};
 pub use host::{ActionFailure, ConnectorHost, HostConfig, HostError, PageStream};
 pub use limits::{CallLimits, EPOCH_TICK};
 pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError};
+pub use pool::Connections;
 pub use wasmtime;

@@ -43,11 +43,13 @@ impl CallLimits {
     }
 }
 
-/// Refuses memory growth past a limit and remembers having done so.
+/// Refuses memory growth past a limit and remembers having done so, and
+/// the largest size it allowed.
 #[derive(Debug)]
 pub(crate) struct MemoryLimiter {
     max_bytes: usize,
     refused: bool,
+    peak_bytes: usize,
 }
 
 impl MemoryLimiter {
@@ -55,12 +57,19 @@ impl MemoryLimiter {
         MemoryLimiter {
             max_bytes,
             refused: false,
+            peak_bytes: 0,
         }
     }
 
     /// Whether a growth was refused.
     pub(crate) fn refused(&self) -> bool {
         self.refused
+    }
+
+    /// The largest linear memory allowed so far, in bytes (memories start
+    /// at their initial size through the same check).
+    pub(crate) fn peak_bytes(&self) -> usize {
+        self.peak_bytes
     }
 }
 
@@ -75,6 +84,7 @@ impl ResourceLimiter for MemoryLimiter {
             self.refused = true;
             return Ok(false);
         }
+        self.peak_bytes = self.peak_bytes.max(desired);
         Ok(true)
     }
 

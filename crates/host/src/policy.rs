@@ -15,6 +15,8 @@ use http::uri::{Authority, Scheme, Uri};
 use http_body_util::BodyExt;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
+use crate::pool::ConnectionPool;
+
 /// The hosts the connector talks to in production.
 pub const PINTEREST_HOSTS: &[&str] = &["api.pinterest.com", "api-sandbox.pinterest.com"];
 
@@ -144,11 +146,14 @@ pub enum PolicyError {
 /// The `wasi:http` hooks that enforce a [`NetworkPolicy`].
 pub(crate) struct PolicyHooks {
     policy: Arc<NetworkPolicy>,
+    pool: Option<Arc<ConnectionPool>>,
 }
 
 impl PolicyHooks {
-    pub(crate) fn new(policy: Arc<NetworkPolicy>) -> Self {
-        PolicyHooks { policy }
+    /// Hooks letting out what `policy` allows, through `pool` (a new
+    /// connection per request without one).
+    pub(crate) fn new(policy: Arc<NetworkPolicy>, pool: Option<Arc<ConnectionPool>>) -> Self {
+        PolicyHooks { policy, pool }
     }
 }
 
@@ -173,6 +178,16 @@ impl WasiHttpHooks for PolicyHooks {
         };
         *request.uri_mut() = uri;
         let options = self.policy.clamp(options);
+        if let Some(pool) = self.pool.clone() {
+            return Box::new(async move {
+                let response = pool.send(request, options).await?;
+                // The pool's own tasks drive the connection.
+                Ok((
+                    response,
+                    Box::new(async { Ok(()) }) as Box<dyn Future<Output = _> + Send>,
+                ))
+            });
+        }
         Box::new(async move {
             let (response, io) =
                 wasmtime_wasi_http::default_send_request(request, Some(options)).await?;

@@ -9,6 +9,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::limits::MemoryLimiter;
 use crate::policy::{NetworkPolicy, PolicyHooks};
+use crate::pool::ConnectionPool;
 
 /// The per-call state of one component instance.
 pub struct StoreState {
@@ -21,14 +22,19 @@ pub struct StoreState {
 
 impl StoreState {
     /// Fresh state: no environment, arguments, files or stdio for the guest,
-    /// outgoing requests filtered by `policy`, linear memory capped at
+    /// outgoing requests filtered by `policy` and sent through `pool` (a new
+    /// connection each without one), linear memory capped at
     /// `max_memory_bytes`.
-    pub fn new(policy: Arc<NetworkPolicy>, max_memory_bytes: usize) -> Self {
+    pub(crate) fn new(
+        policy: Arc<NetworkPolicy>,
+        pool: Option<Arc<ConnectionPool>>,
+        max_memory_bytes: usize,
+    ) -> Self {
         StoreState {
             table: ResourceTable::new(),
             wasi: WasiCtx::builder().build(),
             http: WasiHttpCtx::new(),
-            hooks: PolicyHooks::new(policy),
+            hooks: PolicyHooks::new(policy, pool),
             memory: MemoryLimiter::new(max_memory_bytes),
         }
     }

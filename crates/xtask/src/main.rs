@@ -5,6 +5,9 @@
 //!   test (the conformance tests build the component themselves).
 //! - `demo`: the main job: builds the component and runs the three actions
 //!   through wasmtime against the mock Pinterest, offline.
+//! - `bench [ARGS]`: the benchmark suite, in release: the component against
+//!   the same core on a native HTTP client, both against the loopback mock;
+//!   prints a table and writes `BENCHMARKS.md` (`--quick` for fewer samples).
 //! - `fuzz [CASES]`: runs the core's property tests (input validation,
 //!   URL and header handling, query and path serialisation, reading answers)
 //!   with CASES cases each (default 100 000), in release mode.
@@ -24,7 +27,10 @@ fn main() -> anyhow::Result<()> {
         Some("demo") => demo(),
         Some("gen-catalog") => gen_catalog(args.get(1), args.get(2)),
         Some("fuzz") => fuzz(args.get(1)),
-        _ => bail!("usage: cargo xtask <test | demo | fuzz [CASES] | gen-catalog [SPEC] [OUT]>"),
+        Some("bench") => bench(&args[1..]),
+        _ => bail!(
+            "usage: cargo xtask <test | demo | bench [--quick] | fuzz [CASES] | gen-catalog [SPEC] [OUT]>"
+        ),
     }
 }
 
@@ -113,6 +119,21 @@ fn test() -> anyhow::Result<()> {
         ],
     )?;
     run(&cargo, &["test", "--workspace", "--locked"])
+}
+
+fn bench(extra: &[String]) -> anyhow::Result<()> {
+    run("rustup", &["target", "add", "wasm32-wasip2"])?;
+    let mut args = vec![
+        "run",
+        "--release",
+        "--quiet",
+        "--locked",
+        "--package",
+        "pinterest-connector-bench",
+        "--",
+    ];
+    args.extend(extra.iter().map(String::as_str));
+    run(&cargo(), &args)
 }
 
 fn demo() -> anyhow::Result<()> {

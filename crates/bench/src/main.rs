@@ -1,0 +1,54 @@
+//! The benchmark suite: the component in wasmtime against the same core
+//! crate on a native HTTP client, both against the loopback mock. Prints a
+//! table and writes it, with the machine description, to `BENCHMARKS.md`.
+//!
+//! ```sh
+//! cargo xtask bench            # = cargo run --release -p pinterest-connector-bench -- --out BENCHMARKS.md
+//! ```
+//!
+//! Figures are medians with their spread; goals are the targets of the
+//! performance work, reported as reached or not, never asserted.
+
+mod machine;
+mod report;
+mod stats;
+mod suite;
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// Command-line options.
+#[derive(Debug, Parser)]
+#[command(about = "Benchmarks the connector component against its native baseline")]
+struct Args {
+    /// Where to write the report.
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    out: PathBuf,
+    /// Fewer samples (a quick look, not for the record).
+    #[arg(long)]
+    quick: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let workspace = pinterest_host_test::component::workspace_root();
+    let machine = machine::describe(&workspace);
+    for (name, value) in &machine {
+        println!("{name}: {value}");
+    }
+    println!();
+    let (rows, notes) = suite::run(if args.quick { 0.2 } else { 1.0 }).await?;
+    println!("\n{}", report::table(&rows));
+    let command = "cargo xtask bench";
+    let document = report::document(&machine, &rows, command, &notes);
+    let out = if args.out.is_absolute() {
+        args.out
+    } else {
+        workspace.join(args.out)
+    };
+    std::fs::write(&out, document)?;
+    println!("written to {}", out.display());
+    Ok(())
+}

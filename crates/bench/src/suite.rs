@@ -1,0 +1,549 @@
+//! The measurements, each producing rows of the report.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use pinterest_connector_core::credentials::Credentials as CoreCredentials;
+use pinterest_connector_core::options::CallOptions as CoreCallOptions;
+use pinterest_connector_core::pagination::PaginationOptions as CorePagination;
+use pinterest_connector_core::request::CallInput;
+use pinterest_connector_core::retry::Retrying;
+use pinterest_connector_core::spec::SpecSource as CoreSpec;
+use pinterest_connector_core::{Connector, Session};
+use pinterest_connector_host::types::{Credentials, SpecSource};
+use pinterest_connector_host::wasmtime::component::Component;
+use pinterest_connector_host::{
+    ApiCallInput, CallLimits, CompileCache, ConnectorHost, HostConfig, PaginationOptions,
+};
+use pinterest_connector_native::{Connections, NativeTransport};
+use pinterest_host_test::{MockConfig, MockPinterest, component, load, mock_policy};
+
+use crate::report::{Row, Verdict};
+use crate::stats::{self, Samples};
+
+/// The goals of the performance work.
+const SIZE_GOAL_BYTES: u64 = 600 * 1000;
+const CACHED_LOAD_GOAL: f64 = 10e-3;
+const INSTANTIATE_GOAL: f64 = 20e-6;
+const SMALL_CALL_RATIO_GOAL: f64 = 1.2;
+const WALK_RATIO_GOAL: f64 = 1.3;
+const WALK_MEMORY_GOAL_BYTES: u64 = 8 * 1024 * 1024;
+const DESCRIBE_ALL_GOAL: f64 = 5e-3;
+const THROUGHPUT_GOAL: f64 = 5000.0;
+
+/// Concurrent actions per round of the throughput figure.
+const CONCURRENT: usize = 500;
+
+/// Runs every measurement; `scale` (0–1] shrinks the sample counts.
+pub async fn run(scale: f64) -> anyhow::Result<(Vec<Row>, Vec<String>)> {
+    let n = |full: usize| ((full as f64 * scale).ceil() as usize).max(3);
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+
+    let wasm_path = component::built_component()?;
+    let wasm = std::fs::read(&wasm_path)?;
+    let size = wasm.len() as u64;
+    rows.push(Row::new(
+        "component size (wasm-release: opt-level s, LTO, strip, panic=abort), embedded 5.11.0 catalog",
+        "≤ 600 KB",
+        stats::bytes(size),
+        Verdict::of(size <= SIZE_GOAL_BYTES),
+    ));
+    println!("size: {}", stats::bytes(size));
+
+    rows.extend(first_load(&wasm, n(5), n(21))?);
+
+    let limits = CallLimits::default();
+    let engine = ConnectorHost::pooled_engine(CONCURRENT as u32 + 64, limits.max_memory_bytes)?;
+    let compiled = Component::new(&engine, &wasm)?;
+    let mock = MockPinterest::start(MockConfig {
+        pins: 10_000,
+        ..MockConfig::default()
+    })
+    .await?;
+    let big = MockPinterest::start(MockConfig {
+        pins: 100_000,
+        ..MockConfig::default()
+    })
+    .await?;
+    let host_for = |mock: &MockPinterest| -> anyhow::Result<ConnectorHost> {
+        Ok(ConnectorHost::from_component(
+            engine.clone(),
+            compiled.clone(),
+            HostConfig {
+                network: mock_policy(mock)?,
+                limits,
+                ..HostConfig::default()
+            },
+        )?)
+    };
+    let host = host_for(&mock)?;
+    let big_host = host_for(&big)?;
+
+    rows.push(instantiate(&host, n(2000)).await?);
+    rows.push(small_call(&host, &mock, n(500)).await?);
+    rows.push(small_api_call(&host, &mock, n(500)).await?);
+    let (walk_rows, walk_notes) = walks(&host, &mock, &big_host, &big, n(11)).await?;
+    rows.extend(walk_rows);
+    notes.extend(walk_notes);
+    rows.extend(describe_all(&host, n(11)).await?);
+    rows.push(throughput(&host, &mock, n(5)).await?);
+    Ok((rows, notes))
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The native connector: the core on `ureq`, routed to `mock`.
+fn native(mock: &MockPinterest) -> Retrying<NativeTransport> {
+    let options = CoreCallOptions::default();
+    let transport = NativeTransport::new(&options, Connections::PerRequest)
+        .route("api.pinterest.com", mock.production_addr)
+        .route("api-sandbox.pinterest.com", mock.sandbox_addr);
+    Retrying::new(transport, options.retry, now())
+}
+
+fn sandbox(mock: &MockPinterest) -> (Credentials, CoreCredentials) {
+    let token = mock.config().sandbox_token.clone();
+    (
+        Credentials::Sandbox(token.clone()),
+        CoreCredentials::Sandbox(token),
+    )
+}
+
+/// Compiling the component vs loading it from the compile cache.
+fn first_load(wasm: &[u8], compiles: usize, loads: usize) -> anyhow::Result<Vec<Row>> {
+    let engine = ConnectorHost::default_engine()?;
+    let mut compile = Samples::default();
+    for _ in 0..compiles {
+        let start = Instant::now();
+        Component::new(&engine, wasm)?;
+        compile.push(start.elapsed());
+    }
+    let dir = tempfile::tempdir()?;
+    let cache = CompileCache::new(dir.path());
+    cache.load(&engine, wasm)?;
+    let mut cached = Samples::default();
+    for _ in 0..loads {
+        let start = Instant::now();
+        let (_, outcome) = cache.load(&engine, wasm)?;
+        cached.push(start.elapsed());
+        if outcome != pinterest_connector_host::CacheOutcome::Hit {
+            bail!("the compile cache missed an entry it had just written");
+        }
+    }
+    println!(
+        "compile {} / cached load {}",
+        stats::timing(&compile),
+        stats::timing(&cached)
+    );
+    Ok(vec![
+        Row::new(
+            "first load: compile the component (Cranelift, parallel)",
+            "",
+            stats::timing(&compile),
+            Verdict::Reported,
+        ),
+        Row::new(
+            "first load: from the compile cache (key hash, integrity check, deserialize)",
+            "≤ 10 ms",
+            stats::timing(&cached),
+            Verdict::of(cached.median() <= CACHED_LOAD_GOAL),
+        ),
+    ])
+}
+
+/// Instantiating the component per call.
+async fn instantiate(host: &ConnectorHost, count: usize) -> anyhow::Result<Row> {
+    for _ in 0..count / 10 {
+        host.instantiate_and_drop().await?;
+    }
+    let mut samples = Samples::default();
+    for _ in 0..count {
+        let start = Instant::now();
+        host.instantiate_and_drop().await?;
+        samples.push(start.elapsed());
+    }
+    println!("instantiate {}", stats::timing(&samples));
+    Ok(Row::new(
+        "instantiate per call (`InstancePre`, pooling allocator, fresh store)",
+        "≤ 20 µs median",
+        stats::timing(&samples),
+        Verdict::of(samples.median() <= INSTANTIATE_GOAL),
+    ))
+}
+
+/// Alternates rounds of `wasm` and `native` timings so that both see the
+/// same machine; `native` runs on a blocking thread.
+async fn compare<W, WF, N>(
+    rounds: usize,
+    per_round: usize,
+    mut wasm: W,
+    mut native: N,
+) -> anyhow::Result<(Samples, Samples)>
+where
+    W: FnMut() -> WF,
+    WF: Future<Output = anyhow::Result<()>>,
+    N: FnMut() -> anyhow::Result<()> + Send + 'static,
+{
+    let mut wasm_samples = Samples::default();
+    let mut native_samples = Samples::default();
+    for _ in 0..rounds {
+        for _ in 0..per_round {
+            let start = Instant::now();
+            wasm().await?;
+            wasm_samples.push(start.elapsed());
+        }
+        // The closure goes to a blocking thread and comes back with the
+        // round's timings.
+        let (returned, times) = tokio::task::spawn_blocking(move || {
+            let times: anyhow::Result<Vec<Duration>> = (0..per_round)
+                .map(|_| {
+                    let start = Instant::now();
+                    native()?;
+                    Ok(start.elapsed())
+                })
+                .collect();
+            (native, times)
+        })
+        .await?;
+        native = returned;
+        times?.into_iter().for_each(|t| native_samples.push(t));
+    }
+    Ok((wasm_samples, native_samples))
+}
+
+fn ratio_row(figure: &str, goal: f64, wasm: &Samples, native: &Samples) -> Row {
+    let ratio = wasm.median() / native.median();
+    println!(
+        "{figure}: wasm {} / native {} = {ratio:.2}",
+        stats::timing(wasm),
+        stats::timing(native)
+    );
+    let (goal_text, verdict) = if goal > 0.0 {
+        (format!("ratio ≤ {goal}"), Verdict::of(ratio <= goal))
+    } else {
+        (String::new(), Verdict::Reported)
+    };
+    Row::new(
+        figure,
+        goal_text,
+        format!(
+            "component {}; native {}; **ratio {ratio:.2}**",
+            stats::timing(wasm),
+            stats::timing(native)
+        ),
+        verdict,
+    )
+}
+
+/// One small `GET /user_account` (verify-credentials), component vs native.
+async fn small_call(
+    host: &ConnectorHost,
+    mock: &MockPinterest,
+    count: usize,
+) -> anyhow::Result<Row> {
+    let (credentials, core_credentials) = sandbox(mock);
+    let mut transport = native(mock);
+    let native_call = move || -> anyhow::Result<()> {
+        let mut session = Session::new(core_credentials.clone());
+        Connector::new(&mut transport).verify_credentials(&mut session, now())?;
+        Ok(())
+    };
+    let (wasm, native) = compare(
+        10,
+        count.div_ceil(10),
+        || async {
+            host.verify_credentials(&credentials)
+                .await?
+                .map_err(|f| anyhow::anyhow!("{f}"))?;
+            Ok(())
+        },
+        native_call,
+    )
+    .await?;
+    Ok(ratio_row(
+        "one small `GET /user_account` (verify-credentials), loopback",
+        SMALL_CALL_RATIO_GOAL,
+        &wasm,
+        &native,
+    ))
+}
+
+/// One `api-call GET /pins/{pin_id}` through the catalog, component vs native.
+async fn small_api_call(
+    host: &ConnectorHost,
+    mock: &MockPinterest,
+    count: usize,
+) -> anyhow::Result<Row> {
+    let (credentials, core_credentials) = sandbox(mock);
+    let pin = MockPinterest::pin_id(3);
+    let input = ApiCallInput {
+        spec: SpecSource::Embedded,
+        endpoint: "GET /pins/{pin_id}".into(),
+        path_params: vec![("pin_id".into(), pin.clone())],
+        query_params: vec![],
+        body: None,
+    };
+    let core_input = CallInput {
+        spec: CoreSpec::Embedded,
+        endpoint: input.endpoint.clone(),
+        path_params: input.path_params.clone(),
+        ..CallInput::default()
+    };
+    let mut transport = native(mock);
+    let native_call = move || -> anyhow::Result<()> {
+        let mut session = Session::new(core_credentials.clone());
+        Connector::new(&mut transport).api_call(&mut session, &core_input, now())?;
+        Ok(())
+    };
+    let (wasm, native) = compare(
+        10,
+        count.div_ceil(10),
+        || async {
+            host.api_call(&credentials, &input)
+                .await?
+                .map_err(|f| anyhow::anyhow!("{f}"))?;
+            Ok(())
+        },
+        native_call,
+    )
+    .await?;
+    Ok(ratio_row(
+        "one `api-call GET /pins/{pin_id}` (catalog lookup, validation), loopback",
+        0.0,
+        &wasm,
+        &native,
+    ))
+}
+
+fn pins_input() -> (ApiCallInput, CallInput) {
+    let query = vec![("page_size".to_owned(), "250".to_owned())];
+    (
+        ApiCallInput {
+            spec: SpecSource::Embedded,
+            endpoint: "GET /pins".into(),
+            path_params: vec![],
+            query_params: query.clone(),
+            body: None,
+        },
+        CallInput {
+            spec: CoreSpec::Embedded,
+            endpoint: "GET /pins".into(),
+            query_params: query,
+            ..CallInput::default()
+        },
+    )
+}
+
+/// Walks every page through the component: items seen and the guest's
+/// linear memory peak.
+async fn wasm_walk(host: &ConnectorHost, credentials: &Credentials) -> anyhow::Result<(u64, u64)> {
+    let (input, _) = pins_input();
+    let mut pages = host
+        .api_call_paginated(credentials, &input, PaginationOptions { max_pages: None })
+        .await?
+        .map_err(|f| anyhow::anyhow!("{f}"))?;
+    let mut items = 0u64;
+    while let Some(page) = pages.next().await?.map_err(|f| anyhow::anyhow!("{f}"))? {
+        items += u64::from(page.item_count);
+    }
+    Ok((items, pages.memory_peak_bytes() as u64))
+}
+
+/// Walks every page natively: items seen.
+fn native_walk(
+    transport: &mut Retrying<NativeTransport>,
+    credentials: &CoreCredentials,
+) -> anyhow::Result<u64> {
+    let (_, input) = pins_input();
+    let mut session = Session::new(credentials.clone());
+    let mut walker = Connector::new(&mut *transport).paginate(
+        &session,
+        &input,
+        CorePagination { max_pages: None },
+    )?;
+    let mut items = 0u64;
+    while let Some(page) = walker.next_page(transport, &mut session, now())? {
+        items += u64::from(page.item_count);
+    }
+    Ok(items)
+}
+
+/// The paginated walks: 10 000 items against the native baseline, and the
+/// guest's memory for 10 000 and 100 000 items.
+async fn walks(
+    host: &ConnectorHost,
+    mock: &MockPinterest,
+    big_host: &ConnectorHost,
+    big: &MockPinterest,
+    count: usize,
+) -> anyhow::Result<(Vec<Row>, Vec<String>)> {
+    let (credentials, core_credentials) = sandbox(mock);
+    let expected = mock.config().pins as u64;
+    let peak_10k = std::cell::Cell::new(0u64);
+    let mut transport = native(mock);
+    let native_credentials = core_credentials.clone();
+    let (wasm, native) = compare(
+        count,
+        1,
+        || {
+            let credentials = credentials.clone();
+            let peak = &peak_10k;
+            async move {
+                let (items, memory) = wasm_walk(host, &credentials).await?;
+                if items != expected {
+                    bail!("the component walked {items} items, not {expected}");
+                }
+                peak.set(peak.get().max(memory));
+                Ok(())
+            }
+        },
+        move || {
+            let items = native_walk(&mut transport, &native_credentials)?;
+            if items != expected {
+                bail!("the native walk saw {items} items, not {expected}");
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    let mut rows = vec![ratio_row(
+        "paginated walk of 10 000 pins (`GET /pins`, page size 250: 40 pages)",
+        WALK_RATIO_GOAL,
+        &wasm,
+        &native,
+    )];
+
+    let peak_10k = peak_10k.get();
+    let (big_credentials, _) = sandbox(big);
+    let start = Instant::now();
+    let (items, peak_100k) = wasm_walk(big_host, &big_credentials).await?;
+    let big_time = start.elapsed();
+    if items != big.config().pins as u64 {
+        bail!(
+            "the component walked {items} of {} items",
+            big.config().pins
+        );
+    }
+    println!(
+        "memory peak: 10 000 items {}, 100 000 items {} ({} for 400 pages)",
+        stats::mebibytes(peak_10k),
+        stats::mebibytes(peak_100k),
+        stats::time(big_time.as_secs_f64())
+    );
+    let bounded = peak_100k <= peak_10k;
+    rows.push(Row::new(
+        "guest linear memory peak during the walk: 10 000 items / 100 000 items",
+        "≤ 8 MiB, the same for both",
+        format!(
+            "{} / {}{}",
+            stats::mebibytes(peak_10k),
+            stats::mebibytes(peak_100k),
+            if bounded { " (the same)" } else { " (grew)" }
+        ),
+        Verdict::of(peak_10k.max(peak_100k) <= WALK_MEMORY_GOAL_BYTES && bounded),
+    ));
+    let notes = vec![format!(
+        "The 100 000-item walk (400 pages) took {} through the component.",
+        stats::time(big_time.as_secs_f64())
+    )];
+    Ok((rows, notes))
+}
+
+/// `describe` of every embedded endpoint, one fresh instance each, and
+/// the same natively for reference.
+async fn describe_all(host: &ConnectorHost, count: usize) -> anyhow::Result<Vec<Row>> {
+    let ids: Vec<String> = host
+        .list_endpoints(&SpecSource::Embedded)
+        .await??
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    let mut wasm = Samples::default();
+    let mut native = Samples::default();
+    let catalog = pinterest_connector_core::catalog::embedded();
+    for _ in 0..count {
+        let start = Instant::now();
+        for id in &ids {
+            let schema = host.describe_endpoint(&SpecSource::Embedded, id).await??;
+            if schema.is_empty() {
+                bail!("empty schema for {id}");
+            }
+        }
+        wasm.push(start.elapsed());
+        let start = Instant::now();
+        for id in &ids {
+            let op = catalog
+                .get(id)
+                .context("an endpoint the component listed")?;
+            std::hint::black_box(catalog.input_schema(op).to_string());
+        }
+        native.push(start.elapsed());
+    }
+    println!(
+        "describe all {}: wasm {} native {}",
+        ids.len(),
+        stats::timing(&wasm),
+        stats::timing(&native)
+    );
+    Ok(vec![
+        Row::new(
+            format!(
+                "`describe` of every endpoint, all {} (a fresh instance each)",
+                ids.len()
+            ),
+            "≤ 5 ms in total",
+            stats::timing(&wasm),
+            Verdict::of(wasm.median() <= DESCRIBE_ALL_GOAL),
+        ),
+        Row::new(
+            format!(
+                "the same {} input schemas natively (catalog parsed once per process)",
+                ids.len()
+            ),
+            "",
+            stats::timing(&native),
+            Verdict::Reported,
+        ),
+    ])
+}
+
+/// Small actions at once through one host: actions per second.
+async fn throughput(
+    host: &ConnectorHost,
+    mock: &MockPinterest,
+    rounds: usize,
+) -> anyhow::Result<Row> {
+    load::run(host, mock, CONCURRENT).await;
+    let mut rates = Samples::default();
+    let mut failures = 0;
+    for _ in 0..rounds {
+        let report = load::run(host, mock, CONCURRENT).await;
+        failures += report.failures;
+        rates.push_value(report.throughput());
+        if let Some(first) = report.first_failure {
+            println!("throughput round failure: {first}");
+        }
+    }
+    let (low, high) = rates.spread();
+    println!(
+        "throughput {:.0} actions/s ({low:.0}–{high:.0})",
+        rates.median()
+    );
+    Ok(Row::new(
+        format!(
+            "throughput: {CONCURRENT} concurrent small actions (verify, raw GET, api-call in turn) through one host, mock in the same process"
+        ),
+        "report; ≥ 5 000 calls/s on 2 cores",
+        format!(
+            "{:.0} actions/s ({low:.0}–{high:.0}, n={} rounds); {failures} failures",
+            rates.median(),
+            rates.len()
+        ),
+        Verdict::of(rates.median() >= THROUGHPUT_GOAL && failures == 0),
+    ))
+}
