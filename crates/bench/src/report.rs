@@ -94,8 +94,8 @@ pub fn document(
          measured in the same run, the component first. The component runs in wasmtime \
          (release build, pooling allocator, one `InstancePre`, a fresh instance per call); the \
          native baseline runs the same core crate on `ureq` (`crates/native`). Both talk to \
-         the same mock Pinterest on loopback, in the same process, over a new TCP connection \
-         per request.\n\n"
+         the same mock Pinterest on loopback, in the same process; both keep connections open \
+         between requests (the host's default) unless a figure says otherwise.\n\n"
     ));
     out.push_str("## Machine\n\n");
     for (name, value) in machine {

@@ -449,6 +449,62 @@ impl Catalog {
     /// `path`, `query` and `body` describe the call's inputs, with the
     /// component schemas it refers to under `$defs`.
     pub fn input_schema(&self, op: &Operation) -> Value {
+        let schema = self.input_schema_root(op);
+        let defs = self.referenced_schemas(&schema);
+        let mut schema = rewrite_refs(schema);
+        if !defs.is_empty() {
+            let defs: Map<String, Value> = defs
+                .into_iter()
+                .map(|(name, s)| (name, rewrite_refs(s)))
+                .collect();
+            schema["$defs"] = Value::Object(defs);
+        }
+        schema
+    }
+
+    /// [`Catalog::input_schema`] as JSON text. For the embedded catalog the
+    /// `$defs` are spliced from the schemas' static text, found and
+    /// rewritten without parsing them.
+    pub fn input_schema_text(&self, op: &Operation) -> String {
+        if !matches!(self.schemas.0, SchemaStore::Embedded) {
+            return self.input_schema(op).to_string();
+        }
+        let root = self.input_schema_root(op);
+        let mut pending = Vec::new();
+        collect_refs(&root, &mut pending);
+        let mut defs = BTreeMap::new();
+        while let Some(name) = pending.pop() {
+            if defs.contains_key(&name) {
+                continue;
+            }
+            let Ok(index) = EMBEDDED_SCHEMAS.binary_search_by(|(known, _)| (*known).cmp(&name))
+            else {
+                continue;
+            };
+            let text = EMBEDDED_SCHEMAS[index].1;
+            pending.extend(refs_in_text(text).map(str::to_owned));
+            defs.insert(name, text);
+        }
+        let mut out = rewrite_refs(root).to_string();
+        if !defs.is_empty() && out.ends_with('}') {
+            out.pop();
+            out.push_str(",\"$defs\":{");
+            for (i, (name, text)) in defs.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&compact(name));
+                out.push(':');
+                out.push_str(&text.replace(QUOTED_COMPONENT_PREFIX, "\"#/$defs/"));
+            }
+            out.push_str("}}");
+        }
+        out
+    }
+
+    /// The input schema of `op` without its `$defs`, its references still
+    /// pointing at the component schemas.
+    fn input_schema_root(&self, op: &Operation) -> Value {
         let mut properties = Map::new();
         let mut required = Vec::new();
         for (location, key) in [
@@ -492,24 +548,14 @@ impl Catalog {
                 required.push(Value::String("body".into()));
             }
         }
-        let schema = json!({
+        json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": op.label(),
             "type": "object",
             "properties": properties,
             "required": required,
             "additionalProperties": false,
-        });
-        let defs = self.referenced_schemas(&schema);
-        let mut schema = rewrite_refs(schema);
-        if !defs.is_empty() {
-            let defs: Map<String, Value> = defs
-                .into_iter()
-                .map(|(name, s)| (name, rewrite_refs(s)))
-                .collect();
-            schema["$defs"] = Value::Object(defs);
-        }
-        schema
+        })
     }
 
     /// The component schemas `value` refers to, directly or through others.
@@ -532,6 +578,17 @@ impl Catalog {
 }
 
 const COMPONENT_PREFIX: &str = "#/components/schemas/";
+
+/// [`COMPONENT_PREFIX`] as it starts a JSON string in a schema's text.
+const QUOTED_COMPONENT_PREFIX: &str = "\"#/components/schemas/";
+
+/// The component schemas a schema's JSON text names, as
+/// [`collect_refs`] finds them in its value.
+fn refs_in_text(text: &str) -> impl Iterator<Item = &str> {
+    text.split(QUOTED_COMPONENT_PREFIX)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+}
 
 /// Collects the component schemas a value names: in `$ref`s and in
 /// `discriminator.mapping` values alike, which both hold

@@ -134,3 +134,17 @@ fn a_catalog_read_at_run_time_answers_like_the_embedded_one() {
     let op = owned.find("POST /pins").unwrap();
     assert_eq!(owned.input_schema(op), embedded().input_schema(op));
 }
+
+#[test]
+fn the_spliced_input_schema_text_is_the_input_schema() {
+    let catalog = embedded();
+    for op in catalog.operations.iter() {
+        let text = catalog.input_schema_text(op);
+        let parsed: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(parsed, catalog.input_schema(op), "{}", op.id);
+    }
+    let owned = Catalog::from_json(&catalog.to_json()).unwrap();
+    let op = owned.find("POST /pins").unwrap();
+    let parsed: Value = serde_json::from_str(&owned.input_schema_text(op)).unwrap();
+    assert_eq!(parsed, owned.input_schema(op));
+}

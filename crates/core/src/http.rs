@@ -128,6 +128,15 @@ impl HttpResponse {
     pub fn body_text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
+
+    /// Takes the body out as text, without copying it when it is valid
+    /// UTF-8 (invalid sequences become U+FFFD); the body is left empty.
+    pub fn take_body_text(&mut self) -> String {
+        match String::from_utf8(std::mem::take(&mut self.body)) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }
+    }
 }
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -171,3 +180,7 @@ impl<T: Transport + ?Sized> Transport for &mut T {
         (**self).random()
     }
 }
+
+#[cfg(test)]
+#[path = "http_tests.rs"]
+mod tests;

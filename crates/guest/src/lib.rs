@@ -62,7 +62,7 @@ impl catalog::Guest for Component {
             .catalog(&convert::spec(spec))
             .map_err(convert::error)?;
         let op = catalog.get(&endpoint).map_err(convert::error)?;
-        Ok(catalog.input_schema(op).to_string())
+        Ok(catalog.input_schema_text(op))
     }
 }
 
@@ -124,9 +124,9 @@ impl actions::Guest for Component {
         let input = convert::call_input(input);
         let result = convert::call_options(options)
             .and_then(|options| acting(options).api_call(&mut session, &input, now()));
-        convert::outcome(&session, result, |output, credentials| ApiCallOutput {
+        convert::outcome(&session, result, |mut output, credentials| ApiCallOutput {
             status: output.response.status,
-            body: output.response.body_text(),
+            body: output.response.take_body_text(),
             headers: output.response.headers,
             next_bookmark: output.next_bookmark,
             credentials,
@@ -165,9 +165,9 @@ impl actions::Guest for Component {
         let input = convert::raw_input(input);
         let result = convert::call_options(options)
             .and_then(|options| acting(options).raw_request(&mut session, &input, now()));
-        convert::outcome(&session, result, |response, credentials| RawResponse {
+        convert::outcome(&session, result, |mut response, credentials| RawResponse {
             status: response.status,
-            body: response.body_text(),
+            body: response.take_body_text(),
             headers: response.headers,
             credentials,
         })
@@ -206,10 +206,10 @@ impl actions::GuestPageStream for PageStreamState {
         let mut transport = retrying(self.options);
         let result = walker.next_page(&mut transport, &mut session, now());
         convert::outcome(&session, result, |page, credentials| {
-            page.map(|page| Page {
+            page.map(|mut page| Page {
                 index: page.index,
                 status: page.response.status,
-                body: page.response.body_text(),
+                body: page.response.take_body_text(),
                 headers: page.response.headers,
                 item_count: page.item_count,
                 next_bookmark: page.next_bookmark,

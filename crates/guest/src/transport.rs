@@ -152,7 +152,11 @@ fn read_body(incoming: &IncomingBody, max: u64) -> Result<Vec<u8>, ConnectorErro
                         format!("the response body exceeds {max} bytes"),
                     ));
                 }
-                body.extend_from_slice(&chunk);
+                if body.is_empty() {
+                    body = chunk;
+                } else {
+                    body.extend_from_slice(&chunk);
+                }
             }
             Err(StreamError::Closed) => return Ok(body),
             Err(e) => return Err(stream_error("reading the response body", e)),
