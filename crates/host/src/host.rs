@@ -225,6 +225,16 @@ impl ConnectorHost {
         Ok((store, instance))
     }
 
+    /// Runs `call` on a fresh instance within the call's limits.
+    async fn run<T>(
+        &self,
+        call: impl AsyncFnOnce(&mut Store<StoreState>, &Connector) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
+        let (mut store, instance) = self.instantiate().await?;
+        let called = bounded(self.limits, call(&mut store, &instance)).await;
+        settle(self.limits, &store, called)
+    }
+
     /// Instantiates the component in a fresh store and drops it, running
     /// nothing: the fixed cost every call pays before it starts. For
     /// benchmarks and health checks.
@@ -237,15 +247,13 @@ impl ConnectorHost {
         &self,
         spec: &SpecSource,
     ) -> Result<Result<Vec<Endpoint>, ConnectorError>, HostError> {
-        let (mut store, instance) = self.instantiate().await?;
-        let called = bounded(
-            self.limits,
+        self.run(async |store, instance| {
             instance
                 .pinterest_connector_catalog()
-                .call_list_endpoints(&mut store, spec),
-        )
-        .await;
-        settle(self.limits, &store, called)
+                .call_list_endpoints(store, spec)
+                .await
+        })
+        .await
     }
 
     /// The input schema of one endpoint, as JSON text.
@@ -254,15 +262,13 @@ impl ConnectorHost {
         spec: &SpecSource,
         endpoint: &str,
     ) -> Result<Result<String, ConnectorError>, HostError> {
-        let (mut store, instance) = self.instantiate().await?;
-        let called = bounded(
-            self.limits,
+        self.run(async |store, instance| {
             instance
                 .pinterest_connector_catalog()
-                .call_describe_endpoint(&mut store, spec, endpoint),
-        )
-        .await;
-        settle(self.limits, &store, called)
+                .call_describe_endpoint(store, spec, endpoint)
+                .await
+        })
+        .await
     }
 
     /// The URL that asks a user to authorise the app.
@@ -274,20 +280,20 @@ impl ConnectorHost {
         state: &str,
         authorization_endpoint: Option<&str>,
     ) -> Result<Result<String, ConnectorError>, HostError> {
-        let (mut store, instance) = self.instantiate().await?;
-        let called = bounded(
-            self.limits,
-            instance.pinterest_connector_oauth().call_authorize_url(
-                &mut store,
-                client_id,
-                redirect_uri,
-                scopes,
-                state,
-                authorization_endpoint,
-            ),
-        )
-        .await;
-        settle(self.limits, &store, called)
+        self.run(async |store, instance| {
+            instance
+                .pinterest_connector_oauth()
+                .call_authorize_url(
+                    store,
+                    client_id,
+                    redirect_uri,
+                    scopes,
+                    state,
+                    authorization_endpoint,
+                )
+                .await
+        })
+        .await
     }
 
     /// Exchanges an authorization code for credentials.
@@ -297,18 +303,13 @@ impl ConnectorHost {
         code: &str,
         redirect_uri: &str,
     ) -> Result<Result<Oauth2Credentials, ConnectorError>, HostError> {
-        let (mut store, instance) = self.instantiate().await?;
-        let called = bounded(
-            self.limits,
-            instance.pinterest_connector_oauth().call_exchange_code(
-                &mut store,
-                app,
-                code,
-                redirect_uri,
-            ),
-        )
-        .await;
-        settle(self.limits, &store, called)
+        self.run(async |store, instance| {
+            instance
+                .pinterest_connector_oauth()
+                .call_exchange_code(store, app, code, redirect_uri)
+                .await
+        })
+        .await
     }
 
     /// Refreshes OAuth2 credentials; store what it returns (the refresh
@@ -317,15 +318,13 @@ impl ConnectorHost {
         &self,
         credentials: &Oauth2Credentials,
     ) -> Result<Result<Oauth2Credentials, ConnectorError>, HostError> {
-        let (mut store, instance) = self.instantiate().await?;
-        let called = bounded(
-            self.limits,
+        self.run(async |store, instance| {
             instance
                 .pinterest_connector_oauth()
-                .call_refresh(&mut store, credentials),
-        )
-        .await;
-        settle(self.limits, &store, called)
+                .call_refresh(store, credentials)
+                .await
+        })
+        .await
     }
 
     /// Calls one endpoint once.
@@ -334,18 +333,14 @@ impl ConnectorHost {
         credentials: &Credentials,
         input: &ApiCallInput,
     ) -> Result<Result<ApiCallOutput, ActionFailure>, HostError> {
-        let (mut store, instance) = self.instantiate().await?;
-        let called = bounded(
-            self.limits,
-            instance.pinterest_connector_actions().call_api_call(
-                &mut store,
-                credentials,
-                input,
-                self.call_options,
-            ),
-        )
-        .await;
-        settle(self.limits, &store, called).map(with_failure)
+        self.run(async |store, instance| {
+            instance
+                .pinterest_connector_actions()
+                .call_api_call(store, credentials, input, self.call_options)
+                .await
+        })
+        .await
+        .map(with_failure)
     }
 
     /// Starts a paginated call; pages come from [`PageStream::next`].
@@ -386,18 +381,14 @@ impl ConnectorHost {
         credentials: &Credentials,
         input: &RawRequestInput,
     ) -> Result<Result<RawResponse, ActionFailure>, HostError> {
-        let (mut store, instance) = self.instantiate().await?;
-        let called = bounded(
-            self.limits,
-            instance.pinterest_connector_actions().call_raw_request(
-                &mut store,
-                credentials,
-                input,
-                self.call_options,
-            ),
-        )
-        .await;
-        settle(self.limits, &store, called).map(with_failure)
+        self.run(async |store, instance| {
+            instance
+                .pinterest_connector_actions()
+                .call_raw_request(store, credentials, input, self.call_options)
+                .await
+        })
+        .await
+        .map(with_failure)
     }
 
     /// Proves the credentials work.
@@ -405,15 +396,14 @@ impl ConnectorHost {
         &self,
         credentials: &Credentials,
     ) -> Result<Result<Account, ActionFailure>, HostError> {
-        let (mut store, instance) = self.instantiate().await?;
-        let called = bounded(
-            self.limits,
+        self.run(async |store, instance| {
             instance
                 .pinterest_connector_actions()
-                .call_verify_credentials(&mut store, credentials, self.call_options),
-        )
-        .await;
-        settle(self.limits, &store, called).map(with_failure)
+                .call_verify_credentials(store, credentials, self.call_options)
+                .await
+        })
+        .await
+        .map(with_failure)
     }
 }
 
