@@ -28,11 +28,21 @@ struct Args {
     /// Fewer samples (a quick look, not for the record).
     #[arg(long)]
     quick: bool,
+    /// Only run CALLS calls of one kind in a loop and print their median,
+    /// for a profiler to watch (`perf record target/release/bench --loop verify`).
+    #[arg(long, value_name = "KIND", value_parser = ["instantiate", "authorize-url", "verify", "describe"])]
+    r#loop: Option<String>,
+    /// How many calls `--loop` makes.
+    #[arg(long, default_value_t = 20_000, value_name = "CALLS")]
+    calls: usize,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(kind) = &args.r#loop {
+        return tokio::spawn(suite::profile_loop(kind.clone(), args.calls)).await?;
+    }
     let workspace = pinterest_host_test::component::workspace_root();
     let machine = machine::describe(&workspace);
     for (name, value) in &machine {

@@ -582,3 +582,46 @@ async fn throughput(
         Verdict::of(rates.median() >= THROUGHPUT_GOAL && failures == 0),
     ))
 }
+
+/// `calls` calls of one `kind` in a loop against a fresh mock, for a
+/// profiler; prints their median.
+pub async fn profile_loop(kind: String, calls: usize) -> anyhow::Result<()> {
+    let wasm = std::fs::read(component::built_component()?)?;
+    let limits = CallLimits::default();
+    let engine = ConnectorHost::pooled_engine(64, limits.max_memory_bytes)?;
+    let mock = MockPinterest::start(MockConfig::default()).await?;
+    let host = ConnectorHost::from_component(
+        engine.clone(),
+        Component::new(&engine, &wasm)?,
+        HostConfig {
+            network: mock_policy(&mock)?,
+            limits,
+            ..HostConfig::default()
+        },
+    )?;
+    let (credentials, _) = sandbox(&mock);
+    let scopes = ["pins:read".to_owned()];
+    let mut samples = Samples::default();
+    for _ in 0..calls {
+        let start = Instant::now();
+        match kind.as_str() {
+            "instantiate" => host.instantiate_and_drop().await?,
+            "authorize-url" => {
+                host.authorize_url("app", "http://127.0.0.1/cb", &scopes, "state", None)
+                    .await??;
+            }
+            "verify" => {
+                host.verify_credentials(&credentials)
+                    .await?
+                    .map_err(|f| anyhow::anyhow!("{f}"))?;
+            }
+            _ => {
+                host.describe_endpoint(&SpecSource::Embedded, "POST /pins")
+                    .await??;
+            }
+        }
+        samples.push(start.elapsed());
+    }
+    println!("{kind}: {}", stats::timing(&samples));
+    Ok(())
+}
