@@ -1,9 +1,10 @@
 //! Lays the committed catalog (`openapi/pinterest-v5.11.0.catalog.json`)
 //! out as static data for [`catalog::embedded`](src/catalog.rs): an index of
 //! the operations (id, method, path, summary, pagination) and each
-//! operation's and component schema's JSON text, so that a fresh instance of
-//! the component reads the index straight from its data segment and parses
-//! only the operations and schemas a call uses.
+//! operation's and component schema's JSON text, compressed one by one, so
+//! that a fresh instance of the component reads the index straight from its
+//! data segment and inflates and parses only the operations and schemas a
+//! call uses.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -27,6 +28,15 @@ fn main() {
             .to_owned()
     };
     let mut out = String::new();
+    // Each operation's and schema's JSON text, compressed on its own, one
+    // after the other; the index says where each lies.
+    let mut blob: Vec<u8> = Vec::new();
+    let mut pack = |text: &str| -> String {
+        let packed = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 10);
+        let start = blob.len();
+        blob.extend_from_slice(&packed);
+        format!("({start}, {})", packed.len())
+    };
     for name in ["title", "version", "server"] {
         writeln!(
             out,
@@ -58,12 +68,12 @@ fn main() {
         };
         writeln!(
             out,
-            "    EmbeddedOperation {{ id: {:?}, method: Method::{method}, path: {:?}, summary: {:?}, paginated: {}, json: {:?} }},",
+            "    EmbeddedOperation {{ id: {:?}, method: Method::{method}, path: {:?}, summary: {:?}, paginated: {}, packed: {} }},",
             field(op, "id"),
             field(op, "path"),
             field(op, "summary"),
             op.get("paginated").and_then(Value::as_bool).unwrap_or(false),
-            op.to_string(),
+            pack(&op.to_string()),
         )
         .unwrap();
     }
@@ -79,16 +89,21 @@ fn main() {
     schemas.sort_by(|a, b| a.0.cmp(&b.0));
     writeln!(
         out,
-        "const EMBEDDED_SCHEMA_COUNT: usize = {};\nstatic EMBEDDED_SCHEMAS: [(&str, &str); EMBEDDED_SCHEMA_COUNT] = [",
+        "const EMBEDDED_SCHEMA_COUNT: usize = {};\nstatic EMBEDDED_SCHEMAS: [(&str, Packed); EMBEDDED_SCHEMA_COUNT] = [",
         schemas.len()
     )
     .unwrap();
     for (name, schema) in &schemas {
-        writeln!(out, "    ({name:?}, {:?}),", schema.to_string()).unwrap();
+        writeln!(out, "    ({name:?}, {}),", pack(&schema.to_string())).unwrap();
     }
     writeln!(out, "];").unwrap();
 
-    let dest = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
-        .join("embedded_catalog.rs");
-    std::fs::write(&dest, out).unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
+    let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    for (file, bytes) in [
+        ("embedded_catalog.rs", out.as_bytes()),
+        ("embedded_catalog.bin", blob.as_slice()),
+    ] {
+        let dest = Path::new(&out_dir).join(file);
+        std::fs::write(&dest, bytes).unwrap_or_else(|e| panic!("writing {}: {e}", dest.display()));
+    }
 }

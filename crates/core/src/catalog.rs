@@ -4,10 +4,10 @@
 //! A catalog read at run time holds its operations and schemas as values.
 //! The embedded 5.11.0 catalog is static data laid out by `build.rs`: an
 //! index of the operations (id, method, path, summary, pagination) and the
-//! JSON text of each operation and component schema, in the component's
-//! data segment. Nothing of it is parsed when an instance starts; an
-//! operation or a schema is parsed the first time a call needs it, once per
-//! instance.
+//! JSON text of each operation and component schema, each compressed on its
+//! own (raw DEFLATE), in the component's data segment. Nothing of it is read
+//! when an instance starts; an operation or a schema is inflated and parsed
+//! the first time a call needs it, once per instance.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -26,13 +26,45 @@ struct EmbeddedOperation {
     path: &'static str,
     summary: &'static str,
     paginated: bool,
-    json: &'static str,
+    /// Where its compressed JSON text lies in [`EMBEDDED_BLOB`].
+    packed: Packed,
 }
+
+/// A stretch of [`EMBEDDED_BLOB`]: start and length.
+type Packed = (usize, usize);
 
 // EMBEDDED_TITLE, EMBEDDED_VERSION, EMBEDDED_SERVER, EMBEDDED_OPERATIONS,
 // EMBEDDED_SCHEMAS (ordered by name) and their counts, written by build.rs from
 // `openapi/pinterest-v5.11.0.catalog.json`.
 include!(concat!(env!("OUT_DIR"), "/embedded_catalog.rs"));
+
+/// The compressed JSON texts the index points into.
+static EMBEDDED_BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/embedded_catalog.bin"));
+
+/// The JSON text at `packed`, inflated.
+fn unpack(packed: Packed) -> Option<String> {
+    let (start, len) = packed;
+    let bytes = EMBEDDED_BLOB.get(start..start.checked_add(len)?)?;
+    let text = miniz_oxide::inflate::decompress_to_vec(bytes).ok()?;
+    String::from_utf8(text).ok()
+}
+
+/// The embedded schemas' texts, each inflated on first use.
+static SCHEMA_TEXT_CELLS: [OnceLock<Option<String>>; EMBEDDED_SCHEMA_COUNT] =
+    [const { OnceLock::new() }; EMBEDDED_SCHEMA_COUNT];
+
+/// The text of the embedded schema called `name`.
+fn embedded_schema_text(name: &str) -> Option<(usize, &'static str)> {
+    let index = EMBEDDED_SCHEMAS
+        .binary_search_by(|(known, _)| (*known).cmp(name))
+        .ok()?;
+    let packed = EMBEDDED_SCHEMAS[index].1;
+    let text = SCHEMA_TEXT_CELLS
+        .get(index)?
+        .get_or_init(|| unpack(packed))
+        .as_deref()?;
+    Some((index, text))
+}
 
 /// The embedded operations, each parsed on first use.
 static OPERATION_CELLS: [OnceLock<Option<Operation>>; EMBEDDED_OPERATION_COUNT] =
@@ -105,7 +137,7 @@ impl Operations {
                 let entry = EMBEDDED_OPERATIONS.get(index)?;
                 OPERATION_CELLS
                     .get(index)?
-                    .get_or_init(|| serde_json::from_str(entry.json).ok())
+                    .get_or_init(|| serde_json::from_str(&unpack(entry.packed)?).ok())
                     .as_ref()
             }
         }
@@ -231,10 +263,7 @@ impl Schemas {
         match &self.0 {
             SchemaStore::Owned(map) => map.get(name),
             SchemaStore::Embedded => {
-                let index = EMBEDDED_SCHEMAS
-                    .binary_search_by(|(known, _)| (*known).cmp(name))
-                    .ok()?;
-                let text = EMBEDDED_SCHEMAS[index].1;
+                let (index, text) = embedded_schema_text(name)?;
                 SCHEMA_CELLS
                     .get(index)?
                     .get_or_init(|| serde_json::from_str(text).ok())
@@ -477,11 +506,9 @@ impl Catalog {
             if defs.contains_key(&name) {
                 continue;
             }
-            let Ok(index) = EMBEDDED_SCHEMAS.binary_search_by(|(known, _)| (*known).cmp(&name))
-            else {
+            let Some((_, text)) = embedded_schema_text(&name) else {
                 continue;
             };
-            let text = EMBEDDED_SCHEMAS[index].1;
             pending.extend(refs_in_text(text).map(str::to_owned));
             defs.insert(name, text);
         }

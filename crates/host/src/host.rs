@@ -142,11 +142,17 @@ impl ConnectorHost {
     }
 
     /// The engine configuration the host uses: epoch interruption on, for
-    /// the per-call deadline.
+    /// the per-call deadline, and each instance's memory mapped
+    /// copy-on-write from the compiled image (the embedded catalog is part
+    /// of it), not copied.
     pub fn default_engine() -> Result<Engine, HostError> {
+        Engine::new(&Self::config()).map_err(HostError::Load)
+    }
+
+    fn config() -> Config {
         let mut config = Config::new();
-        config.epoch_interruption(true);
-        Engine::new(&config).map_err(HostError::Load)
+        config.epoch_interruption(true).memory_init_cow(true);
+        config
     }
 
     /// An engine like [`ConnectorHost::default_engine`]'s whose instances
@@ -171,10 +177,8 @@ impl ConnectorHost {
             .table_keep_resident(64 * 1024)
             .pagemap_scan(Enabled::Auto)
             .decommit_batch_size(16);
-        let mut config = Config::new();
-        config
-            .epoch_interruption(true)
-            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let mut config = Self::config();
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         Engine::new(&config).map_err(HostError::Load)
     }
 
