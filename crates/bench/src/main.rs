@@ -37,11 +37,16 @@ struct Args {
     calls: usize,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // Two workers, as a server on this machine would run; the calls run on
+    // a worker, as a server's handlers do, not on the thread blocked here.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     if let Some(kind) = &args.r#loop {
-        return tokio::spawn(suite::profile_loop(kind.clone(), args.calls)).await?;
+        return runtime.block_on(runtime.spawn(suite::profile_loop(kind.clone(), args.calls)))?;
     }
     let workspace = pinterest_host_test::component::workspace_root();
     let machine = machine::describe(&workspace);
@@ -49,10 +54,13 @@ async fn main() -> anyhow::Result<()> {
         println!("{name}: {value}");
     }
     println!();
-    // On a worker of the runtime, as a server's handlers run, not on the
-    // thread blocked on `main`.
     let scale = if args.quick { 0.2 } else { 1.0 };
-    let (rows, notes) = tokio::spawn(suite::run(scale)).await??;
+    let (mut rows, notes) = runtime.block_on(runtime.spawn(suite::run(scale)))??;
+    drop(runtime);
+    let one_thread = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rows.extend(one_thread.block_on(suite::run_on_one_thread(scale))?);
     println!("\n{}", report::table(&rows));
     let command = "cargo xtask bench";
     let document = report::document(&machine, &rows, command, &notes);

@@ -95,7 +95,10 @@ pub fn document(
          (release build, pooling allocator, one `InstancePre`, a fresh instance per call); the \
          native baseline runs the same core crate on `ureq` (`crates/native`). Both talk to \
          the same mock Pinterest on loopback, in the same process; both keep connections open \
-         between requests (the host's default) unless a figure says otherwise.\n\n"
+         between requests (the host's default) unless a figure says otherwise. The runtime has \
+         two tokio workers, as a server on this machine would; the rows marked \"on one \
+         thread\" repeat the comparisons on a current-thread runtime, where no request \
+         crosses threads.\n\n"
     ));
     out.push_str("## Machine\n\n");
     for (name, value) in machine {

@@ -55,46 +55,103 @@ pub async fn run(scale: f64) -> anyhow::Result<(Vec<Row>, Vec<String>)> {
 
     rows.extend(first_load(&wasm, n(5), n(21))?);
 
-    let limits = CallLimits::default();
-    let engine = ConnectorHost::pooled_engine(CONCURRENT as u32 + 64, limits.max_memory_bytes)?;
-    let compiled = Component::new(&engine, &wasm)?;
-    let mock = MockPinterest::start(MockConfig {
-        pins: 10_000,
-        ..MockConfig::default()
-    })
-    .await?;
-    let big = MockPinterest::start(MockConfig {
-        pins: 100_000,
-        ..MockConfig::default()
-    })
-    .await?;
-    let host_for =
-        |mock: &MockPinterest, connections: HostConnections| -> anyhow::Result<ConnectorHost> {
-            Ok(ConnectorHost::from_component(
-                engine.clone(),
-                compiled.clone(),
-                HostConfig {
-                    network: mock_policy(mock)?,
-                    limits,
-                    connections,
-                    ..HostConfig::default()
-                },
-            )?)
-        };
-    let host = host_for(&mock, HostConnections::default())?;
-    let unpooled_host = host_for(&mock, HostConnections::PerRequest)?;
-    let big_host = host_for(&big, HostConnections::default())?;
-
-    rows.extend(instantiate(&host, n(2000)).await?);
-    rows.push(small_call(&host, &mock, Connections::Pooled, n(500)).await?);
-    rows.push(small_call(&unpooled_host, &mock, Connections::PerRequest, n(500)).await?);
-    rows.push(small_api_call(&host, &mock, n(500)).await?);
-    let (walk_rows, walk_notes) = walks(&host, &mock, &big_host, &big, n(11)).await?;
-    rows.extend(walk_rows);
-    notes.extend(walk_notes);
-    rows.extend(describe_all(&host, n(11)).await?);
-    rows.push(throughput(&host, &mock, n(5)).await?);
+    let fixture = Fixture::start(&wasm).await?;
+    rows.extend(instantiate(&fixture.host, n(2000)).await?);
+    let (latency_rows, latency_notes) = latencies(&fixture, scale, true).await?;
+    rows.extend(latency_rows);
+    notes.extend(latency_notes);
+    rows.extend(describe_all(&fixture.host, n(11)).await?);
+    rows.push(throughput(&fixture.host, &fixture.mock, n(5)).await?);
     Ok((rows, notes))
+}
+
+/// The component-vs-native comparisons again, to be run on a
+/// current-thread runtime: the host, the mock and the pool's connections
+/// all on one thread, so that no request crosses threads.
+pub async fn run_on_one_thread(scale: f64) -> anyhow::Result<Vec<Row>> {
+    let wasm = std::fs::read(component::built_component()?)?;
+    let fixture = Fixture::start(&wasm).await?;
+    let (rows, _) = latencies(&fixture, scale, false).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Row {
+            figure: format!("{} — on one thread (current-thread runtime)", row.figure),
+            ..row
+        })
+        .collect())
+}
+
+/// What the measurements run against: mocks of 10 000 and 100 000 pins
+/// and hosts routed to them, sharing one pooled engine.
+struct Fixture {
+    mock: MockPinterest,
+    big: MockPinterest,
+    host: ConnectorHost,
+    unpooled_host: ConnectorHost,
+    big_host: ConnectorHost,
+}
+
+impl Fixture {
+    async fn start(wasm: &[u8]) -> anyhow::Result<Fixture> {
+        let limits = CallLimits::default();
+        let engine = ConnectorHost::pooled_engine(CONCURRENT as u32 + 64, limits.max_memory_bytes)?;
+        let compiled = Component::new(&engine, wasm)?;
+        let mock = MockPinterest::start(MockConfig {
+            pins: 10_000,
+            ..MockConfig::default()
+        })
+        .await?;
+        let big = MockPinterest::start(MockConfig {
+            pins: 100_000,
+            ..MockConfig::default()
+        })
+        .await?;
+        let host_for =
+            |mock: &MockPinterest, connections: HostConnections| -> anyhow::Result<ConnectorHost> {
+                Ok(ConnectorHost::from_component(
+                    engine.clone(),
+                    compiled.clone(),
+                    HostConfig {
+                        network: mock_policy(mock)?,
+                        limits,
+                        connections,
+                        ..HostConfig::default()
+                    },
+                )?)
+            };
+        Ok(Fixture {
+            host: host_for(&mock, HostConnections::default())?,
+            unpooled_host: host_for(&mock, HostConnections::PerRequest)?,
+            big_host: host_for(&big, HostConnections::default())?,
+            mock,
+            big,
+        })
+    }
+}
+
+/// Small calls and the walk, component vs native; with `memory`, the
+/// guest's memory over walks of 10 000 and 100 000 items too.
+async fn latencies(
+    fixture: &Fixture,
+    scale: f64,
+    memory: bool,
+) -> anyhow::Result<(Vec<Row>, Vec<String>)> {
+    let n = |full: usize| ((full as f64 * scale).ceil() as usize).max(3);
+    let Fixture {
+        mock,
+        big,
+        host,
+        unpooled_host,
+        big_host,
+    } = fixture;
+    let mut rows = vec![
+        small_call(host, mock, Connections::Pooled, n(500)).await?,
+        small_call(unpooled_host, mock, Connections::PerRequest, n(500)).await?,
+        small_api_call(host, mock, n(500)).await?,
+    ];
+    let (walk_rows, notes) = walks(host, mock, big_host, big, n(11)).await?;
+    rows.extend(walk_rows.into_iter().take(if memory { 2 } else { 1 }));
+    Ok((rows, if memory { notes } else { Vec::new() }))
 }
 
 fn now() -> u64 {
