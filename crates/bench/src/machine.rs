@@ -1,5 +1,5 @@
-//! What the figures were measured on: processor, cores, memory, system,
-//! toolchain and wasmtime version.
+//! When and on what the figures were measured: date, processor, cores,
+//! memory, system, toolchain and wasmtime version.
 
 use std::path::Path;
 use std::process::Command;
@@ -34,7 +34,15 @@ pub fn describe(workspace: &Path) -> Vec<(String, String)> {
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_else(|| "unknown".into());
+    let date = Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "unknown".into());
     vec![
+        ("measured".into(), date),
         ("processor".into(), cpu),
         ("cores".into(), cores.to_string()),
         ("memory".into(), memory),

@@ -60,8 +60,8 @@ pub async fn run(scale: f64) -> anyhow::Result<(Vec<Row>, Vec<String>)> {
     let (latency_rows, latency_notes) = latencies(&fixture, scale, true).await?;
     rows.extend(latency_rows);
     notes.extend(latency_notes);
-    rows.extend(describe_all(&fixture.host, n(11)).await?);
-    rows.push(throughput(&fixture.host, &fixture.mock, n(5)).await?);
+    rows.extend(describe_all(&fixture.host, n(31)).await?);
+    rows.push(throughput(&fixture.host, &fixture.mock, n(10)).await?);
     Ok((rows, notes))
 }
 
@@ -145,11 +145,11 @@ async fn latencies(
         big_host,
     } = fixture;
     let mut rows = vec![
-        small_call(host, mock, Connections::Pooled, n(500)).await?,
-        small_call(unpooled_host, mock, Connections::PerRequest, n(500)).await?,
-        small_api_call(host, mock, n(500)).await?,
+        small_call(host, mock, Connections::Pooled, n(2000)).await?,
+        small_call(unpooled_host, mock, Connections::PerRequest, n(2000)).await?,
+        small_api_call(host, mock, n(2000)).await?,
     ];
-    let (walk_rows, notes) = walks(host, mock, big_host, big, n(11)).await?;
+    let (walk_rows, notes) = walks(host, mock, big_host, big, n(31)).await?;
     rows.extend(walk_rows.into_iter().take(if memory { 2 } else { 1 }));
     Ok((rows, if memory { notes } else { Vec::new() }))
 }
@@ -341,8 +341,8 @@ async fn small_call(
         Ok(())
     };
     let (wasm, native) = compare(
-        10,
-        count.div_ceil(10),
+        20,
+        count.div_ceil(20),
         || async {
             host.verify_credentials(&credentials)
                 .await?
@@ -393,8 +393,8 @@ async fn small_api_call(
         Ok(())
     };
     let (wasm, native) = compare(
-        10,
-        count.div_ceil(10),
+        20,
+        count.div_ceil(20),
         || async {
             host.api_call(&credentials, &input)
                 .await?
