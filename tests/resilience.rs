@@ -565,3 +565,21 @@ async fn a_refused_connection_is_retried_for_every_method() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_kept_connection_the_server_closed_is_replaced_not_failed() {
+    let (server, host) = hostile(vec![Fault::KeepAliveThenClose(Duration::ZERO)]).await;
+    for input in [
+        get("/user_account"),
+        post("/pins"),
+        get("/boards"),
+        post("/pins"),
+    ] {
+        // The server closed the connection it answered on right away; the
+        // pool has seen it close by now.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(raw(&host, input).await, Ok(200));
+    }
+    // Each request on a connection of its own, none sent twice.
+    assert_eq!(server.request_count(), 4);
+}

@@ -41,6 +41,11 @@ pub enum Fault {
     StallBeforeFirstByte(Duration),
     /// A header of this many bytes.
     GiganticHeaders(usize),
+    /// `200 {}` without `Connection: close`, so that the client keeps the
+    /// connection for its next request, which is never read: the server
+    /// closes the connection this long after answering, as one whose
+    /// keep-alive timeout ran out would.
+    KeepAliveThenClose(Duration),
 }
 
 impl Fault {
@@ -213,6 +218,14 @@ async fn serve(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()
             stream
                 .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
                 .await?;
+            stream.shutdown().await?;
+        }
+        Fault::KeepAliveThenClose(after) => {
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+                .await?;
+            stream.flush().await?;
+            tokio::time::sleep(after).await;
             stream.shutdown().await?;
         }
         Fault::GiganticHeaders(size) => {
