@@ -53,7 +53,7 @@ fn unpack(packed: Packed) -> Option<String> {
 static SCHEMA_TEXT_CELLS: [OnceLock<Option<String>>; EMBEDDED_SCHEMA_COUNT] =
     [const { OnceLock::new() }; EMBEDDED_SCHEMA_COUNT];
 
-/// The text of the embedded schema called `name`.
+/// The index and the text of the embedded schema called `name`.
 fn embedded_schema_text(name: &str) -> Option<(usize, &'static str)> {
     let index = EMBEDDED_SCHEMAS
         .binary_search_by(|(known, _)| (*known).cmp(name))
