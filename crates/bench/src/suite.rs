@@ -644,22 +644,11 @@ async fn throughput(
     ))
 }
 
-/// `calls` calls of one `kind` in a loop against a fresh mock, for a
-/// profiler; prints their median.
+/// `calls` calls of one `kind` in a loop against the benchmark's fixture,
+/// for a profiler; prints their median.
 pub async fn profile_loop(kind: String, calls: usize) -> anyhow::Result<()> {
     let wasm = std::fs::read(component::built_component()?)?;
-    let limits = CallLimits::default();
-    let engine = ConnectorHost::pooled_engine(64, limits.max_memory_bytes)?;
-    let mock = MockPinterest::start(MockConfig::default()).await?;
-    let host = ConnectorHost::from_component(
-        engine.clone(),
-        Component::new(&engine, &wasm)?,
-        HostConfig {
-            network: mock_policy(&mock)?,
-            limits,
-            ..HostConfig::default()
-        },
-    )?;
+    let Fixture { mock, host, .. } = Fixture::start(&wasm).await?;
     let (credentials, _) = sandbox(&mock);
     let scopes = ["pins:read".to_owned()];
     let mut samples = Samples::default();
