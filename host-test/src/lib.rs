@@ -1,6 +1,7 @@
 //! Test support for the Pinterest connector: a mock Pinterest on loopback
 //! ([`mock`], which learns every other operation from an OpenAPI description
-//! through [`spec_mock`]) and the build of the component under test ([`component`]).
+//! through [`spec_mock`]), the build of the component under test
+//! ([`component`]) and its runs in Node.js through jco ([`node`]).
 //!
 //! The conformance tests in the repository's `tests/` folder, the demo and
 //! the standalone mock binary all use it.
@@ -10,6 +11,7 @@ pub mod component;
 pub mod hostile;
 pub mod load;
 pub mod mock;
+pub mod node;
 pub mod spec_mock;
 
 pub use browser::Browser;

@@ -1,0 +1,191 @@
+//! The component in Node.js through jco: the npm packages of `tests/node`
+//! (installed by `npm ci` from its lock file), `jco transpile` of a built
+//! component, `node --test`, and `jco serve` for the edge build.
+//!
+//! The transpiled output goes under `tests/node/build/` so that its imports
+//! of `@bytecodealliance/preview2-shim` resolve to `tests/node/node_modules`.
+//! The component's `wasi:http/outgoing-handler` import is mapped to
+//! `tests/node/route.mjs`, which sends the Pinterest hosts named in
+//! `PINTEREST_ROUTES` to the mock, as the Rust host's network policy does.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::component::workspace_root;
+use crate::mock::MockPinterest;
+
+/// The mapping of the component's outgoing-handler import to the routing
+/// module, relative to a transpiled component's folder.
+const ROUTE_MAP: &str = "wasi:http/outgoing-handler=../../route.mjs";
+
+/// The npm project of the Node tests.
+pub fn project_dir() -> PathBuf {
+    workspace_root().join("tests/node")
+}
+
+/// Installs the project's npm packages from its lock file (`npm ci`) unless
+/// the installed ones were installed from the same lock file; once per
+/// process.
+pub fn npm_packages() -> anyhow::Result<PathBuf> {
+    static INSTALLED: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    INSTALLED
+        .get_or_init(|| install().map_err(|e| format!("{e:#}")))
+        .clone()
+        .map_err(anyhow::Error::msg)
+}
+
+fn install() -> anyhow::Result<PathBuf> {
+    let dir = project_dir();
+    let lock = std::fs::read(dir.join("package-lock.json")).context("reading package-lock.json")?;
+    // npm ci wipes node_modules, so the copy of the lock it installed from
+    // is written after it succeeds.
+    let stamp = dir.join("node_modules/.installed-from-lock.json");
+    if std::fs::read(&stamp).ok().as_deref() == Some(lock.as_slice()) {
+        return Ok(dir);
+    }
+    let output = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&dir)
+        .output()
+        .context("starting npm (Node.js 20 or later and npm must be installed)")?;
+    if !output.status.success() {
+        bail!(
+            "`npm ci` in {} failed ({}):\n{}",
+            dir.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    std::fs::write(&stamp, &lock).context("writing the install stamp")?;
+    Ok(dir)
+}
+
+/// jco's command-line entry point in the installed packages.
+fn jco() -> anyhow::Result<PathBuf> {
+    Ok(npm_packages()?.join("node_modules/@bytecodealliance/jco/dist/jco.js"))
+}
+
+/// Transpiles `component` with jco into `tests/node/build/NAME/NAME.js`
+/// (with its core Wasm beside it), its outgoing HTTP mapped to the routing
+/// module. Returns the folder.
+pub fn transpile(component: &Path, name: &str) -> anyhow::Result<PathBuf> {
+    let out = project_dir().join("build").join(name);
+    let output = Command::new("node")
+        .arg(jco()?)
+        .arg("transpile")
+        .arg(component)
+        .arg("--out-dir")
+        .arg(&out)
+        .args(["--name", name, "--quiet", "--map", ROUTE_MAP])
+        .output()
+        .context("starting node")?;
+    if !output.status.success() {
+        bail!(
+            "jco transpile of {} failed ({}):\n{}",
+            component.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(out)
+}
+
+/// The environment the Node tests and the routing module read: where the
+/// Pinterest hosts are routed and the mock's tokens and OAuth app.
+pub fn mock_environment(mock: &MockPinterest) -> Vec<(&'static str, String)> {
+    let routes = serde_json::json!({
+        "api.pinterest.com": mock.production_addr.to_string(),
+        "api-sandbox.pinterest.com": mock.sandbox_addr.to_string(),
+    });
+    let config = mock.config();
+    vec![
+        ("PINTEREST_ROUTES", routes.to_string()),
+        ("MOCK_ACCESS_TOKEN", config.access_token.clone()),
+        ("MOCK_SANDBOX_TOKEN", config.sandbox_token.clone()),
+        ("MOCK_CLIENT_ID", config.client_id.clone()),
+        ("MOCK_CLIENT_SECRET", config.client_secret.clone()),
+        ("MOCK_REFRESH_TOKEN", config.refresh_token.clone()),
+    ]
+}
+
+/// Runs `node --test FILE` in the project with `env`, returning its output
+/// whether it passed or not.
+pub async fn node_test(file: &str, env: &[(&str, String)]) -> anyhow::Result<Output> {
+    let mut command = tokio::process::Command::new("node");
+    command
+        .args(["--test", "--test-reporter=spec", file])
+        .current_dir(project_dir())
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .kill_on_drop(true);
+    command.output().await.context("starting node")
+}
+
+/// A component served by `jco serve` on loopback; stopped when dropped.
+pub struct JcoServe {
+    child: tokio::process::Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl JcoServe {
+    /// Serves `component` (a `wasi:http/proxy` component) with `jco serve`,
+    /// transpiled into `tests/node/build/NAME` with its outgoing HTTP mapped
+    /// to the routing module, with `env`; waits until it accepts connections.
+    /// Its stdout and stderr go to `log`.
+    pub async fn start(
+        component: &Path,
+        name: &str,
+        env: &[(&str, String)],
+        log: &Path,
+    ) -> anyhow::Result<JcoServe> {
+        let port = free_port()?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let log_file = std::fs::File::create(log).context("creating the server log")?;
+        let child = tokio::process::Command::new("node")
+            .arg(jco()?)
+            .arg("serve")
+            .arg(component)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .arg("--jco-dir")
+            .arg(project_dir().join("build").join(name))
+            .args(["--jco-map", ROUTE_MAP])
+            .current_dir(project_dir())
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file)
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting jco serve")?;
+        let mut served = JcoServe { child, addr };
+        served.wait_until_listening(Duration::from_secs(60)).await?;
+        Ok(served)
+    }
+
+    async fn wait_until_listening(&mut self, limit: Duration) -> anyhow::Result<()> {
+        let start = Instant::now();
+        loop {
+            if tokio::net::TcpStream::connect(self.addr).await.is_ok() {
+                return Ok(());
+            }
+            if let Some(status) = self.child.try_wait()? {
+                bail!("jco serve exited before listening ({status})");
+            }
+            if start.elapsed() > limit {
+                bail!("jco serve did not listen on {} within {limit:?}", self.addr);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// A loopback port nothing listens on right now.
+fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
