@@ -1,12 +1,19 @@
-//! The same `.wasm` in Node.js: jco transpiles the freshly built component
-//! and `node --test` runs `tests/node/connector.test.mjs` against the mock
-//! Pinterest (verify-credentials, api-call with and without pagination,
-//! raw-request, refresh, the catalog). The npm packages come from the lock
-//! file in `tests/node`, installed by `npm ci` when they are missing.
+//! The components in hosts we do not write, from the npm packages of
+//! `tests/node` (installed by `npm ci` from its lock file when missing):
+//!
+//! - jco transpiles the freshly built connector component and `node --test`
+//!   runs `tests/node/connector.test.mjs` against the mock Pinterest
+//!   (verify-credentials, api-call with and without pagination, raw-request,
+//!   refresh, the catalog);
+//! - `jco serve` serves the edge build (`wasi:http/proxy`) and the test
+//!   drives it over HTTP.
 
-use pinterest_host_test::component::built_component;
-use pinterest_host_test::node::{mock_environment, node_test, transpile};
+use pinterest_host_test::component::{built_component, built_edge_component};
+use pinterest_host_test::node::{
+    JcoServe, exchange, mock_environment, node_test, npm_packages, project_dir, transpile,
+};
 use pinterest_host_test::{Flavour, MockConfig, MockPinterest, assert_no_secrets};
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_connector_runs_in_node_through_jco() {
@@ -48,4 +55,166 @@ async fn the_connector_runs_in_node_through_jco() {
     let mut secrets = mock.secrets();
     secrets.retain(|s| !s.is_empty());
     assert_no_secrets(&stderr, &secrets);
+}
+
+/// The edge build served by a third-party wasi:http runtime, `jco serve`,
+/// driven over HTTP: every route, a streamed walk, errors with their
+/// statuses, a refresh handed back; its log names no secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_edge_build_serves_the_actions_through_jco_serve() {
+    let mock = MockPinterest::start(MockConfig::default())
+        .await
+        .expect("mock starts");
+    let component = built_edge_component().expect("the edge component builds");
+    npm_packages().expect("npm packages install");
+    let log = project_dir().join("build/edge-serve.log");
+    let served = JcoServe::start(&component, "edge", &mock_environment(&mock), &log)
+        .await
+        .expect("jco serve serves the edge component");
+    let at = served.addr;
+    let config = mock.config().clone();
+    let production = json!({ "oauth2": { "access_token": config.access_token } });
+    let sandbox = json!({ "sandbox": config.sandbox_token });
+
+    let index = exchange(at, "GET", "/", None).await.unwrap();
+    assert_eq!(index.status, 200);
+    assert_eq!(index.json()["service"], "pinterest-connector");
+
+    let endpoints = exchange(at, "GET", "/endpoints", None).await.unwrap();
+    assert_eq!(endpoints.json()["endpoints"].as_array().unwrap().len(), 142);
+    let described = exchange(at, "GET", "/endpoints/GET%20%2Fpins%2F%7Bpin_id%7D", None)
+        .await
+        .unwrap();
+    assert_eq!(described.status, 200);
+    assert_eq!(described.json()["id"], "pins/get");
+    assert!(described.json()["input_schema"]["properties"]["path"].is_object());
+
+    let verify = |credentials: &serde_json::Value| json!({ "credentials": credentials });
+    let account = exchange(
+        at,
+        "POST",
+        "/verify-credentials",
+        Some(&verify(&production)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        account.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&account.body)
+    );
+    assert_eq!(account.content_type.as_deref(), Some("application/json"));
+    assert_eq!(account.json()["username"], "mock_user");
+    assert_eq!(account.json()["account"]["pin_count"], 1000);
+    let account = exchange(at, "POST", "/verify-credentials", Some(&verify(&sandbox)))
+        .await
+        .unwrap();
+    assert_eq!(account.json()["username"], "mock_sandbox_user");
+
+    // A walk: a line per page, then the total.
+    let walk = json!({
+        "credentials": production, "endpoint": "GET /pins",
+        "query_params": { "page_size": 250 }, "paginate": {},
+    });
+    let pages = exchange(at, "POST", "/api-call", Some(&walk))
+        .await
+        .unwrap();
+    assert_eq!(pages.status, 200);
+    assert_eq!(pages.content_type.as_deref(), Some("application/x-ndjson"));
+    let lines = pages.json_lines();
+    assert_eq!(lines.len(), 5, "{}", String::from_utf8_lossy(&pages.body));
+    let mut ids = Vec::new();
+    for (index, line) in lines[..4].iter().enumerate() {
+        assert_eq!(line["page"]["index"], index);
+        for pin in line["page"]["body"]["items"].as_array().unwrap() {
+            ids.push(pin["id"].as_str().unwrap().to_owned());
+        }
+    }
+    let expected: Vec<String> = (0..1000).map(MockPinterest::pin_id).collect();
+    assert_eq!(ids, expected);
+    assert_eq!(lines[4]["done"], json!({ "pages": 4, "items": 1000 }));
+
+    let pin = MockPinterest::pin_id(7);
+    let one = json!({
+        "credentials": production, "endpoint": "pins/get", "path_params": { "pin_id": pin },
+    });
+    let got = exchange(at, "POST", "/api-call", Some(&one)).await.unwrap();
+    assert_eq!(got.status, 200);
+    assert_eq!(got.json()["status"], 200);
+    assert_eq!(got.json()["body"]["id"], pin.as_str());
+
+    let raw = |no_throw: bool| {
+        json!({
+            "credentials": production, "method": "GET", "url": "/pins/999",
+            "no_throw_on_404": no_throw,
+        })
+    };
+    let answered = exchange(at, "POST", "/raw-request", Some(&raw(true)))
+        .await
+        .unwrap();
+    assert_eq!(
+        (answered.status, answered.json()["status"].clone()),
+        (200, json!(404))
+    );
+    let thrown = exchange(at, "POST", "/raw-request", Some(&raw(false)))
+        .await
+        .unwrap();
+    assert_eq!(thrown.status, 404);
+    assert_eq!(thrown.json()["error"]["kind"], "not-found");
+
+    let refused = exchange(
+        at,
+        "POST",
+        "/verify-credentials",
+        Some(&verify(
+            &json!({ "oauth2": { "access_token": "refused-token-31337" } }),
+        )),
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status, 401);
+    assert_eq!(refused.json()["error"]["kind"], "unauthorized");
+    assert!(!String::from_utf8_lossy(&refused.body).contains("refused-token-31337"));
+
+    let expired = json!({ "oauth2": {
+        "client_id": config.client_id, "client_secret": config.client_secret,
+        "access_token": "expired-token", "refresh_token": config.refresh_token, "expires_at": 1,
+    } });
+    let renewed = exchange(at, "POST", "/verify-credentials", Some(&verify(&expired)))
+        .await
+        .unwrap();
+    assert_eq!(
+        renewed.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&renewed.body)
+    );
+    let fresh = &renewed.json()["refreshed_credentials"]["oauth2"];
+    assert!(
+        fresh["access_token"]
+            .as_str()
+            .is_some_and(|t| t != "expired-token")
+    );
+
+    let malformed = exchange(at, "POST", "/api-call", Some(&json!({ "endpoint": 1 })))
+        .await
+        .unwrap();
+    assert_eq!(malformed.status, 400);
+    assert_eq!(malformed.json()["error"]["kind"], "invalid-input");
+    let wrong_method = exchange(at, "GET", "/api-call", None).await.unwrap();
+    assert_eq!(wrong_method.status, 405);
+
+    // The requests reached the mock through the component's outgoing
+    // handler in jco's runtime.
+    assert!(mock.request_count() >= 10);
+    drop(served);
+    // The runtime's output holds a line per request and no secret.
+    let logged = std::fs::read_to_string(&log).expect("the log is readable");
+    assert!(logged.contains("POST /api-call 200"), "{logged}");
+    assert!(logged.contains("POST /verify-credentials 401"), "{logged}");
+    let mut secrets = mock.secrets();
+    secrets.push("refused-token-31337".into());
+    secrets.retain(|s| !s.is_empty());
+    assert_no_secrets(&logged, &secrets);
 }

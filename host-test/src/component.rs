@@ -23,7 +23,18 @@ pub fn workspace_root() -> PathBuf {
 
 /// Where the component is built.
 pub fn component_path() -> PathBuf {
-    workspace_root().join("target/guest/wasm32-wasip2/wasm-release/pinterest_connector_guest.wasm")
+    artifact_path("pinterest_connector_guest")
+}
+
+/// Where the edge build (the `wasi:http/proxy` component) is built.
+pub fn edge_component_path() -> PathBuf {
+    artifact_path("pinterest_connector_edge")
+}
+
+fn artifact_path(crate_name: &str) -> PathBuf {
+    workspace_root()
+        .join("target/guest/wasm32-wasip2/wasm-release")
+        .join(format!("{crate_name}.wasm"))
 }
 
 /// Builds the component once per process and returns its path.
@@ -35,8 +46,24 @@ pub fn built_component() -> anyhow::Result<PathBuf> {
         .map_err(anyhow::Error::msg)
 }
 
+/// Builds the edge component once per process and returns its path.
+pub fn built_edge_component() -> anyhow::Result<PathBuf> {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            build_package("pinterest-connector-edge", edge_component_path())
+                .map_err(|e| format!("{e:#}"))
+        })
+        .clone()
+        .map_err(anyhow::Error::msg)
+}
+
 /// Builds the component now (a no-op when it is up to date).
 pub fn build_component() -> anyhow::Result<PathBuf> {
+    build_package("pinterest-connector-guest", component_path())
+}
+
+fn build_package(package: &str, path: PathBuf) -> anyhow::Result<PathBuf> {
     ensure_wasm_target()?;
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -46,7 +73,7 @@ pub fn build_component() -> anyhow::Result<PathBuf> {
             "build",
             "--quiet",
             "--package",
-            "pinterest-connector-guest",
+            package,
             "--target",
             "wasm32-wasip2",
             "--profile",
@@ -55,11 +82,10 @@ pub fn build_component() -> anyhow::Result<PathBuf> {
         ])
         .arg(root.join("target/guest"))
         .status()
-        .context("running cargo to build the component")?;
+        .with_context(|| format!("running cargo to build {package}"))?;
     if !status.success() {
-        bail!("building the component failed ({status})");
+        bail!("building {package} failed ({status})");
     }
-    let path = component_path();
     if !path.exists() {
         bail!("the build did not produce {}", path.display());
     }

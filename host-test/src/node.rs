@@ -159,6 +159,9 @@ impl JcoServe {
             .stdin(Stdio::null())
             .stdout(log_file.try_clone()?)
             .stderr(log_file)
+            // jco serve runs the server in a child process of its own: the
+            // group is stopped as a whole.
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .context("starting jco serve")?;
@@ -184,8 +187,98 @@ impl JcoServe {
     }
 }
 
+impl Drop for JcoServe {
+    /// Stops jco serve and the server process it started.
+    fn drop(&mut self) {
+        if let Some(pid) = self.child.id().and_then(|pid| i32::try_from(pid).ok()) {
+            // SAFETY: kill(2) on the process group this struct started.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
 /// A loopback port nothing listens on right now.
 fn free_port() -> anyhow::Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
     Ok(listener.local_addr()?.port())
+}
+
+/// One HTTP exchange with a served component.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The status.
+    pub status: u16,
+    /// The `content-type` header, if any.
+    pub content_type: Option<String>,
+    /// Every header, lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Exchange {
+    /// The body as JSON (`Null` if it is not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The body's lines, each as JSON (NDJSON).
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.body
+            .split(|&b| b == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| serde_json::from_slice(line).unwrap_or(serde_json::Value::Null))
+            .collect()
+    }
+}
+
+/// Sends `method path` with `body` (JSON) to `addr` on a new connection.
+pub async fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> anyhow::Result<Exchange> {
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
+
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+    tokio::spawn(async move {
+        // Ends with the connection.
+        let _ = connection.await;
+    });
+    let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", addr.to_string())
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(bytes)))?;
+    let response = sender.send_request(request).await?;
+    let status = response.status().as_u16();
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let content_type = headers
+        .iter()
+        .find(|(n, _)| n == "content-type")
+        .map(|(_, v)| v.clone());
+    let body = response.into_body().collect().await?.to_bytes().to_vec();
+    Ok(Exchange {
+        status,
+        content_type,
+        headers,
+        body,
+    })
 }

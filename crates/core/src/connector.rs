@@ -87,6 +87,12 @@ impl<T: Transport> Connector<T> {
         &self.transport
     }
 
+    /// The transport, for sending what the connector prepared (the pages of
+    /// a walk, say).
+    pub fn into_transport(self) -> T {
+        self.transport
+    }
+
     /// Calls one endpoint once, at `now` (Unix seconds; the session
     /// refreshes an access token that is due).
     pub fn api_call(

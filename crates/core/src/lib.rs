@@ -19,7 +19,8 @@
 //! - [`credentials`]: OAuth2 and sandbox credentials, and which API base they use;
 //! - [`http`]: the request and response types and the [`http::Transport`] trait;
 //! - [`session`]: an action's credentials, refreshed when due or after a 401;
-//! - [`connector`]: the actions, generic over a transport.
+//! - [`connector`]: the actions, generic over a transport;
+//! - [`service`]: the actions as JSON over HTTP, as the edge build serves them.
 
 pub mod catalog;
 pub mod connector;
@@ -34,6 +35,7 @@ pub mod raw;
 pub mod request;
 pub mod retry;
 pub mod schema;
+pub mod service;
 pub mod session;
 pub mod spec;
 

@@ -1,12 +1,11 @@
 //! The Pinterest connector as a WebAssembly component.
 //!
 //! A thin layer: [`bindings`] are generated from `wit/connector.wit`,
-//! [`convert`] maps between WIT and core types, [`transport`] sends the
-//! core's requests over `wasi:http/outgoing-handler`, and this module wires
-//! the exports to [`pinterest_connector_core::Connector`].
+//! [`convert`] maps between WIT and core types, the core's requests go out
+//! over `wasi:http/outgoing-handler` ([`pinterest_connector_wasi_transport`]),
+//! and this module wires the exports to [`pinterest_connector_core::Connector`].
 
 mod convert;
-mod transport;
 
 #[allow(missing_docs, clippy::all)]
 mod bindings {
@@ -34,7 +33,7 @@ use pinterest_connector_core::pagination::{self, PageWalker};
 use pinterest_connector_core::retry::Retrying;
 use pinterest_connector_core::session::Session;
 
-use crate::transport::WasiHttpTransport;
+use pinterest_connector_wasi_transport::{WasiHttpTransport, now, retrying};
 
 /// The component's exports.
 struct Component;
@@ -105,11 +104,6 @@ impl oauth::Guest for Component {
             .map(convert::oauth2_out)
             .map_err(convert::error)
     }
-}
-
-/// The wall clock, in Unix seconds.
-fn now() -> u64 {
-    wasip2::clocks::wall_clock::now().seconds
 }
 
 impl actions::Guest for Component {
@@ -217,12 +211,6 @@ impl actions::GuestPageStream for PageStreamState {
             })
         })
     }
-}
-
-/// The transport of an action: `wasi:http` with the options' timeouts and
-/// cap, retried by the options' policy.
-fn retrying(options: CoreCallOptions) -> Retrying<WasiHttpTransport> {
-    Retrying::new(WasiHttpTransport::new(options), options.retry, now())
 }
 
 /// The connector of an action.

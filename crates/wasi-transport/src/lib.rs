@@ -1,10 +1,14 @@
-//! The core's [`Transport`] over `wasi:http/outgoing-handler`.
+//! The core's [`Transport`] over `wasi:http/outgoing-handler` (WASI 0.2),
+//! shared by the connector component and the edge build: requests, their
+//! timeouts and body cap, retries waiting on the monotonic clock, and the
+//! wall clock the core reads token expiry against.
 
 use std::time::Duration;
 
 use pinterest_connector_core::error::{ConnectorError, TransportKind};
 use pinterest_connector_core::http::{HttpRequest, HttpResponse, Method, Transport};
 use pinterest_connector_core::options::CallOptions;
+use pinterest_connector_core::retry::Retrying;
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{
     ErrorCode, Fields, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest,
@@ -25,6 +29,17 @@ impl WasiHttpTransport {
     pub fn new(options: CallOptions) -> Self {
         WasiHttpTransport { options }
     }
+}
+
+/// The transport of an action: `wasi:http` with the options' timeouts and
+/// cap, retried by the options' policy.
+pub fn retrying(options: CallOptions) -> Retrying<WasiHttpTransport> {
+    Retrying::new(WasiHttpTransport::new(options), options.retry, now())
+}
+
+/// The wall clock, in Unix seconds.
+pub fn now() -> u64 {
+    wasip2::clocks::wall_clock::now().seconds
 }
 
 fn nanos(duration: Duration) -> u64 {

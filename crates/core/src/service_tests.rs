@@ -1,0 +1,509 @@
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use super::*;
+use crate::http::HttpRequest;
+
+/// Answers requests from a script, in order, and keeps them.
+#[derive(Default)]
+struct Scripted {
+    answers: VecDeque<Result<HttpResponse, ConnectorError>>,
+    sent: Vec<HttpRequest>,
+}
+
+/// A [`Scripted`] transport the test keeps a handle on.
+#[derive(Clone, Default)]
+struct Shared(Rc<RefCell<Scripted>>);
+
+impl Transport for Shared {
+    fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError> {
+        let mut scripted = self.0.borrow_mut();
+        scripted.sent.push(request.clone());
+        scripted
+            .answers
+            .pop_front()
+            .unwrap_or_else(|| panic!("unscripted request to {}", request.url))
+    }
+}
+
+/// A runtime over a [`Scripted`] transport, at a fixed time, that keeps
+/// the options each action asked for.
+struct Fixed {
+    transport: Shared,
+    options: Vec<CallOptions>,
+}
+
+impl Fixed {
+    fn new(answers: Vec<Result<HttpResponse, ConnectorError>>) -> Fixed {
+        let scripted = Scripted {
+            answers: answers.into(),
+            sent: vec![],
+        };
+        Fixed {
+            transport: Shared(Rc::new(RefCell::new(scripted))),
+            options: vec![],
+        }
+    }
+
+    fn sent(&self) -> Vec<HttpRequest> {
+        self.transport.0.borrow().sent.clone()
+    }
+}
+
+impl Runtime for Fixed {
+    type Transport = Shared;
+    fn transport(&mut self, options: CallOptions) -> Shared {
+        self.options.push(options);
+        self.transport.clone()
+    }
+    fn now(&self) -> u64 {
+        1_000
+    }
+}
+
+const TOKEN: &str = "secret-access-token-77";
+
+fn ok(body: &str) -> Result<HttpResponse, ConnectorError> {
+    Ok(HttpResponse::new(
+        200,
+        vec![("content-type".into(), "application/json".into())],
+        body.as_bytes().to_vec(),
+    ))
+}
+
+fn status(status: u16, body: &str) -> Result<HttpResponse, ConnectorError> {
+    Ok(HttpResponse::new(status, vec![], body.as_bytes().to_vec()))
+}
+
+/// Serves one request against `answers`; the answer, its parsed body and
+/// what was sent.
+fn serve_once(
+    method: &str,
+    path: &str,
+    body: &Value,
+    answers: Vec<Result<HttpResponse, ConnectorError>>,
+) -> (Answer, Value, Vec<HttpRequest>) {
+    let mut runtime = Fixed::new(answers);
+    let Reply::Done(answer) = serve(&mut runtime, method, path, body.to_string().as_bytes()) else {
+        panic!("expected a whole answer");
+    };
+    let parsed: Value = serde_json::from_slice(&answer.body).expect("the answer is JSON");
+    (answer, parsed, runtime.sent())
+}
+
+fn sandbox() -> Value {
+    serde_json::json!({ "sandbox": TOKEN })
+}
+
+#[test]
+fn routes_answer_their_method_only() {
+    assert_eq!(route("GET", "/"), Ok(Route::Index));
+    assert_eq!(route("GET", "/endpoints"), Ok(Route::Endpoints));
+    assert_eq!(route("POST", "/api-call"), Ok(Route::ApiCall));
+    assert_eq!(route("POST", "/raw-request"), Ok(Route::RawRequest));
+    assert_eq!(
+        route("POST", "/verify-credentials"),
+        Ok(Route::VerifyCredentials)
+    );
+    assert_eq!(
+        route("GET", "/endpoints/pins/list"),
+        Ok(Route::Endpoint("pins/list".into()))
+    );
+    assert_eq!(
+        route("GET", "/endpoints/GET%20%2Fpins%2F%7Bpin_id%7D"),
+        Ok(Route::Endpoint("GET /pins/{pin_id}".into()))
+    );
+    let wrong = route("GET", "/api-call").unwrap_err();
+    assert_eq!(wrong.status, 405);
+    assert!(wrong.headers.contains(&("allow".into(), "POST".into())));
+    assert_eq!(route("POST", "/endpoints").unwrap_err().status, 405);
+    let missing = route("GET", "/pins").unwrap_err();
+    assert_eq!(missing.status, 404);
+    assert!(String::from_utf8_lossy(&missing.body).contains("no-such-route"));
+    assert_eq!(route("GET", "/endpoints/").unwrap_err().status, 404);
+    assert_eq!(route("GET", "/endpoints/%FF").unwrap_err().status, 400);
+}
+
+#[test]
+fn endpoints_list_the_embedded_catalog() {
+    let (answer, body, sent) = serve_once("GET", "/endpoints", &Value::Null, vec![]);
+    assert_eq!(answer.status, 200);
+    let list = body["endpoints"].as_array().unwrap();
+    assert_eq!(list.len(), crate::catalog::embedded().operations.len());
+    let pins = list.iter().find(|e| e["id"] == "pins/list").unwrap();
+    assert_eq!(pins["method"], "GET");
+    assert_eq!(pins["path"], "/pins");
+    assert_eq!(pins["paginated"], true);
+    assert!(sent.is_empty());
+}
+
+#[test]
+fn an_endpoint_comes_with_its_input_schema() {
+    for path in [
+        "/endpoints/pins/get",
+        "/endpoints/GET%20%2Fpins%2F%7Bpin_id%7D",
+    ] {
+        let (answer, body, _) = serve_once("GET", path, &Value::Null, vec![]);
+        assert_eq!(answer.status, 200, "{path}");
+        assert_eq!(body["id"], "pins/get");
+        assert_eq!(
+            body["input_schema"]["properties"]["path"]["required"][0],
+            "pin_id"
+        );
+    }
+    let (answer, body, _) = serve_once("GET", "/endpoints/nope", &Value::Null, vec![]);
+    assert_eq!(answer.status, 400);
+    assert_eq!(body["error"]["kind"], "invalid-input");
+}
+
+#[test]
+fn verify_credentials_names_the_account_and_sends_the_token() {
+    let (answer, body, sent) = serve_once(
+        "POST",
+        "/verify-credentials",
+        &serde_json::json!({ "credentials": sandbox() }),
+        vec![ok(r#"{"username":"someone","account_type":"BUSINESS"}"#)],
+    );
+    assert_eq!(answer.status, 200, "{body}");
+    assert_eq!(body["username"], "someone");
+    assert_eq!(body["account"]["account_type"], "BUSINESS");
+    assert!(body.get("refreshed_credentials").is_none());
+    assert_eq!(
+        sent[0].url.as_str(),
+        "https://api-sandbox.pinterest.com/v5/user_account"
+    );
+    assert_eq!(
+        sent[0].header("authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    assert!(!body.to_string().contains(TOKEN));
+}
+
+#[test]
+fn a_refused_token_answers_401_without_the_token() {
+    let (answer, body, _) = serve_once(
+        "POST",
+        "/verify-credentials",
+        &serde_json::json!({ "credentials": { "oauth2": { "access_token": TOKEN } } }),
+        vec![status(
+            401,
+            &format!(r#"{{"code":2,"message":"Authentication failed for {TOKEN}."}}"#),
+        )],
+    );
+    assert_eq!(answer.status, 401);
+    assert_eq!(body["error"]["kind"], "unauthorized");
+    assert_eq!(body["error"]["code"], 2);
+    assert!(!body.to_string().contains(TOKEN), "{body}");
+}
+
+#[test]
+fn a_rate_limit_answers_429_with_retry_after() {
+    let limited = Ok(HttpResponse::new(
+        429,
+        vec![("retry-after".into(), "7".into())],
+        br#"{"code":8,"message":"slow down"}"#.to_vec(),
+    ));
+    let (answer, body, _) = serve_once(
+        "POST",
+        "/raw-request",
+        &serde_json::json!({
+            "credentials": sandbox(), "method": "GET", "url": "/boards",
+            "options": { "max_attempts": 1 },
+        }),
+        vec![limited],
+    );
+    assert_eq!(answer.status, 429, "{body}");
+    assert!(answer.headers.contains(&("retry-after".into(), "7".into())));
+    assert_eq!(body["error"]["kind"], "rate-limited");
+    assert_eq!(body["error"]["retry_after_seconds"], 7);
+    assert_eq!(body["error"]["pinterest_message"], "slow down");
+}
+
+#[test]
+fn raw_request_answers_a_404_when_asked_to() {
+    let request = |no_throw: bool| {
+        serde_json::json!({
+            "credentials": sandbox(), "method": "get", "url": "/pins/1",
+            "headers": { "x-extra": "1" }, "no_throw_on_404": no_throw,
+        })
+    };
+    let not_found = || status(404, r#"{"code":3,"message":"Pin not found."}"#);
+    let (answer, body, sent) =
+        serve_once("POST", "/raw-request", &request(true), vec![not_found()]);
+    assert_eq!(answer.status, 200);
+    assert_eq!(body["status"], 404);
+    assert_eq!(body["body"]["message"], "Pin not found.");
+    assert_eq!(sent[0].header("x-extra"), Some("1"));
+    let (answer, body, _) = serve_once("POST", "/raw-request", &request(false), vec![not_found()]);
+    assert_eq!(answer.status, 404);
+    assert_eq!(body["error"]["kind"], "not-found");
+}
+
+#[test]
+fn api_call_takes_params_as_json_and_answers_the_body_as_json() {
+    let (answer, body, sent) = serve_once(
+        "POST",
+        "/api-call",
+        &serde_json::json!({
+            "credentials": sandbox(),
+            "endpoint": "GET /boards/{board_id}/pins",
+            "path_params": { "board_id": 12345 },
+            "query_params": { "page_size": 25 },
+        }),
+        vec![ok(r#"{"items":[{"id":"1"}],"bookmark":"b2"}"#)],
+    );
+    assert_eq!(answer.status, 200, "{body}");
+    assert_eq!(body["status"], 200);
+    assert_eq!(body["body"]["items"][0]["id"], "1");
+    assert_eq!(body["next_bookmark"], "b2");
+    assert_eq!(
+        sent[0].url.as_str(),
+        "https://api-sandbox.pinterest.com/v5/boards/12345/pins?page_size=25"
+    );
+}
+
+#[test]
+fn api_call_sends_its_json_body_as_given() {
+    let (answer, body, sent) = serve_once(
+        "POST",
+        "/api-call",
+        &serde_json::json!({
+            "credentials": sandbox(),
+            "endpoint": "boards/create",
+            "body": { "name": "Recipes" },
+        }),
+        vec![status(201, r#"{"id":"9","name":"Recipes"}"#)],
+    );
+    assert_eq!(answer.status, 200, "{body}");
+    assert_eq!(body["status"], 201);
+    let sent_body: Value = serde_json::from_slice(sent[0].body.as_deref().unwrap()).unwrap();
+    assert_eq!(sent_body, serde_json::json!({ "name": "Recipes" }));
+}
+
+#[test]
+fn bad_requests_are_refused_before_anything_is_sent() {
+    let cases = [
+        (serde_json::json!("not an object"), "body"),
+        (serde_json::json!({ "endpoint": "GET /pins" }), "body"),
+        (
+            serde_json::json!({ "credentials": sandbox(), "endpoint": "GET /pins", "typo": 1 }),
+            "body",
+        ),
+        (
+            serde_json::json!({ "credentials": sandbox(), "endpoint": "GET /pins/{pin_id}" }),
+            "path.pin_id",
+        ),
+        (
+            serde_json::json!({
+                "credentials": sandbox(), "endpoint": "GET /pins",
+                "spec": { "url": "http://169.254.169.254/latest" },
+            }),
+            "body",
+        ),
+        (
+            serde_json::json!({
+                "credentials": sandbox(), "endpoint": "GET /pins",
+                "options": { "max_attempts": 0 },
+            }),
+            "",
+        ),
+    ];
+    for (request, field) in cases {
+        let (answer, body, sent) = serve_once("POST", "/api-call", &request, vec![]);
+        assert_eq!(answer.status, 400, "{request}: {body}");
+        assert_eq!(body["error"]["kind"], "invalid-input", "{body}");
+        assert!(
+            body["error"]["field"].as_str().unwrap().contains(field),
+            "{request}: {body}"
+        );
+        assert!(sent.is_empty());
+    }
+    let (answer, _, _) = serve_once("POST", "/verify-credentials", &Value::Null, vec![]);
+    assert_eq!(answer.status, 400);
+}
+
+#[test]
+fn a_token_in_the_wrong_field_is_not_echoed() {
+    let (answer, body, _) = serve_once(
+        "POST",
+        "/verify-credentials",
+        &serde_json::json!({ "credentials": { "oauth2": { "access_token": "a", "expires_at": TOKEN } } }),
+        vec![],
+    );
+    assert_eq!(answer.status, 400);
+    assert!(!body.to_string().contains(TOKEN), "{body}");
+    assert!(
+        body["error"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("expected u64")
+    );
+}
+
+#[test]
+fn an_expired_token_is_refreshed_and_handed_back() {
+    let (answer, body, sent) = serve_once(
+        "POST",
+        "/verify-credentials",
+        &serde_json::json!({ "credentials": { "oauth2": {
+            "client_id": "app", "client_secret": "app-secret",
+            "access_token": TOKEN, "refresh_token": "refresh-1", "expires_at": 10,
+        } } }),
+        vec![
+            ok(r#"{"access_token":"access-2","expires_in":1000,"refresh_token":"refresh-2"}"#),
+            ok(r#"{"username":"someone","account_type":"PINNER"}"#),
+        ],
+    );
+    assert_eq!(answer.status, 200, "{body}");
+    assert_eq!(
+        sent[0].url.as_str(),
+        "https://api.pinterest.com/v5/oauth/token"
+    );
+    let fresh = &body["refreshed_credentials"]["oauth2"];
+    assert_eq!(fresh["access_token"], "access-2");
+    assert_eq!(fresh["refresh_token"], "refresh-2");
+    assert_eq!(fresh["expires_at"], 2_000);
+    assert_eq!(fresh["client_id"], "app");
+}
+
+fn page(items: usize, bookmark: Option<&str>) -> Result<HttpResponse, ConnectorError> {
+    let items: Vec<Value> = (0..items).map(|i| serde_json::json!({ "id": i })).collect();
+    ok(&serde_json::json!({ "items": items, "bookmark": bookmark }).to_string())
+}
+
+/// Serves a paginated api-call; the lines, each parsed.
+fn walk(answers: Vec<Result<HttpResponse, ConnectorError>>, max_pages: Option<u32>) -> Vec<Value> {
+    let mut runtime = Fixed::new(answers);
+    let request = serde_json::json!({
+        "credentials": sandbox(), "endpoint": "pins/list",
+        "paginate": { "max_pages": max_pages },
+        "options": { "max_attempts": 1 },
+    });
+    let Reply::Pages(mut lines) = serve(
+        &mut runtime,
+        "POST",
+        "/api-call",
+        request.to_string().as_bytes(),
+    ) else {
+        panic!("expected pages");
+    };
+    let mut out = Vec::new();
+    while let Some(line) = lines.next_line(1_000) {
+        assert_eq!(line.last(), Some(&b'\n'));
+        assert_eq!(line.iter().filter(|&&b| b == b'\n').count(), 1);
+        out.push(serde_json::from_slice(&line).unwrap());
+    }
+    out
+}
+
+#[test]
+fn a_walk_answers_a_line_per_page_then_done() {
+    let lines = walk(
+        vec![page(3, Some("b1")), page(3, Some("b2")), page(2, None)],
+        None,
+    );
+    assert_eq!(lines.len(), 4);
+    for (index, line) in lines[..3].iter().enumerate() {
+        assert_eq!(line["page"]["index"], index);
+        assert_eq!(line["page"]["status"], 200);
+    }
+    assert_eq!(lines[0]["page"]["next_bookmark"], "b1");
+    assert_eq!(lines[2]["page"]["body"]["items"][1]["id"], 1);
+    assert_eq!(
+        lines[3]["done"],
+        serde_json::json!({ "pages": 3, "items": 8 })
+    );
+}
+
+#[test]
+fn max_pages_ends_the_walk_early() {
+    let lines = walk(vec![page(3, Some("b1")), page(3, Some("b2"))], Some(2));
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[2]["done"]["pages"], 2);
+}
+
+#[test]
+fn a_failed_page_ends_the_stream_with_the_bookmark_to_resume_from() {
+    let lines = walk(
+        vec![
+            page(3, Some("b1")),
+            status(500, r#"{"code":1,"message":"boom"}"#),
+        ],
+        None,
+    );
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["error"]["kind"], "upstream");
+    assert_eq!(lines[1]["next_bookmark"], "b1");
+}
+
+#[test]
+fn a_walk_that_cannot_start_is_an_error_answer() {
+    let mut runtime = Fixed::new(vec![status(403, r#"{"code":29,"message":"no"}"#)]);
+    let request = serde_json::json!({
+        "credentials": sandbox(), "endpoint": "pins/list", "paginate": {},
+    });
+    let reply = serve(
+        &mut runtime,
+        "POST",
+        "/api-call",
+        request.to_string().as_bytes(),
+    );
+    let Reply::Done(answer) = reply else {
+        panic!("expected an error answer");
+    };
+    assert_eq!(answer.status, 403);
+    let (answer, _, _) = serve_once(
+        "POST",
+        "/api-call",
+        &serde_json::json!({ "credentials": sandbox(), "endpoint": "pins/get", "paginate": {} }),
+        vec![],
+    );
+    assert_eq!(answer.status, 400, "pins/get does not paginate");
+}
+
+#[test]
+fn options_reach_the_transport() {
+    let mut runtime = Fixed::new(vec![ok(r#"{"username":"u"}"#)]);
+    let request = serde_json::json!({
+        "credentials": sandbox(),
+        "options": { "first_byte_timeout_ms": 1500, "max_response_bytes": 4096 },
+    });
+    let reply = serve(
+        &mut runtime,
+        "POST",
+        "/verify-credentials",
+        request.to_string().as_bytes(),
+    );
+    assert!(matches!(reply, Reply::Done(Answer { status: 200, .. })));
+    let options = runtime.options[0];
+    assert_eq!(options.first_byte_timeout.as_millis(), 1500);
+    assert_eq!(options.max_response_bytes, 4096);
+    assert_eq!(
+        options.connect_timeout,
+        CallOptions::default().connect_timeout
+    );
+}
+
+#[test]
+fn every_error_kind_has_a_status() {
+    let api = ApiError {
+        status: 500,
+        code: None,
+        message: "m".into(),
+        request_id: None,
+        attempts: 1,
+    };
+    let timed_out = ConnectorError::transport(TransportKind::TimedOut, "slow");
+    let refused = ConnectorError::transport(TransportKind::Refused, "no");
+    assert_eq!(status_of(&timed_out), 504);
+    assert_eq!(status_of(&refused), 502);
+    assert_eq!(status_of(&ConnectorError::Upstream(api.clone())), 502);
+    assert_eq!(
+        status_of(&ConnectorError::UnsupportedInSandbox("x".into())),
+        422
+    );
+    let body = serde_json::to_value(ErrorJson::of(&timed_out)).unwrap();
+    assert_eq!(body["kind"], "transport");
+    assert_eq!(body["transport_kind"], "timed-out");
+}
