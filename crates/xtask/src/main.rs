@@ -11,6 +11,11 @@
 //! - `fuzz [CASES]`: runs the core's property tests (input validation,
 //!   URL and header handling, query and path serialisation, reading answers)
 //!   with CASES cases each (default 100 000), in release mode.
+//! - `dist [--source URL]`: builds both components and writes the release
+//!   files into `target/dist`: each `.wasm` with its metadata (name,
+//!   version, description, license, source repository, revision), the WIT
+//!   package encoded for `wkg publish`, and `SHA256SUMS`. The source is
+//!   `--source`, else the `origin` remote when it is an `https://` URL.
 //! - `gen-catalog [SPEC] [OUT]`: reads Pinterest's OpenAPI JSON (default
 //!   `../shared/openapi/pinterest-v5.11.0.json`) and writes the catalog the
 //!   component embeds (default `openapi/pinterest-v5.11.0.catalog.json`).
@@ -28,8 +33,9 @@ fn main() -> anyhow::Result<()> {
         Some("gen-catalog") => gen_catalog(args.get(1), args.get(2)),
         Some("fuzz") => fuzz(args.get(1)),
         Some("bench") => bench(&args[1..]),
+        Some("dist") => dist(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask <test | demo | bench [--quick] | fuzz [CASES] | gen-catalog [SPEC] [OUT]>"
+            "usage: cargo xtask <test | demo | bench [--quick] | dist [--source URL] | fuzz [CASES] | gen-catalog [SPEC] [OUT]>"
         ),
     }
 }
@@ -154,6 +160,77 @@ fn demo() -> anyhow::Result<()> {
             "demo",
         ],
     )
+}
+
+fn dist(args: &[String]) -> anyhow::Result<()> {
+    let source = match args {
+        [] => origin_url(),
+        [flag, url] if flag == "--source" => Some(url.clone()),
+        _ => bail!("usage: cargo xtask dist [--source URL]"),
+    };
+    run("rustup", &["target", "add", "wasm32-wasip2"])?;
+    run(
+        &cargo(),
+        &[
+            "build",
+            "--locked",
+            "--package",
+            "pinterest-connector-guest",
+            "--package",
+            "pinterest-connector-edge",
+            "--target",
+            "wasm32-wasip2",
+            "--profile",
+            "wasm-release",
+            "--target-dir",
+            "target/guest",
+        ],
+    )?;
+    let root = root();
+    if source.is_none() {
+        eprintln!(
+            "note: no source repository is known (no --source, no https origin remote): \
+             the files carry the revision only"
+        );
+    }
+    let release = pinterest_connector_dist::Release {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        license: "Apache-2.0".to_owned(),
+        source,
+        revision: git(&["rev-parse", "HEAD"]),
+    };
+    let out = root.join("target/dist");
+    let artifacts = pinterest_connector_dist::package(
+        &release,
+        &pinterest_connector_dist::components(&root),
+        &root.join("wit"),
+        &out,
+    )?;
+    println!("{}:", out.display());
+    for artifact in artifacts {
+        println!(
+            "  {:<40} {:>9} B  sha256 {}",
+            artifact.file, artifact.size, artifact.sha256
+        );
+    }
+    println!("  {}", pinterest_connector_dist::SUMS_FILE);
+    Ok(())
+}
+
+/// The `origin` remote, when it is a web URL.
+fn origin_url() -> Option<String> {
+    git(&["remote", "get-url", "origin"]).filter(|url| url.starts_with("https://"))
+}
+
+/// What `git args` prints, trimmed; `None` if it fails.
+fn git(args: &[&str]) -> Option<String> {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(root())
+        .output()
+        .ok()?;
+    let text = String::from_utf8(output.stdout).ok()?;
+    (output.status.success() && !text.trim().is_empty()).then(|| text.trim().to_owned())
 }
 
 fn gen_catalog(spec: Option<&String>, out: Option<&String>) -> anyhow::Result<()> {

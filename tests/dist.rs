@@ -1,0 +1,103 @@
+//! The release files: `pinterest_connector_dist::package` over the freshly
+//! built components writes each `.wasm` with its metadata, the encoded WIT
+//! package and `SHA256SUMS`; the released connector still loads in wasmtime
+//! and works against the mock, the released edge build compiles.
+
+use pinterest_connector_dist::{Release, SUMS_FILE, components, package, sha256_hex};
+use pinterest_connector_host::types::{Credentials, Oauth2Credentials};
+use pinterest_connector_host::wasmtime::component::Component;
+use pinterest_connector_host::{ConnectorHost, HostConfig};
+use pinterest_host_test::component::{built_component, built_edge_component, workspace_root};
+use pinterest_host_test::{MockConfig, MockPinterest, mock_policy};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn released_files_carry_their_metadata_and_still_run() {
+    built_component().expect("the connector builds");
+    built_edge_component().expect("the edge build builds");
+    let root = workspace_root();
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let version = env!("CARGO_PKG_VERSION");
+    let release = Release {
+        version: version.into(),
+        license: "Apache-2.0".into(),
+        source: Some("https://example.com/released-from".into()),
+        revision: Some("f00dfeed".into()),
+    };
+    let artifacts = package(&release, &components(&root), &root.join("wit"), out.path())
+        .expect("packaging succeeds");
+    let files: Vec<&str> = artifacts.iter().map(|a| a.file.as_str()).collect();
+    assert_eq!(
+        files,
+        [
+            format!("pinterest-connector-{version}.wasm"),
+            format!("pinterest-connector-edge-{version}.wasm"),
+            format!("pinterest-connector-wit-{version}.wasm"),
+        ]
+    );
+
+    let sums = std::fs::read_to_string(out.path().join(SUMS_FILE)).expect("sums written");
+    let mut released = Vec::new();
+    for line in sums.lines() {
+        let (digest, file) = line.split_once("  ").expect("`DIGEST  FILE` lines");
+        let bytes = std::fs::read(out.path().join(file)).expect("a listed file exists");
+        assert_eq!(sha256_hex(&bytes), digest, "{file}");
+        released.push((file.to_owned(), bytes));
+    }
+    assert_eq!(released.len(), 3);
+
+    for ((file, bytes), name) in released[..2]
+        .iter()
+        .zip(["pinterest-connector", "pinterest-connector-edge"])
+    {
+        let payload = pinterest_connector_dist::read_metadata(bytes).expect("metadata reads");
+        assert_eq!(payload.name.as_deref(), Some(name), "{file}");
+        assert_eq!(payload.version.as_deref(), Some(version));
+        assert_eq!(payload.license.as_deref(), Some("Apache-2.0"));
+        assert_eq!(
+            payload.source.as_deref(),
+            Some("https://example.com/released-from")
+        );
+        assert_eq!(payload.revision.as_deref(), Some("f00dfeed"));
+        assert!(
+            payload
+                .description
+                .as_deref()
+                .is_some_and(|d| d.contains("Pinterest API v5"))
+        );
+    }
+
+    // The stamped connector is still the connector.
+    let mock = MockPinterest::start(MockConfig::default())
+        .await
+        .expect("mock starts");
+    let engine = ConnectorHost::default_engine().expect("engine");
+    let connector =
+        Component::new(&engine, &released[0].1).expect("the released connector compiles");
+    let host = ConnectorHost::from_component(
+        engine.clone(),
+        connector,
+        HostConfig {
+            network: mock_policy(&mock).expect("routes"),
+            ..HostConfig::default()
+        },
+    )
+    .expect("the released connector instantiates");
+    let credentials = Credentials::Oauth2(Oauth2Credentials {
+        client_id: String::new(),
+        client_secret: String::new(),
+        access_token: mock.config().access_token.clone(),
+        refresh_token: None,
+        expires_at: None,
+        refresh_token_expires_at: None,
+        token_endpoint: None,
+        continuous_refresh: false,
+        scopes: vec![],
+    });
+    let account = host
+        .verify_credentials(&credentials)
+        .await
+        .expect("the call runs")
+        .expect("the credentials work");
+    assert_eq!(account.username, "mock_user");
+    Component::new(&engine, &released[1].1).expect("the released edge build compiles");
+}
