@@ -204,15 +204,30 @@ async fn the_edge_build_serves_the_actions_through_jco_serve() {
     assert_eq!(malformed.json()["error"]["kind"], "invalid-input");
     let wrong_method = exchange(at, "GET", "/api-call", None).await.unwrap();
     assert_eq!(wrong_method.status, 405);
+    let huge = json!({ "pad": "x".repeat(9 * 1024 * 1024) });
+    let too_large = exchange(at, "POST", "/api-call", Some(&huge))
+        .await
+        .unwrap();
+    assert_eq!(too_large.status, 413);
+    assert_eq!(too_large.json()["error"]["kind"], "too-large");
 
     // The requests reached the mock through the component's outgoing
     // handler in jco's runtime.
     assert!(mock.request_count() >= 10);
+    // The runtime's output holds a line per request (each written once its
+    // answer is sent, so the last may trail the answer) and no secret.
+    let mut logged = String::new();
+    for _ in 0..100 {
+        logged = std::fs::read_to_string(&log).expect("the log is readable");
+        if logged.contains("POST /api-call 413") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     drop(served);
-    // The runtime's output holds a line per request and no secret.
-    let logged = std::fs::read_to_string(&log).expect("the log is readable");
     assert!(logged.contains("POST /api-call 200"), "{logged}");
     assert!(logged.contains("POST /verify-credentials 401"), "{logged}");
+    assert!(logged.contains("POST /api-call 413"), "{logged}");
     let mut secrets = mock.secrets();
     secrets.push("refused-token-31337".into());
     secrets.retain(|s| !s.is_empty());

@@ -145,6 +145,9 @@ impl JcoServe {
     ) -> anyhow::Result<JcoServe> {
         let port = free_port()?;
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        if let Some(folder) = log.parent() {
+            std::fs::create_dir_all(folder).context("creating the server log's folder")?;
+        }
         let log_file = std::fs::File::create(log).context("creating the server log")?;
         let child = tokio::process::Command::new("node")
             .arg(jco()?)

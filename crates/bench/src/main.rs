@@ -9,6 +9,7 @@
 //! Figures are medians with their spread; goals are the targets of the
 //! performance work, reported as reached or not, never asserted.
 
+mod hosts;
 mod machine;
 mod report;
 mod stats;
@@ -56,6 +57,8 @@ fn main() -> anyhow::Result<()> {
     println!();
     let scale = if args.quick { 0.2 } else { 1.0 };
     let (mut rows, notes) = runtime.block_on(runtime.spawn(suite::run(scale)))??;
+    let calls = ((200.0 * scale) as usize).max(20);
+    rows.extend(runtime.block_on(runtime.spawn(hosts::run(calls)))??);
     drop(runtime);
     let one_thread = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -947,8 +947,9 @@ fn error_answer(error: &ConnectorError, session: Option<&Session>) -> Answer {
     answer
 }
 
-/// An answer about the request itself (`kind` such as `no-such-route`).
-fn failure(status: u16, kind: &str, message: &str) -> Answer {
+/// An answer refusing the request itself, before any action: `kind` such
+/// as `no-such-route` or `too-large`.
+pub fn failure(status: u16, kind: &str, message: &str) -> Answer {
     json(
         status,
         &serde_json::json!({ "error": { "kind": kind, "message": message } }),

@@ -82,11 +82,6 @@ fn method_name(method: &Method) -> String {
 
 /// The whole request body, or the answer refusing it.
 fn read_body(request: IncomingRequest) -> Result<Vec<u8>, Answer> {
-    let refused = |status: u16, message: String| Answer {
-        status,
-        headers: Vec::new(),
-        body: format!(r#"{{"error":{{"kind":"bad-request","message":"{message}"}}}}"#).into_bytes(),
-    };
     let Ok(incoming) = request.consume() else {
         return Ok(Vec::new());
     };
@@ -98,16 +93,21 @@ fn read_body(request: IncomingRequest) -> Result<Vec<u8>, Answer> {
         match stream.blocking_read(64 * 1024) {
             Ok(chunk) => {
                 if body.len() + chunk.len() > MAX_REQUEST_BYTES {
-                    return Err(refused(
+                    return Err(service::failure(
                         413,
-                        format!("the request body exceeds {MAX_REQUEST_BYTES} bytes"),
+                        "too-large",
+                        &format!("the request body exceeds {MAX_REQUEST_BYTES} bytes"),
                     ));
                 }
                 body.extend_from_slice(&chunk);
             }
             Err(StreamError::Closed) => break,
             Err(StreamError::LastOperationFailed(_)) => {
-                return Err(refused(400, "the request body could not be read".into()));
+                return Err(service::failure(
+                    400,
+                    "unreadable-body",
+                    "the request body could not be read",
+                ));
             }
         }
     }
