@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `GET /` | the service's name, version and routes |
 //! | `GET /endpoints` | every endpoint of the embedded catalog |
-//! | `GET /endpoints/{id}` | one endpoint and its input schema (`id` is an operationId or `GET /pins`, percent-encoded) |
+//! | `GET /endpoints/{id}` | one endpoint and its input schema (`id` is an operationId or `GET /pins`, percent-encoded); `404` for no such endpoint |
 //! | `POST /api-call` | one call, or with `paginate` every page as one line of NDJSON, sent as it arrives |
 //! | `POST /raw-request` | a request to a URL relative to the API base |
 //! | `POST /verify-credentials` | the account behind the credentials |
@@ -206,6 +206,9 @@ fn endpoint(id: &str) -> Answer {
     let catalog = embedded();
     let op = match catalog.get(id) {
         Ok(op) => op,
+        Err(ConnectorError::InvalidInput { reason, .. }) => {
+            return failure(404, "no-such-endpoint", &reason);
+        }
         Err(e) => return error_answer(&e, None),
     };
     let schema = catalog.input_schema_text(op);

@@ -153,8 +153,12 @@ fn an_endpoint_comes_with_its_input_schema() {
         );
     }
     let (answer, body, _) = serve_once("GET", "/endpoints/nope", &Value::Null, vec![]);
-    assert_eq!(answer.status, 400);
-    assert_eq!(body["error"]["kind"], "invalid-input");
+    assert_eq!(answer.status, 404);
+    assert_eq!(body["error"]["kind"], "no-such-endpoint");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("nope"),
+        "{body}"
+    );
 }
 
 #[test]
