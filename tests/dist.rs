@@ -1,9 +1,12 @@
 //! The release files: `pinterest_connector_dist::package` over the freshly
 //! built components writes each `.wasm` with its metadata, the encoded WIT
 //! package and `SHA256SUMS`; the released connector still loads in wasmtime
-//! and works against the mock, the released edge build compiles.
+//! and works against the mock, the released edge build compiles and
+//! imports nothing outside the `wasi:http/proxy` world.
 
-use pinterest_connector_dist::{Release, SUMS_FILE, components, package, sha256_hex};
+use pinterest_connector_dist::{
+    PROXY_WORLD_IMPORTS, Release, SUMS_FILE, components, imported_interfaces, package, sha256_hex,
+};
 use pinterest_connector_host::types::{Credentials, Oauth2Credentials};
 use pinterest_connector_host::wasmtime::component::Component;
 use pinterest_connector_host::{ConnectorHost, HostConfig};
@@ -100,4 +103,25 @@ async fn released_files_carry_their_metadata_and_still_run() {
         .expect("the credentials work");
     assert_eq!(account.username, "mock_user");
     Component::new(&engine, &released[1].1).expect("the released edge build compiles");
+
+    // Runtimes that offer the proxy world alone (`wasmtime serve` without
+    // `-S` flags) can link the edge build: it imports only from that world.
+    let imports = imported_interfaces(&released[1].1).expect("the edge build decodes");
+    let outside: Vec<&String> = imports
+        .iter()
+        .filter(|name| !PROXY_WORLD_IMPORTS.contains(&name.as_str()))
+        .collect();
+    assert!(
+        outside.is_empty(),
+        "imports outside wasi:http/proxy: {outside:?}"
+    );
+    assert!(imports.contains(&"wasi:http/outgoing-handler".to_owned()));
+    assert!(
+        imports.contains(&"wasi:cli/stderr".to_owned()),
+        "its request log"
+    );
+    // The connector, built with WASI's C library, imports more (the host
+    // provides it all).
+    let connector_imports = imported_interfaces(&released[0].1).expect("the connector decodes");
+    assert!(connector_imports.contains(&"wasi:cli/environment".to_owned()));
 }

@@ -1,11 +1,12 @@
 //! Builds the component under test from the workspace's sources, so a stale
 //! `.wasm` is never tested.
 //!
-//! The build runs `cargo build` for `wasm32-wasip2` with the `wasm-release`
-//! profile into its own target directory (`target/guest`), so it never waits
-//! on the lock of the cargo command that runs the tests. Cargo's own
-//! freshness check makes the build a no-op when nothing changed. The
-//! `wasm32-wasip2` target is installed through rustup when it is missing.
+//! The build runs `cargo build` for `wasm32-wasip2` (the connector) or
+//! `wasm32-unknown-unknown` (the edge build's module, then made a
+//! component) with the `wasm-release` profile into its own target directory
+//! (`target/guest`), so it never waits on the lock of the cargo command that
+//! runs the tests. Cargo's own freshness check makes the build a no-op when
+//! nothing changed. The targets are installed through rustup when missing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,18 +24,7 @@ pub fn workspace_root() -> PathBuf {
 
 /// Where the component is built.
 pub fn component_path() -> PathBuf {
-    artifact_path("pinterest_connector_guest")
-}
-
-/// Where the edge build (the `wasi:http/proxy` component) is built.
-pub fn edge_component_path() -> PathBuf {
-    artifact_path("pinterest_connector_edge")
-}
-
-fn artifact_path(crate_name: &str) -> PathBuf {
-    workspace_root()
-        .join("target/guest/wasm32-wasip2/wasm-release")
-        .join(format!("{crate_name}.wasm"))
+    pinterest_connector_dist::connector_path(&workspace_root())
 }
 
 /// Builds the component once per process and returns its path.
@@ -46,13 +36,20 @@ pub fn built_component() -> anyhow::Result<PathBuf> {
         .map_err(anyhow::Error::msg)
 }
 
-/// Builds the edge component once per process and returns its path.
+/// Builds the edge component (a `wasi:http/proxy` component: its module
+/// for `wasm32-unknown-unknown`, then made a component) once per process
+/// and returns its path.
 pub fn built_edge_component() -> anyhow::Result<PathBuf> {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     BUILT
         .get_or_init(|| {
-            build_package("pinterest-connector-edge", edge_component_path())
-                .map_err(|e| format!("{e:#}"))
+            let build = || -> anyhow::Result<PathBuf> {
+                build_package("pinterest-connector-edge", "wasm32-unknown-unknown")?;
+                Ok(pinterest_connector_dist::componentize_edge(
+                    &workspace_root(),
+                )?)
+            };
+            build().map_err(|e| format!("{e:#}"))
         })
         .clone()
         .map_err(anyhow::Error::msg)
@@ -60,11 +57,16 @@ pub fn built_edge_component() -> anyhow::Result<PathBuf> {
 
 /// Builds the component now (a no-op when it is up to date).
 pub fn build_component() -> anyhow::Result<PathBuf> {
-    build_package("pinterest-connector-guest", component_path())
+    build_package("pinterest-connector-guest", "wasm32-wasip2")?;
+    let path = component_path();
+    if !path.exists() {
+        bail!("the build did not produce {}", path.display());
+    }
+    Ok(path)
 }
 
-fn build_package(package: &str, path: PathBuf) -> anyhow::Result<PathBuf> {
-    ensure_wasm_target()?;
+fn build_package(package: &str, target: &str) -> anyhow::Result<()> {
+    ensure_wasm_targets()?;
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
@@ -75,7 +77,7 @@ fn build_package(package: &str, path: PathBuf) -> anyhow::Result<PathBuf> {
             "--package",
             package,
             "--target",
-            "wasm32-wasip2",
+            target,
             "--profile",
             "wasm-release",
             "--target-dir",
@@ -86,38 +88,41 @@ fn build_package(package: &str, path: PathBuf) -> anyhow::Result<PathBuf> {
     if !status.success() {
         bail!("building {package} failed ({status})");
     }
-    if !path.exists() {
-        bail!("the build did not produce {}", path.display());
-    }
-    Ok(path)
+    Ok(())
 }
 
-/// Installs the `wasm32-wasip2` target with rustup if the toolchain lacks it.
-pub fn ensure_wasm_target() -> anyhow::Result<()> {
+/// The targets the components are built for: the connector's and the
+/// edge build's.
+pub const WASM_TARGETS: [&str; 2] = ["wasm32-wasip2", "wasm32-unknown-unknown"];
+
+/// Installs the [`WASM_TARGETS`] with rustup if the toolchain lacks them.
+pub fn ensure_wasm_targets() -> anyhow::Result<()> {
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output();
-    match installed {
-        Ok(out)
-            if String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .any(|l| l.trim() == "wasm32-wasip2") =>
-        {
-            Ok(())
-        }
-        Ok(_) => {
-            let status = Command::new("rustup")
-                .args(["target", "add", "wasm32-wasip2"])
-                .status()
-                .context("running rustup")?;
-            if status.success() {
-                Ok(())
-            } else {
-                bail!("`rustup target add wasm32-wasip2` failed ({status})")
-            }
-        }
-        // Without rustup the toolchain must already have the target; the
+    let Ok(out) = installed else {
+        // Without rustup the toolchain must already have the targets; the
         // build says so clearly if it does not.
-        Err(_) => Ok(()),
+        return Ok(());
+    };
+    let listed = String::from_utf8_lossy(&out.stdout);
+    let missing: Vec<&str> = WASM_TARGETS
+        .into_iter()
+        .filter(|target| !listed.lines().any(|l| l.trim() == *target))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
     }
+    let status = Command::new("rustup")
+        .args(["target", "add"])
+        .args(&missing)
+        .status()
+        .context("running rustup")?;
+    if !status.success() {
+        bail!(
+            "`rustup target add {}` failed ({status})",
+            missing.join(" ")
+        );
+    }
+    Ok(())
 }

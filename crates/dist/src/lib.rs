@@ -38,7 +38,8 @@ pub enum DistError {
     #[error("the WIT package: {0}")]
     Wit(String),
     /// The metadata could not be added (a license that is not an SPDX
-    /// expression, a source that is not a URL, a binary that is not Wasm).
+    /// expression, a source that is not a URL, a binary that is not Wasm),
+    /// or a module could not be made a component.
     #[error("the metadata of {file}: {reason}")]
     Metadata {
         /// The file being packaged.
@@ -83,10 +84,65 @@ pub struct Artifact {
     pub sha256: String,
 }
 
-/// The released components of the workspace at `root`, as the
-/// `wasm-release` profile builds them into `target/guest`.
+/// Where the `wasm-release` builds land in the workspace at `root`.
+fn built(root: &Path) -> PathBuf {
+    root.join("target/guest")
+}
+
+/// The connector component, as `cargo build --target wasm32-wasip2
+/// --profile wasm-release --target-dir target/guest` makes it.
+pub fn connector_path(root: &Path) -> PathBuf {
+    built(root).join("wasm32-wasip2/wasm-release/pinterest_connector_guest.wasm")
+}
+
+/// The edge build's core module, as `cargo build --target
+/// wasm32-unknown-unknown --profile wasm-release --target-dir
+/// target/guest` makes it: built without WASI's C library, it imports
+/// only what its code uses, all of it in the `wasi:http/proxy` world.
+pub fn edge_module_path(root: &Path) -> PathBuf {
+    built(root).join("wasm32-unknown-unknown/wasm-release/pinterest_connector_edge.wasm")
+}
+
+/// The edge component, made from the module by [`componentize_edge`].
+pub fn edge_component_path(root: &Path) -> PathBuf {
+    built(root).join("edge/pinterest_connector_edge.wasm")
+}
+
+/// Makes the edge component from its built module (see
+/// [`edge_module_path`]); returns its path.
+pub fn componentize_edge(root: &Path) -> Result<PathBuf, DistError> {
+    let module_path = edge_module_path(root);
+    let module = std::fs::read(&module_path).map_err(|e| io(&module_path, e))?;
+    let component = componentize(&module).map_err(|reason| DistError::Metadata {
+        file: module_path.display().to_string(),
+        reason,
+    })?;
+    let out = edge_component_path(root);
+    if let Some(folder) = out.parent() {
+        std::fs::create_dir_all(folder).map_err(|e| io(folder, e))?;
+    }
+    std::fs::write(&out, component).map_err(|e| io(&out, e))?;
+    Ok(out)
+}
+
+/// The interfaces of the `wasi:http/proxy` world (0.2) a component may
+/// import to run in any wasi:http runtime.
+pub const PROXY_WORLD_IMPORTS: &[&str] = &[
+    "wasi:cli/stderr",
+    "wasi:cli/stdin",
+    "wasi:cli/stdout",
+    "wasi:clocks/monotonic-clock",
+    "wasi:clocks/wall-clock",
+    "wasi:http/outgoing-handler",
+    "wasi:http/types",
+    "wasi:io/error",
+    "wasi:io/poll",
+    "wasi:io/streams",
+    "wasi:random/random",
+];
+
+/// The released components of the workspace at `root`, once built.
 pub fn components(root: &Path) -> Vec<ComponentInput> {
-    let built = root.join("target/guest/wasm32-wasip2/wasm-release");
     vec![
         ComponentInput {
             name: "pinterest-connector".into(),
@@ -94,14 +150,14 @@ pub fn components(root: &Path) -> Vec<ComponentInput> {
                 description (with bookmark pagination), raw requests and credential checks, \
                 over wasi:http, OAuth2 refresh included"
                 .into(),
-            wasm: built.join("pinterest_connector_guest.wasm"),
+            wasm: connector_path(root),
         },
         ComponentInput {
             name: "pinterest-connector-edge".into(),
             description: "Pinterest API v5 connector served as JSON over HTTP: a wasi:http/proxy \
                 component answering /api-call, /raw-request, /verify-credentials and /endpoints"
                 .into(),
-            wasm: built.join("pinterest_connector_edge.wasm"),
+            wasm: edge_component_path(root),
         },
     ]
 }
@@ -170,6 +226,49 @@ pub fn stamp(
         env!("CARGO_PKG_VERSION").to_owned(),
     )];
     add.to_wasm(wasm).map_err(|e| format!("{e:#}"))
+}
+
+/// Wraps a core module built with wit-bindgen (its component type in a
+/// custom section) into a component, validated: how the edge build, made
+/// for `wasm32-unknown-unknown` so that it imports nothing beyond the
+/// `wasi:http/proxy` world, becomes a component.
+pub fn componentize(module: &[u8]) -> Result<Vec<u8>, String> {
+    wit_component::ComponentEncoder::default()
+        .module(module)
+        .map_err(|e| format!("{e:#}"))?
+        .validate(true)
+        .encode()
+        .map_err(|e| format!("{e:#}"))
+}
+
+/// The interfaces a component imports, as `namespace:package/interface`
+/// without versions, sorted.
+pub fn imported_interfaces(component: &[u8]) -> Result<Vec<String>, String> {
+    let decoded = wit_component::decode(component).map_err(|e| format!("{e:#}"))?;
+    let resolve = decoded.resolve();
+    let wit_parser::decoding::DecodedWasm::Component(_, world) = &decoded else {
+        return Err("not a component".into());
+    };
+    let mut names: Vec<String> = resolve.worlds[*world]
+        .imports
+        .keys()
+        .map(|key| match key {
+            wit_parser::WorldKey::Interface(id) => {
+                let interface = &resolve.interfaces[*id];
+                let package = interface
+                    .package
+                    .map(|p| {
+                        let name = &resolve.packages[p].name;
+                        format!("{}:{}", name.namespace, name.name)
+                    })
+                    .unwrap_or_default();
+                format!("{package}/{}", interface.name.as_deref().unwrap_or(""))
+            }
+            wit_parser::WorldKey::Name(name) => name.clone(),
+        })
+        .collect();
+    names.sort();
+    Ok(names)
 }
 
 /// The metadata a released file carries, as text.

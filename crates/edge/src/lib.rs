@@ -8,6 +8,11 @@
 //! and writes the answer, a paginated one line by line as the pages arrive.
 //! It logs one line per request to stderr — method, path, status, time —
 //! and nothing from the body, where the credentials travel.
+//!
+//! It is built for `wasm32-unknown-unknown` and made a component from the
+//! module (`pinterest_connector_dist::componentize_edge`): without WASI's C
+//! library it imports only what its code calls, all of it in the
+//! `wasi:http/proxy` world, so runtimes that offer that world alone run it.
 
 use std::io::Write as _;
 
@@ -61,8 +66,15 @@ impl Guest for Edge {
         };
         let elapsed_ms = wasip2::clocks::monotonic_clock::now().saturating_sub(started) / 1_000_000;
         // The path names the route (and an endpoint id), never a secret.
-        eprintln!("{method} {path} {status} {elapsed_ms} ms");
+        log(&format!("{method} {path} {status} {elapsed_ms} ms\n"));
     }
+}
+
+/// Writes a line to the runtime's stderr (`wasi:cli/stderr`); a runtime
+/// that refuses it loses the line, not the request.
+fn log(line: &str) {
+    let stderr = wasip2::cli::stderr::get_stderr();
+    let _ = stderr.blocking_write_and_flush(line.as_bytes());
 }
 
 fn method_name(method: &Method) -> String {

@@ -1,8 +1,9 @@
 //! Developer tasks, run as `cargo xtask <task>`.
 //!
 //! - `test`: the whole suite, as CI runs it: installs the `wasm32-wasip2`
-//!   target, checks formatting and lints (host and guest), then runs every
-//!   test (the conformance tests build the component themselves).
+//!   and `wasm32-unknown-unknown` targets, checks formatting and lints (host
+//!   and components), then runs every test (the tests build the components
+//!   themselves, and install the Node tests' npm packages).
 //! - `demo`: the main job: builds the component and runs the three actions
 //!   through wasmtime against the mock Pinterest, offline.
 //! - `bench [ARGS]`: the benchmark suite, in release: the component against
@@ -90,13 +91,18 @@ fn fuzz(cases: Option<&String>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `rustup target add` of the targets the components are built for: the
+/// connector's (`wasm32-wasip2`) and the edge build's module's
+/// (`wasm32-unknown-unknown`, made a component afterwards).
+const WASM_TARGETS_ADD: [&str; 4] = ["target", "add", "wasm32-wasip2", "wasm32-unknown-unknown"];
+
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
 fn test() -> anyhow::Result<()> {
     let cargo = cargo();
-    run("rustup", &["target", "add", "wasm32-wasip2"])?;
+    run("rustup", &WASM_TARGETS_ADD)?;
     run(&cargo, &["fmt", "--all", "--check"])?;
     run(
         &cargo,
@@ -117,11 +123,23 @@ fn test() -> anyhow::Result<()> {
             "--package",
             "pinterest-connector-guest",
             "--package",
-            "pinterest-connector-edge",
-            "--package",
             "pinterest-connector-wasi-transport",
             "--target",
             "wasm32-wasip2",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    run(
+        &cargo,
+        &[
+            "clippy",
+            "--package",
+            "pinterest-connector-edge",
+            "--target",
+            "wasm32-unknown-unknown",
             "--locked",
             "--",
             "-D",
@@ -132,7 +150,7 @@ fn test() -> anyhow::Result<()> {
 }
 
 fn bench(extra: &[String]) -> anyhow::Result<()> {
-    run("rustup", &["target", "add", "wasm32-wasip2"])?;
+    run("rustup", &WASM_TARGETS_ADD)?;
     let mut args = vec![
         "run",
         "--release",
@@ -168,25 +186,29 @@ fn dist(args: &[String]) -> anyhow::Result<()> {
         [flag, url] if flag == "--source" => Some(url.clone()),
         _ => bail!("usage: cargo xtask dist [--source URL]"),
     };
-    run("rustup", &["target", "add", "wasm32-wasip2"])?;
-    run(
-        &cargo(),
-        &[
-            "build",
-            "--locked",
-            "--package",
-            "pinterest-connector-guest",
-            "--package",
-            "pinterest-connector-edge",
-            "--target",
-            "wasm32-wasip2",
-            "--profile",
-            "wasm-release",
-            "--target-dir",
-            "target/guest",
-        ],
-    )?;
+    run("rustup", &WASM_TARGETS_ADD)?;
+    for (package, target) in [
+        ("pinterest-connector-guest", "wasm32-wasip2"),
+        ("pinterest-connector-edge", "wasm32-unknown-unknown"),
+    ] {
+        run(
+            &cargo(),
+            &[
+                "build",
+                "--locked",
+                "--package",
+                package,
+                "--target",
+                target,
+                "--profile",
+                "wasm-release",
+                "--target-dir",
+                "target/guest",
+            ],
+        )?;
+    }
     let root = root();
+    pinterest_connector_dist::componentize_edge(&root)?;
     if source.is_none() {
         eprintln!(
             "note: no source repository is known (no --source, no https origin remote): \
