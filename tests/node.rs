@@ -233,3 +233,91 @@ async fn the_edge_build_serves_the_actions_through_jco_serve() {
     secrets.retain(|s| !s.is_empty());
     assert_no_secrets(&logged, &secrets);
 }
+
+/// A paginated api-call through the served edge build hands each page over
+/// as it arrives: the first page's line reaches the client while the mock
+/// still holds the second page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_served_edge_build_streams_each_page_as_it_arrives() {
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Bytes;
+    use std::time::Duration;
+
+    let mock = MockPinterest::start(MockConfig::default())
+        .await
+        .expect("mock starts");
+    let component = built_edge_component().expect("the edge component builds");
+    npm_packages().expect("npm packages install");
+    let log = project_dir().join("build/edge-stream.log");
+    let served = JcoServe::start(&component, "edge-stream", &mock_environment(&mock), &log)
+        .await
+        .expect("jco serve serves the edge component");
+    mock.hold_later_pages(true);
+
+    let stream = tokio::net::TcpStream::connect(served.addr).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let walk = json!({
+        "credentials": { "oauth2": { "access_token": mock.config().access_token } },
+        "endpoint": "GET /pins", "query_params": { "page_size": 250 }, "paginate": {},
+    });
+    let request = hyper::Request::post("/api-call")
+        .header("host", served.addr.to_string())
+        .body(Full::new(Bytes::from(walk.to_string())))
+        .unwrap();
+    let response = tokio::time::timeout(Duration::from_secs(20), sender.send_request(request))
+        .await
+        .expect("the answer starts while later pages are held")
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut body = response.into_body();
+    let mut received = Vec::new();
+    while !received.contains(&b'\n') {
+        let frame = tokio::time::timeout(Duration::from_secs(20), body.frame())
+            .await
+            .expect("the first page arrives while the second is held")
+            .expect("the body goes on")
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            received.extend_from_slice(&data);
+        }
+    }
+    let first: serde_json::Value =
+        serde_json::from_slice(received.split(|&b| b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(first["page"]["index"], 0);
+    assert_eq!(first["page"]["item_count"], 250);
+    let pin_requests = |mock: &MockPinterest| {
+        mock.requests()
+            .iter()
+            .filter(|r| r.path == "/v5/pins")
+            .count()
+    };
+    // The first page's line came while the mock could not answer page 2;
+    // the component goes on to ask for it, and waits.
+    for _ in 0..200 {
+        if pin_requests(&mock) == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(pin_requests(&mock), 2, "page 2 was asked for and is held");
+
+    mock.hold_later_pages(false);
+    let rest = tokio::time::timeout(Duration::from_secs(20), body.collect())
+        .await
+        .expect("the walk ends once released")
+        .unwrap()
+        .to_bytes();
+    received.extend_from_slice(&rest);
+    let lines: Vec<&[u8]> = received
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines.len(), 5, "4 pages and the total");
+    let done: serde_json::Value = serde_json::from_slice(lines[4]).unwrap();
+    assert_eq!(done["done"], json!({ "pages": 4, "items": 1000 }));
+    assert_eq!(pin_requests(&mock), 4);
+}

@@ -125,6 +125,9 @@ struct Shared {
     config: MockConfig,
     /// When set, the API refuses every bearer token (as for a suspended app).
     refuse_bearers: std::sync::atomic::AtomicBool,
+    /// While true, `GET /pins` answers its first page but holds every later
+    /// one until it turns false.
+    hold_later_pages: tokio::sync::watch::Sender<bool>,
     /// When set, error messages echo the credentials they were sent, as a
     /// careless or hostile server might.
     echo_secrets: std::sync::atomic::AtomicBool,
@@ -170,6 +173,7 @@ impl MockPinterest {
         });
         let shared = Arc::new(Shared {
             refuse_bearers: Default::default(),
+            hold_later_pages: tokio::sync::watch::Sender::new(false),
             echo_secrets: Default::default(),
             failures: Mutex::new((0, 0)),
             oauth,
@@ -236,6 +240,13 @@ impl MockPinterest {
         if let Ok(mut oauth) = self.shared.oauth.lock() {
             oauth.revoked.push(token.to_owned());
         }
+    }
+
+    /// Makes `GET /pins` hold every page after the first (one asked for
+    /// with a bookmark) until called again with `false`: a slow API, to see
+    /// pages handed over before the walk has ended.
+    pub fn hold_later_pages(&self, hold: bool) {
+        self.shared.hold_later_pages.send_replace(hold);
     }
 
     /// Makes the API refuse every bearer token (or accept them again).
@@ -745,6 +756,11 @@ fn decode_bookmark(bookmark: &str) -> Option<usize> {
 type QueryPairs = Query<Vec<(String, String)>>;
 
 async fn list_pins(State(state): State<AppState>, Query(query): QueryPairs) -> Response {
+    if query.iter().any(|(name, _)| name == "bookmark") {
+        let mut held = state.shared.hold_later_pages.subscribe();
+        // Ends when released (or when the mock is dropped).
+        let _ = held.wait_for(|hold| !*hold).await;
+    }
     let config = &state.shared.config;
     let boards = config.boards;
     page(&query, config.pins, |i| pin(i, boards))
