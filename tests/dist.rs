@@ -8,6 +8,7 @@ use pinterest_connector_dist::{
     PROXY_WORLD_IMPORTS, Release, SUMS_FILE, components, imported_interfaces, package, sha256_hex,
 };
 use pinterest_connector_host::types::{Credentials, Oauth2Credentials};
+use pinterest_connector_host::wasmtime;
 use pinterest_connector_host::wasmtime::component::Component;
 use pinterest_connector_host::{ConnectorHost, HostConfig};
 use pinterest_host_test::component::{built_component, built_edge_component, workspace_root};
@@ -124,4 +125,49 @@ async fn released_files_carry_their_metadata_and_still_run() {
     // provides it all).
     let connector_imports = imported_interfaces(&released[0].1).expect("the connector decodes");
     assert!(connector_imports.contains(&"wasi:cli/environment".to_owned()));
+
+    // wasmtime's own proxy-world linker — what `wasmtime serve` links by
+    // default — accepts the edge build as a proxy, and refuses the
+    // connector, which needs more.
+    let edge = Component::new(&engine, &released[1].1).expect("compiles");
+    proxy_world_pre(&engine, &edge).expect("the edge build links as a wasi:http proxy");
+    let connector = Component::new(&engine, &released[0].1).expect("compiles");
+    assert!(proxy_world_pre(&engine, &connector).is_err());
+}
+
+/// Store state with WASI and wasi:http, for linking only.
+struct ProxyState {
+    table: wasmtime::component::ResourceTable,
+    wasi: wasmtime_wasi::WasiCtx,
+    http: wasmtime_wasi_http::WasiHttpCtx,
+}
+
+impl wasmtime_wasi::WasiView for ProxyState {
+    fn ctx(&mut self) -> wasmtime_wasi::WasiCtxView<'_> {
+        wasmtime_wasi::WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl wasmtime_wasi_http::WasiHttpView for ProxyState {
+    fn http(&mut self) -> wasmtime_wasi_http::WasiHttpCtxView<'_> {
+        wasmtime_wasi_http::WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: wasmtime_wasi_http::default_hooks(),
+        }
+    }
+}
+
+/// `component` pre-instantiated as a `wasi:http/proxy` against a linker
+/// holding that world's interfaces alone.
+fn proxy_world_pre(
+    engine: &wasmtime::Engine,
+    component: &Component,
+) -> wasmtime::Result<wasmtime_wasi_http::p2::bindings::ProxyPre<ProxyState>> {
+    let mut linker = wasmtime::component::Linker::new(engine);
+    wasmtime_wasi_http::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::bindings::ProxyPre::new(linker.instantiate_pre(component)?)
 }
