@@ -9,8 +9,10 @@
 //!   drives it over HTTP.
 
 use pinterest_host_test::component::{built_component, built_edge_component};
+use std::path::PathBuf;
+
 use pinterest_host_test::node::{
-    JcoServe, exchange, mock_environment, node_test, npm_packages, project_dir, transpile,
+    JcoServe, exchange, mock_environment, node_test, project_dir, transpile,
 };
 use pinterest_host_test::{Flavour, MockConfig, MockPinterest, assert_no_secrets};
 use serde_json::json;
@@ -57,20 +59,27 @@ async fn the_connector_runs_in_node_through_jco() {
     assert_no_secrets(&stderr, &secrets);
 }
 
+/// A mock and the freshly built edge component served by `jco serve`
+/// (transpiled into `tests/node/build/NAME`, its output in
+/// `tests/node/build/NAME.log`), routed to the mock.
+async fn serve_edge(name: &str) -> (MockPinterest, JcoServe, PathBuf) {
+    let mock = MockPinterest::start(MockConfig::default())
+        .await
+        .expect("mock starts");
+    let component = built_edge_component().expect("the edge component builds");
+    let log = project_dir().join("build").join(format!("{name}.log"));
+    let served = JcoServe::start(&component, name, &mock_environment(&mock), &log)
+        .await
+        .expect("jco serve serves the edge component");
+    (mock, served, log)
+}
+
 /// The edge build served by a third-party wasi:http runtime, `jco serve`,
 /// driven over HTTP: every route, a streamed walk, errors with their
 /// statuses, a refresh handed back; its log names no secret.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_edge_build_serves_the_actions_through_jco_serve() {
-    let mock = MockPinterest::start(MockConfig::default())
-        .await
-        .expect("mock starts");
-    let component = built_edge_component().expect("the edge component builds");
-    npm_packages().expect("npm packages install");
-    let log = project_dir().join("build/edge-serve.log");
-    let served = JcoServe::start(&component, "edge", &mock_environment(&mock), &log)
-        .await
-        .expect("jco serve serves the edge component");
+    let (mock, served, log) = serve_edge("edge").await;
     let at = served.addr;
     let config = mock.config().clone();
     let production = json!({ "oauth2": { "access_token": config.access_token } });
@@ -243,15 +252,7 @@ async fn the_served_edge_build_streams_each_page_as_it_arrives() {
     use hyper::body::Bytes;
     use std::time::Duration;
 
-    let mock = MockPinterest::start(MockConfig::default())
-        .await
-        .expect("mock starts");
-    let component = built_edge_component().expect("the edge component builds");
-    npm_packages().expect("npm packages install");
-    let log = project_dir().join("build/edge-stream.log");
-    let served = JcoServe::start(&component, "edge-stream", &mock_environment(&mock), &log)
-        .await
-        .expect("jco serve serves the edge component");
+    let (mock, served, _log) = serve_edge("edge-stream").await;
     mock.hold_later_pages(true);
 
     let stream = tokio::net::TcpStream::connect(served.addr).await.unwrap();

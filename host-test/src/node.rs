@@ -53,14 +53,7 @@ fn install() -> anyhow::Result<PathBuf> {
         .current_dir(&dir)
         .output()
         .context("starting npm (Node.js 20 or later and npm must be installed)")?;
-    if !output.status.success() {
-        bail!(
-            "`npm ci` in {} failed ({}):\n{}",
-            dir.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    succeeded(&output, &format!("`npm ci` in {}", dir.display()))?;
     std::fs::write(&stamp, &lock).context("writing the install stamp")?;
     Ok(dir)
 }
@@ -84,15 +77,23 @@ pub fn transpile(component: &Path, name: &str) -> anyhow::Result<PathBuf> {
         .args(["--name", name, "--quiet", "--map", ROUTE_MAP])
         .output()
         .context("starting node")?;
+    succeeded(
+        &output,
+        &format!("jco transpile of {}", component.display()),
+    )?;
+    Ok(out)
+}
+
+/// Fails, with what the command printed on stderr, unless it exited 0.
+fn succeeded(output: &Output, what: &str) -> anyhow::Result<()> {
     if !output.status.success() {
         bail!(
-            "jco transpile of {} failed ({}):\n{}",
-            component.display(),
+            "{what} failed ({}):\n{}",
             output.status,
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The environment the Node tests and the routing module read: where the

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::ConnectorError;
 
 /// The production API base.
@@ -10,26 +12,38 @@ pub const PRODUCTION_API_BASE: &str = "https://api.pinterest.com/v5";
 pub const SANDBOX_API_BASE: &str = "https://api-sandbox.pinterest.com/v5";
 
 /// OAuth2 credentials of an app and the user who authorised it.
-#[derive(Clone, Default, PartialEq, Eq)]
+///
+/// As JSON (the edge build's requests and answers), the fields by their
+/// names; only `access_token` is required.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OAuth2Credentials {
     /// The app's client id.
+    #[serde(default)]
     pub client_id: String,
     /// The app's client secret.
+    #[serde(default)]
     pub client_secret: String,
     /// The user's access token.
     pub access_token: String,
     /// The refresh token, when held.
+    #[serde(default)]
     pub refresh_token: Option<String>,
     /// When the access token expires, in Unix seconds.
+    #[serde(default)]
     pub expires_at: Option<u64>,
     /// When the refresh token expires, in Unix seconds.
+    #[serde(default)]
     pub refresh_token_expires_at: Option<u64>,
     /// The token endpoint; `None` means Pinterest's.
+    #[serde(default)]
     pub token_endpoint: Option<String>,
     /// Whether refreshes send `continuous_refresh=true` (apps created before
     /// late 2025 need it to get a new refresh token with each refresh).
+    #[serde(default)]
     pub continuous_refresh: bool,
     /// The granted scopes; empty when unknown.
+    #[serde(default)]
     pub scopes: Vec<String>,
 }
 
@@ -67,8 +81,10 @@ impl OAuth2Credentials {
     }
 }
 
-/// How the connector authenticates.
-#[derive(Clone, PartialEq, Eq)]
+/// How the connector authenticates. As JSON: `{"oauth2": {…}}` or
+/// `{"sandbox": "TOKEN"}`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum Credentials {
     /// OAuth2 against the production API.
     OAuth2(OAuth2Credentials),

@@ -24,7 +24,7 @@ use serde_json::value::RawValue;
 
 use crate::catalog::Catalog;
 use crate::connector::Connector;
-use crate::credentials::{Credentials, OAuth2Credentials};
+use crate::credentials::Credentials;
 use crate::error::{ApiError, ConnectorError, TransportKind};
 use crate::http::{HttpResponse, Method, Transport};
 use crate::options::CallOptions;
@@ -242,55 +242,6 @@ fn endpoint(id: &str) -> Answer {
 
 // ----- request bodies -----
 
-/// Credentials as JSON: `{"sandbox": "TOKEN"}` or `{"oauth2": {…}}`.
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-enum WireCredentials {
-    Sandbox(String),
-    Oauth2(WireOAuth2),
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WireOAuth2 {
-    #[serde(default)]
-    client_id: String,
-    #[serde(default)]
-    client_secret: String,
-    access_token: String,
-    #[serde(default)]
-    refresh_token: Option<String>,
-    #[serde(default)]
-    expires_at: Option<u64>,
-    #[serde(default)]
-    refresh_token_expires_at: Option<u64>,
-    #[serde(default)]
-    token_endpoint: Option<String>,
-    #[serde(default)]
-    continuous_refresh: bool,
-    #[serde(default)]
-    scopes: Vec<String>,
-}
-
-impl From<WireCredentials> for Credentials {
-    fn from(wire: WireCredentials) -> Credentials {
-        match wire {
-            WireCredentials::Sandbox(token) => Credentials::Sandbox(token),
-            WireCredentials::Oauth2(c) => Credentials::OAuth2(OAuth2Credentials {
-                client_id: c.client_id,
-                client_secret: c.client_secret,
-                access_token: c.access_token,
-                refresh_token: c.refresh_token,
-                expires_at: c.expires_at,
-                refresh_token_expires_at: c.refresh_token_expires_at,
-                token_endpoint: c.token_endpoint,
-                continuous_refresh: c.continuous_refresh,
-                scopes: c.scopes,
-            }),
-        }
-    }
-}
-
 /// Per-call options; each one left out keeps its default.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -392,7 +343,7 @@ struct WirePaginate {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ApiCallRequest {
-    credentials: WireCredentials,
+    credentials: Credentials,
     endpoint: String,
     #[serde(default)]
     path_params: BTreeMap<String, WireValue>,
@@ -411,7 +362,7 @@ struct ApiCallRequest {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRequest {
-    credentials: WireCredentials,
+    credentials: Credentials,
     method: String,
     url: String,
     #[serde(default)]
@@ -427,7 +378,7 @@ struct RawRequest {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VerifyRequest {
-    credentials: WireCredentials,
+    credentials: Credentials,
     #[serde(default)]
     options: WireOptions,
 }
@@ -463,10 +414,36 @@ fn body_text(body: Option<Box<RawValue>>) -> Option<String> {
 
 // ----- actions -----
 
+/// What an action runs with: the credentials' session, a connector over the
+/// runtime's transport with the request's options, and the time.
+struct Action<T> {
+    session: Session,
+    connector: Connector<T>,
+    now: u64,
+}
+
+/// Starts an action, or answers why its options are refused.
+fn begin<R: Runtime>(
+    runtime: &mut R,
+    options: WireOptions,
+    credentials: Credentials,
+) -> Result<Action<R::Transport>, Answer> {
+    let options = options.resolve().map_err(|e| error_answer(&e, None))?;
+    Ok(Action {
+        session: Session::new(credentials),
+        connector: Connector::new(runtime.transport(options)),
+        now: runtime.now(),
+    })
+}
+
 fn api_call<R: Runtime>(runtime: &mut R, request: ApiCallRequest) -> Reply<R::Transport> {
-    let options = match request.options.resolve() {
-        Ok(options) => options,
-        Err(e) => return Reply::Done(error_answer(&e, None)),
+    let Action {
+        mut session,
+        mut connector,
+        now,
+    } = match begin(runtime, request.options, request.credentials) {
+        Ok(action) => action,
+        Err(answer) => return Reply::Done(answer),
     };
     let input = CallInput {
         spec: match request.spec {
@@ -478,9 +455,6 @@ fn api_call<R: Runtime>(runtime: &mut R, request: ApiCallRequest) -> Reply<R::Tr
         query_params: pairs(request.query_params),
         body: body_text(request.body),
     };
-    let mut session = Session::new(request.credentials.into());
-    let now = runtime.now();
-    let mut connector = Connector::new(runtime.transport(options));
     let Some(paginate) = request.paginate else {
         let result = connector.api_call(&mut session, &input, now);
         return Reply::Done(match result {
@@ -491,7 +465,7 @@ fn api_call<R: Runtime>(runtime: &mut R, request: ApiCallRequest) -> Reply<R::Tr
                     response: ResponseJson<'a>,
                     next_bookmark: Option<&'a str>,
                     #[serde(skip_serializing_if = "Option::is_none")]
-                    refreshed_credentials: Option<CredentialsJson<'a>>,
+                    refreshed_credentials: Option<&'a Credentials>,
                 }
                 let body = BodyJson::of(&output.response);
                 json(
@@ -534,9 +508,13 @@ fn api_call<R: Runtime>(runtime: &mut R, request: ApiCallRequest) -> Reply<R::Tr
 }
 
 fn raw_request<R: Runtime>(runtime: &mut R, request: RawRequest) -> Answer {
-    let options = match request.options.resolve() {
-        Ok(options) => options,
-        Err(e) => return error_answer(&e, None),
+    let Action {
+        mut session,
+        mut connector,
+        now,
+    } = match begin(runtime, request.options, request.credentials) {
+        Ok(action) => action,
+        Err(answer) => return answer,
     };
     let Some(method) = Method::parse(&request.method) else {
         return error_answer(
@@ -551,9 +529,6 @@ fn raw_request<R: Runtime>(runtime: &mut R, request: RawRequest) -> Answer {
         body: body_text(request.body),
         no_throw_on_404: request.no_throw_on_404,
     };
-    let mut session = Session::new(request.credentials.into());
-    let now = runtime.now();
-    let mut connector = Connector::new(runtime.transport(options));
     match connector.raw_request(&mut session, &input, now) {
         Ok(response) => {
             #[derive(Serialize)]
@@ -561,7 +536,7 @@ fn raw_request<R: Runtime>(runtime: &mut R, request: RawRequest) -> Answer {
                 #[serde(flatten)]
                 response: ResponseJson<'a>,
                 #[serde(skip_serializing_if = "Option::is_none")]
-                refreshed_credentials: Option<CredentialsJson<'a>>,
+                refreshed_credentials: Option<&'a Credentials>,
             }
             let body = BodyJson::of(&response);
             json(
@@ -577,13 +552,14 @@ fn raw_request<R: Runtime>(runtime: &mut R, request: RawRequest) -> Answer {
 }
 
 fn verify<R: Runtime>(runtime: &mut R, request: VerifyRequest) -> Answer {
-    let options = match request.options.resolve() {
-        Ok(options) => options,
-        Err(e) => return error_answer(&e, None),
+    let Action {
+        mut session,
+        mut connector,
+        now,
+    } = match begin(runtime, request.options, request.credentials) {
+        Ok(action) => action,
+        Err(answer) => return answer,
     };
-    let mut session = Session::new(request.credentials.into());
-    let now = runtime.now();
-    let mut connector = Connector::new(runtime.transport(options));
     match connector.verify_credentials(&mut session, now) {
         Ok(account) => {
             #[derive(Serialize)]
@@ -594,7 +570,7 @@ fn verify<R: Runtime>(runtime: &mut R, request: VerifyRequest) -> Answer {
                 user_accounts_read: bool,
                 account: Option<&'a RawValue>,
                 #[serde(skip_serializing_if = "Option::is_none")]
-                refreshed_credentials: Option<CredentialsJson<'a>>,
+                refreshed_credentials: Option<&'a Credentials>,
             }
             let raw: Option<&RawValue> = serde_json::from_str(&account.raw).ok();
             json(
@@ -648,7 +624,7 @@ impl<T: Transport> PageLines<T> {
                     error: ErrorJson<'a>,
                     next_bookmark: Option<&'a str>,
                     #[serde(skip_serializing_if = "Option::is_none")]
-                    refreshed_credentials: Option<CredentialsJson<'a>>,
+                    refreshed_credentials: Option<&'a Credentials>,
                 }
                 Some(line(&Failed {
                     error: ErrorJson::of(&e),
@@ -672,7 +648,7 @@ impl<T: Transport> PageLines<T> {
                 pages: u32,
                 items: u64,
                 #[serde(skip_serializing_if = "Option::is_none")]
-                refreshed_credentials: Option<CredentialsJson<'a>>,
+                refreshed_credentials: Option<&'a Credentials>,
             }
             return Ok(line(&serde_json::json!({
                 "done": Done {
@@ -759,46 +735,10 @@ impl<'a> ResponseJson<'a> {
     }
 }
 
-/// Refreshed credentials, to hand back: the caller must store them.
-#[derive(Serialize)]
-#[serde(rename_all = "snake_case")]
-enum CredentialsJson<'a> {
-    Oauth2(OAuth2Json<'a>),
-    Sandbox(&'a str),
-}
-
-/// OAuth2 credentials in the shape the requests take them.
-#[derive(Serialize)]
-struct OAuth2Json<'a> {
-    client_id: &'a str,
-    client_secret: &'a str,
-    access_token: &'a str,
-    refresh_token: Option<&'a str>,
-    expires_at: Option<u64>,
-    refresh_token_expires_at: Option<u64>,
-    token_endpoint: Option<&'a str>,
-    continuous_refresh: bool,
-    scopes: &'a [String],
-}
-
-fn refreshed(session: &Session) -> Option<CredentialsJson<'_>> {
-    if !session.refreshed() {
-        return None;
-    }
-    Some(match session.credentials() {
-        Credentials::OAuth2(c) => CredentialsJson::Oauth2(OAuth2Json {
-            client_id: &c.client_id,
-            client_secret: &c.client_secret,
-            access_token: &c.access_token,
-            refresh_token: c.refresh_token.as_deref(),
-            expires_at: c.expires_at,
-            refresh_token_expires_at: c.refresh_token_expires_at,
-            token_endpoint: c.token_endpoint.as_deref(),
-            continuous_refresh: c.continuous_refresh,
-            scopes: &c.scopes,
-        }),
-        Credentials::Sandbox(token) => CredentialsJson::Sandbox(token),
-    })
+/// The credentials to hand back when they were refreshed: the caller must
+/// store them.
+fn refreshed(session: &Session) -> Option<&Credentials> {
+    session.refreshed().then(|| session.credentials())
 }
 
 /// Pinterest's error as JSON.
@@ -929,7 +869,7 @@ fn error_answer(error: &ConnectorError, session: Option<&Session>) -> Answer {
     struct Failed<'a> {
         error: ErrorJson<'a>,
         #[serde(skip_serializing_if = "Option::is_none")]
-        refreshed_credentials: Option<CredentialsJson<'a>>,
+        refreshed_credentials: Option<&'a Credentials>,
     }
     let mut answer = json(
         status_of(error),
