@@ -15,9 +15,12 @@ use pinterest_host_test::{MockConfig, MockPinterest, host_for, shared_openapi};
 use serde_json::Value;
 
 fn credentials(mock: &MockPinterest) -> Credentials {
+    // The app's client credentials are the mock's: `POST /oauth/token`
+    // (and 5.23.0's `/oauth/token/revoke`) declare HTTP Basic security and
+    // the mock checks them there.
     Credentials::Oauth2(Oauth2Credentials {
-        client_id: "app".into(),
-        client_secret: "secret".into(),
+        client_id: mock.config().client_id.clone(),
+        client_secret: mock.config().client_secret.clone(),
         access_token: mock.config().access_token.clone(),
         refresh_token: None,
         expires_at: None,

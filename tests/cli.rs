@@ -452,7 +452,7 @@ async fn login_follows_the_redirect_and_writes_a_private_credentials_file() {
 }
 
 #[tokio::test]
-async fn login_refuses_a_redirect_with_the_wrong_state() {
+async fn login_ignores_a_redirect_with_the_wrong_state_and_waits_for_the_right_one() {
     let mock = mock().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("credentials.json");
@@ -467,10 +467,50 @@ async fn login_refuses_a_redirect_with_the_wrong_state() {
     let forged = format!("{redirect}?code={code}&state=forged");
     let visit = Browser::new().visit(&forged).await.unwrap();
     assert_eq!(visit.status, 400);
-    let output = child.wait_with_output().await.unwrap();
-    assert_eq!(output.status.code(), Some(2));
     assert!(!file.exists(), "nothing saved");
-    assert_eq!(mock.token_requests(), 0, "the code was not exchanged");
+    assert_eq!(
+        mock.token_requests(),
+        0,
+        "the forged code was not exchanged"
+    );
+
+    // The login still waits: the user's real redirect completes it.
+    let browser = Browser::new().route("www.pinterest.com", mock.production_addr);
+    let visit = browser.visit(&url).await.unwrap();
+    assert_eq!(visit.status, 200, "{}", visit.body);
+    let output = child.wait_with_output().await.unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(file.exists(), "the credentials were saved");
+    assert_eq!(
+        mock.token_requests(),
+        1,
+        "only the right code was exchanged"
+    );
+}
+
+#[tokio::test]
+async fn a_token_in_the_wrong_field_of_the_credentials_file_is_not_quoted() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("credentials.json");
+    let env = [("PINTEREST_CREDENTIALS_FILE", file.to_str().unwrap())];
+    for wrong in [
+        serde_json::json!({ "kind": "oauth2", "client_id": "id", "client_secret": "s",
+            "access_token": "a", "expires_at": "client-secret-value" }),
+        serde_json::json!({ "kind": "client-secret-value", "token": "t" }),
+        serde_json::json!({ "kind": "sandbox", "token": ["client-secret-value"] }),
+    ] {
+        std::fs::write(&file, wrong.to_string()).unwrap();
+        // `cli` fails the test if the secret shows on either stream.
+        let run = cli(&mock, &env, &["verify"]).await;
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        let line = error_line(&run);
+        assert!(line.contains("is not valid"), "{line}");
+    }
 }
 
 #[tokio::test]
@@ -533,6 +573,30 @@ async fn errors_never_show_a_secret_even_when_the_server_echoes_it() {
 }
 
 #[tokio::test]
+async fn a_spent_quota_says_how_many_seconds_are_left() {
+    // `X-RateLimit-Reset` holds the reset's Unix instant, two hours away.
+    let mock = mock().await;
+    mock.rate_limit_reset_in(7_200);
+    mock.fail_next(1, 429);
+    let run = cli(
+        &mock,
+        &[("PINTEREST_ACCESS_TOKEN", &token(&mock))],
+        &["raw", "GET", "/boards"],
+    )
+    .await;
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    let line = error_line(&run);
+    let seconds: u64 = line
+        .split("retry after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no wait in {line}"));
+    assert!((7_190..=7_200).contains(&seconds), "{line}");
+    assert!(line.contains("Pinterest code 8"), "{line}");
+}
+
+#[tokio::test]
 async fn the_compiled_component_is_cached_and_a_bad_entry_is_replaced() {
     let mock = mock().await;
     let dir = tempfile::tempdir().unwrap();
@@ -568,5 +632,34 @@ async fn the_compiled_component_is_cached_and_a_bad_entry_is_replaced() {
     assert_eq!(run.stdout.lines().count(), 142);
     assert_ne!(std::fs::read(&cached[0]).unwrap(), corrupted, "replaced");
     let run = cli(&mock, &env, &["endpoints"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_compile_cache_others_may_write_to_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let by_env = [("PINTEREST_CONNECTOR_CACHE", dir.path().to_str().unwrap())];
+    let run = cli(&mock, &by_env, &["endpoints"]).await;
+    assert_ne!(run.code, 0);
+    let line = error_line(&run);
+    assert!(line.contains("compile cache"), "{line}");
+    assert!(line.contains("group or others"), "{line}");
+    let by_flag = cli(
+        &mock,
+        &[],
+        &["--cache-dir", dir.path().to_str().unwrap(), "endpoints"],
+    )
+    .await;
+    assert_ne!(by_flag.code, 0);
+    assert!(error_line(&by_flag).contains("compile cache"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    // Once only its owner may write to it, it is used.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = cli(&mock, &by_env, &["endpoints"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
 }

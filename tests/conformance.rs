@@ -221,6 +221,90 @@ async fn api_call_posts_a_json_body() {
 }
 
 #[tokio::test]
+async fn an_operation_declaring_basic_security_is_sent_with_the_client_credentials() {
+    // `POST /oauth/token` declares HTTP Basic: the mock's token endpoint
+    // takes the app's client id and secret and nothing else.
+    let (mock, host) = setup().await;
+    let config = mock.config();
+    let app = Credentials::Oauth2(Oauth2Credentials {
+        client_id: config.client_id.clone(),
+        client_secret: config.client_secret.clone(),
+        access_token: config.access_token.clone(),
+        refresh_token: None,
+        expires_at: None,
+        refresh_token_expires_at: None,
+        token_endpoint: None,
+        continuous_refresh: false,
+        scopes: vec![],
+    });
+    let body = format!(
+        r#"{{"grant_type": "refresh_token", "refresh_token": "{}"}}"#,
+        config.refresh_token
+    );
+    let refresh = call("POST /oauth/token", &[], &[], Some(&body));
+    let out = host.api_call(&app, &refresh).await.unwrap().unwrap();
+    assert_eq!(out.status, 200, "{}", out.body);
+    assert!(json(&out.body)["access_token"].is_string(), "{}", out.body);
+    assert_eq!(mock.token_requests(), 1);
+    assert!(
+        !out.credentials.refreshed,
+        "the call's own credentials stand"
+    );
+
+    // Sandbox credentials hold no client credentials: refused, nothing sent.
+    let sandbox = Credentials::Sandbox(config.sandbox_token.clone());
+    match host.api_call(&sandbox, &refresh).await.unwrap() {
+        Err(ActionFailure {
+            error: ConnectorError::InvalidInput(invalid),
+            ..
+        }) => {
+            assert_eq!(invalid.field, "credentials");
+            assert!(invalid.reason.contains("HTTP Basic"), "{}", invalid.reason);
+        }
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+    assert_eq!(mock.request_count(), 1);
+}
+
+#[tokio::test]
+async fn the_mock_refuses_bodies_without_content_length_as_s3_does() {
+    // The oracle of the content-length checks: a chunked POST and a POST
+    // without a length are refused with 411, a POST with one is read.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mock, _host) = setup().await;
+    let token = mock.config().access_token.clone();
+    let send = |head: String| {
+        let addr = mock.production_addr;
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+            stream.write_all(head.as_bytes()).await.unwrap();
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).await.unwrap();
+            answer
+        }
+    };
+    let start = format!(
+        "POST /v5/pins HTTP/1.1\r\nHost: api.pinterest.com\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nConnection: close\r\n"
+    );
+    let chunked = send(format!(
+        "{start}Transfer-Encoding: chunked\r\n\r\n2\r\n{{}}\r\n0\r\n\r\n"
+    ))
+    .await;
+    assert!(chunked.starts_with("HTTP/1.1 411"), "{chunked}");
+    let without_length = send(format!("{start}\r\n")).await;
+    assert!(
+        without_length.starts_with("HTTP/1.1 411"),
+        "{without_length}"
+    );
+    let sized = send(format!("{start}Content-Length: 2\r\n\r\n{{}}")).await;
+    assert!(
+        sized.starts_with("HTTP/1.1 400"),
+        "read, then refused as invalid: {sized}"
+    );
+}
+
+#[tokio::test]
 async fn path_parameters_are_percent_encoded_on_the_wire() {
     let (mock, host) = setup().await;
     let result = host
@@ -522,6 +606,10 @@ async fn bad_inputs_give_typed_errors_and_send_nothing() {
         "/../v4/pins",
         "/%2e%2e/x",
         "/pins\r\nX: y",
+        // Percent-encoded forms a decoding proxy would act on (issue 13).
+        "/pins/%2E%2E%2F%2E%2E%2Foauth",
+        "/pins%0d%0aX-Evil:%201",
+        "/pins/a%5C..%5Cb",
     ] {
         let result = host
             .raw_request(&creds, &raw(HttpMethod::Get, url, None, false))
@@ -991,4 +1079,34 @@ async fn per_request_connections_when_the_host_asks_for_them() {
         host.verify_credentials(&creds).await.unwrap().unwrap();
     }
     assert_eq!(connections_seen(&mock), 5);
+}
+
+#[tokio::test]
+async fn a_token_endpoint_must_be_https_and_nothing_is_sent_otherwise() {
+    let (mock, host) = setup().await;
+    let config = mock.config();
+    for endpoint in ["http://127.0.0.1:9/v5/oauth/token", "ftp://tokens.example/"] {
+        let due = Credentials::Oauth2(Oauth2Credentials {
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
+            access_token: "expired".into(),
+            refresh_token: Some(config.refresh_token.clone()),
+            expires_at: Some(1),
+            refresh_token_expires_at: None,
+            token_endpoint: Some(endpoint.into()),
+            continuous_refresh: false,
+            scopes: vec![],
+        });
+        match host.verify_credentials(&due).await.unwrap() {
+            Err(ActionFailure {
+                error: ConnectorError::InvalidInput(invalid),
+                ..
+            }) => {
+                assert_eq!(invalid.field, "token-endpoint");
+                assert!(invalid.reason.contains("https://"), "{}", invalid.reason);
+            }
+            other => panic!("{endpoint} was accepted: {other:?}"),
+        }
+    }
+    assert_eq!(mock.request_count(), 0, "nothing was sent");
 }

@@ -322,3 +322,156 @@ async fn the_served_edge_build_streams_each_page_as_it_arrives() {
     assert_eq!(done["done"], json!({ "pages": 4, "items": 1000 }));
     assert_eq!(pin_requests(&mock), 4);
 }
+
+/// A loopback listener that counts the connections it accepts and closes
+/// them: a stand-in for any address a caller might name.
+struct Bait {
+    addr: std::net::SocketAddr,
+    accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Bait {
+    async fn start() -> Bait {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = accepted.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                drop(stream);
+            }
+        });
+        Bait {
+            addr,
+            accepted,
+            task,
+        }
+    }
+
+    fn connections(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for Bait {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The served edge build connects only to Pinterest's API hosts: a token
+/// endpoint or a spec URL named in a request body is refused before any
+/// connection, the rate limit's wait is reported in seconds, and messages
+/// with short secrets redacted stay readable (issue 13, points 1, 4, 5).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_served_edge_build_sends_only_to_pinterest() {
+    let (mock, served, log) = serve_edge("edge-hardening").await;
+    let at = served.addr;
+    let bait = Bait::start().await;
+    let port = bait.addr.port();
+
+    for endpoint in [
+        format!("https://127.0.0.1:{port}/v5/oauth/token"),
+        format!("http://127.0.0.1:{port}/v5/oauth/token"),
+        format!("https://localhost:{port}/v5/oauth/token"),
+        format!("http://localhost:{port}/"),
+    ] {
+        let credentials = json!({ "oauth2": {
+            "client_id": "c", "client_secret": "s", "access_token": "a",
+            "refresh_token": "r", "expires_at": 1, "token_endpoint": endpoint,
+        } });
+        let requests = [
+            ("/verify-credentials", json!({ "credentials": credentials })),
+            (
+                "/raw-request",
+                json!({ "credentials": credentials, "method": "GET", "url": "/boards" }),
+            ),
+            (
+                "/api-call",
+                json!({ "credentials": credentials, "endpoint": "GET /boards" }),
+            ),
+        ];
+        for (route, body) in requests {
+            let got = exchange(at, "POST", route, Some(&body)).await.unwrap();
+            let answer = got.json();
+            assert_eq!(got.status, 400, "{route} {endpoint}: {answer}");
+            assert_eq!(answer["error"]["kind"], "invalid-input");
+            assert_eq!(
+                answer["error"]["field"],
+                "credentials.oauth2.token_endpoint"
+            );
+        }
+    }
+    let spec_url = json!({
+        "credentials": { "oauth2": { "access_token": mock.config().access_token } },
+        "endpoint": "GET /boards",
+        "spec": { "url": format!("http://127.0.0.1:{port}/openapi.json") },
+    });
+    let got = exchange(at, "POST", "/api-call", Some(&spec_url))
+        .await
+        .unwrap();
+    assert_eq!(got.status, 400, "{}", got.json());
+
+    // Short secrets: the mock's token endpoint refuses client `c`/`s` and
+    // echoes what it was sent; the message is redacted and still readable.
+    mock.echo_secrets_in_errors(true);
+    let short = json!({ "credentials": { "oauth2": {
+        "client_id": "c", "client_secret": "s", "access_token": "a",
+        "refresh_token": "r", "expires_at": 1,
+    } } });
+    let got = exchange(at, "POST", "/verify-credentials", Some(&short))
+        .await
+        .unwrap();
+    let message = got.json()["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(got.status, 401, "{}", got.json());
+    assert!(
+        message.starts_with("unauthorized: HTTP 401, code 2: Authentication failed."),
+        "{message}"
+    );
+    assert!(message.contains("re-authenticate"), "{message}");
+    assert!(!message.contains("[["), "{message}");
+    let basic = base64_of("c:s");
+    assert!(!message.contains(&basic), "{message}");
+    mock.echo_secrets_in_errors(false);
+
+    // A spent daily quota: the reset instant is an hour away.
+    mock.rate_limit_reset_in(3_600);
+    mock.fail_next(1, 429);
+    let limited = json!({
+        "credentials": { "oauth2": { "access_token": mock.config().access_token } },
+        "method": "GET", "url": "/boards",
+    });
+    let got = exchange(at, "POST", "/raw-request", Some(&limited))
+        .await
+        .unwrap();
+    assert_eq!(got.status, 429, "{}", got.json());
+    let retry_after: u64 = got
+        .headers
+        .iter()
+        .find(|(name, _)| name == "retry-after")
+        .and_then(|(_, value)| value.parse().ok())
+        .expect("a Retry-After in seconds");
+    assert!((3_590..=3_600).contains(&retry_after), "{retry_after}");
+    assert_eq!(got.json()["error"]["retry_after_seconds"], retry_after);
+
+    // Nothing ever reached the named address.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        bait.connections(),
+        0,
+        "the service connected where it was told"
+    );
+    drop(served);
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(!logged.contains(&basic), "{logged}");
+}
+
+fn base64_of(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}

@@ -158,6 +158,77 @@ async fn a_server_wait_beyond_the_budget_is_returned_not_slept() {
     assert_eq!(server.request_count(), 1);
 }
 
+/// Unix seconds now.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[tokio::test]
+async fn a_reset_instant_is_reported_as_the_seconds_left() {
+    // A daily quota spent: the reset is a Unix instant hours away.
+    let reset = (unix_now() + 7_200).to_string();
+    let (server, host) = hostile(vec![Fault::json_with(
+        429,
+        &[("X-RateLimit-Reset", &reset)],
+        r#"{"code":8,"message":"max rate limit exceeded"}"#,
+    )])
+    .await;
+    match raw(&host, get("/boards")).await {
+        Err(ConnectorError::RateLimited(limit)) => {
+            let wait = limit.retry_after_seconds.expect("a wait");
+            assert!((7_190..=7_200).contains(&wait), "reported {wait} s");
+            assert_eq!(
+                limit.error.attempts, 1,
+                "a wait past the budget is returned"
+            );
+            assert!(
+                limit.error.message.contains("Pinterest code 8"),
+                "{}",
+                limit.error.message
+            );
+        }
+        other => panic!("expected rate-limited, got {other:?}"),
+    }
+    assert_eq!(server.request_count(), 1);
+}
+
+#[tokio::test]
+async fn a_reset_instant_close_by_is_waited_for() {
+    let reset = (unix_now() + 2).to_string();
+    let (server, host) = hostile(vec![
+        Fault::json_with(429, &[("X-RateLimit-Reset", &reset)], "{}"),
+        ok(),
+    ])
+    .await;
+    let started = Instant::now();
+    assert_eq!(raw(&host, get("/boards")).await, Ok(200));
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(4),
+        "waited {waited:?}"
+    );
+    assert_eq!(server.request_count(), 2);
+}
+
+#[tokio::test]
+async fn a_trial_app_writing_to_production_is_told_to_use_the_sandbox() {
+    let (_server, host) = hostile(vec![Fault::json(
+        403,
+        r#"{"code":29,"message":"You have been denied access to this API."}"#,
+    )])
+    .await;
+    match raw(&host, post("/pins")).await {
+        Err(ConnectorError::Forbidden(e)) => {
+            assert_eq!(e.code, Some(29));
+            assert!(e.message.contains("sandbox"), "{}", e.message);
+        }
+        other => panic!("expected forbidden, got {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn spam_blocks_are_not_retried() {
     let (server, host) = hostile(vec![Fault::json(

@@ -133,6 +133,9 @@ struct Shared {
     echo_secrets: std::sync::atomic::AtomicBool,
     /// How many of the next API requests fail, and with which status.
     failures: Mutex<(usize, u16)>,
+    /// Seconds from now to the quota's reset, sent on injected 429s as
+    /// `X-RateLimit-Reset` holding the reset's Unix instant; 0 sends none.
+    reset_in: AtomicU64,
     oauth: Mutex<OAuthState>,
     spec: Option<SpecModel>,
     log: Mutex<Vec<RecordedRequest>>,
@@ -176,6 +179,7 @@ impl MockPinterest {
             hold_later_pages: tokio::sync::watch::Sender::new(false),
             echo_secrets: Default::default(),
             failures: Mutex::new((0, 0)),
+            reset_in: AtomicU64::new(0),
             oauth,
             spec,
             config,
@@ -261,6 +265,13 @@ impl MockPinterest {
         if let Ok(mut failures) = self.shared.failures.lock() {
             *failures = (count, status);
         }
+    }
+
+    /// Makes the injected 429s (see [`MockPinterest::fail_next`]) carry
+    /// `X-RateLimit-Reset` as the Unix instant `seconds` from now, as a
+    /// spent daily quota does; 0 for no header.
+    pub fn rate_limit_reset_in(&self, seconds: u64) {
+        self.shared.reset_in.store(seconds, Ordering::SeqCst);
     }
 
     /// Makes error messages echo the credentials of the request (the bearer
@@ -395,12 +406,28 @@ async fn record_and_authorize(
     // The OAuth endpoints check their own credentials.
     let oauth_endpoint =
         state.shared.spec.is_none() && matches!(parts.uri.path(), "/v5/oauth/token" | "/oauth/");
-    let authorized = parts.uri.path() == "/openapi.json"
-        || oauth_endpoint
-        || bearer.as_deref().is_some_and(|t| {
-            !revoked(t)
-                && (t == expected || (state.flavour == Flavour::Production && issued_and_fresh(t)))
-        });
+    // An operation of a played description that declares HTTP Basic
+    // security takes the app's client credentials, and nothing else.
+    let basic_operation = state.shared.spec.as_ref().is_some_and(|spec| {
+        parts.uri.path().strip_prefix("/v5").is_some_and(|path| {
+            spec.route(parts.method.as_str(), path)
+                .is_ok_and(|(op, _)| spec.declares_basic_only(op))
+        })
+    });
+    let authorized = if basic_operation {
+        let config = &state.shared.config;
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", config.client_id, config.client_secret));
+        header(&parts.headers, "authorization") == Some(format!("Basic {basic}"))
+    } else {
+        parts.uri.path() == "/openapi.json"
+            || oauth_endpoint
+            || bearer.as_deref().is_some_and(|t| {
+                !revoked(t)
+                    && (t == expected
+                        || (state.flavour == Flavour::Production && issued_and_fresh(t)))
+            })
+    };
     let failure = (!oauth_endpoint)
         .then(|| {
             let mut failures = state.shared.failures.lock().ok()?;
@@ -410,9 +437,19 @@ async fn record_and_authorize(
             })
         })
         .flatten();
-    let mut response = if let Some(status) = failure {
+    let mut response = if let Some(refusal) = framing_refusal(&parts) {
+        refusal
+    } else if let Some(status) = failure {
         if status == 429 {
-            error(StatusCode::TOO_MANY_REQUESTS, 8, "max rate limit exceeded")
+            let mut limited = error(StatusCode::TOO_MANY_REQUESTS, 8, "max rate limit exceeded");
+            let reset_in = state.shared.reset_in.load(Ordering::SeqCst);
+            if reset_in > 0 {
+                limited.headers_mut().insert(
+                    "x-ratelimit-reset",
+                    HeaderValue::from(unix_now() + reset_in),
+                );
+            }
+            limited
         } else {
             error(status_code(status), 1, "Internal error, please retry.")
         }
@@ -433,6 +470,24 @@ async fn record_and_authorize(
         response.headers_mut().insert("x-pinterest-rid", value);
     }
     response
+}
+
+/// The answer to a request whose body is not framed as Pinterest's
+/// servers and S3 require: a chunked body (`Transfer-Encoding`), or a
+/// `POST`/`PUT`/`PATCH` without `Content-Length`, is refused with `411`
+/// before it is read for anything else. (Servers that do not read chunked
+/// bodies would otherwise see an empty one.)
+fn framing_refusal(parts: &axum::http::request::Parts) -> Option<Response> {
+    let chunked = parts.headers.contains_key("transfer-encoding");
+    let needs_length = matches!(parts.method.as_str(), "POST" | "PUT" | "PATCH");
+    let length = parts.headers.contains_key("content-length");
+    (chunked || (needs_length && !length)).then(|| {
+        error(
+            StatusCode::LENGTH_REQUIRED,
+            411,
+            "MissingContentLength: You must provide the Content-Length HTTP header.",
+        )
+    })
 }
 
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -136,59 +136,104 @@ pub struct JcoServe {
 impl JcoServe {
     /// Serves `component` (a `wasi:http/proxy` component) with `jco serve`,
     /// transpiled into `tests/node/build/NAME` with its outgoing HTTP mapped
-    /// to the routing module, with `env`; waits until it accepts connections.
-    /// Its stdout and stderr go to `log`.
+    /// to the routing module, with `env`; waits until it listens. Its stdout
+    /// and stderr go to `log`.
+    ///
+    /// jco serve takes a port number and does not say which port it got for
+    /// 0, so a free port is picked first; another process may take it in
+    /// between. jco then exits with `EADDRINUSE` and another port is tried;
+    /// it is taken as listening only once it says so for that port, never
+    /// because something answers there.
     pub async fn start(
         component: &Path,
         name: &str,
         env: &[(&str, String)],
         log: &Path,
     ) -> anyhow::Result<JcoServe> {
-        let port = free_port()?;
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
         if let Some(folder) = log.parent() {
             std::fs::create_dir_all(folder).context("creating the server log's folder")?;
         }
-        let log_file = std::fs::File::create(log).context("creating the server log")?;
-        let child = tokio::process::Command::new("node")
-            .arg(jco()?)
-            .arg("serve")
-            .arg(component)
-            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .arg("--jco-dir")
-            .arg(project_dir().join("build").join(name))
-            .args(["--jco-map", ROUTE_MAP])
-            .current_dir(project_dir())
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone()?)
-            .stderr(log_file)
-            // jco serve runs the server in a child process of its own: the
-            // group is stopped as a whole.
-            .process_group(0)
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting jco serve")?;
-        let mut served = JcoServe { child, addr };
-        served.wait_until_listening(Duration::from_secs(60)).await?;
-        Ok(served)
+        let mut last_error = None;
+        for _ in 0..5 {
+            let port = free_port()?;
+            let log_file = std::fs::File::create(log).context("creating the server log")?;
+            let child = tokio::process::Command::new("node")
+                .arg(jco()?)
+                .arg("serve")
+                .arg(component)
+                .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+                .arg("--jco-dir")
+                .arg(project_dir().join("build").join(name))
+                .args(["--jco-map", ROUTE_MAP])
+                .current_dir(project_dir())
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .stdin(Stdio::null())
+                .stdout(log_file.try_clone()?)
+                .stderr(log_file)
+                // jco serve runs the server in a child process of its own:
+                // the group is stopped as a whole.
+                .process_group(0)
+                .kill_on_drop(true)
+                .spawn()
+                .context("starting jco serve")?;
+            let mut served = JcoServe {
+                child,
+                addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            };
+            match served
+                .wait_until_listening(log, Duration::from_secs(60))
+                .await
+            {
+                Ok(()) => return Ok(served),
+                Err(Listening::PortTaken) => {
+                    last_error = Some(anyhow::anyhow!("port {port} was taken"));
+                }
+                Err(Listening::Failed(e)) => return Err(e),
+            }
+        }
+        Err(last_error
+            .unwrap_or_else(|| anyhow::anyhow!("no port"))
+            .context("jco serve found no free port in 5 tries"))
     }
 
-    async fn wait_until_listening(&mut self, limit: Duration) -> anyhow::Result<()> {
+    /// Waits until jco serve's output says it listens on this port.
+    async fn wait_until_listening(&mut self, log: &Path, limit: Duration) -> Result<(), Listening> {
         let start = Instant::now();
+        let listening = format!("Server listening @ 127.0.0.1:{}", self.addr.port());
         loop {
-            if tokio::net::TcpStream::connect(self.addr).await.is_ok() {
+            let output = std::fs::read_to_string(log).unwrap_or_default();
+            if output.contains(&listening) {
                 return Ok(());
             }
-            if let Some(status) = self.child.try_wait()? {
-                bail!("jco serve exited before listening ({status})");
+            let exited = self
+                .child
+                .try_wait()
+                .map_err(|e| Listening::Failed(e.into()))?;
+            if let Some(status) = exited {
+                if output.contains("EADDRINUSE") {
+                    return Err(Listening::PortTaken);
+                }
+                return Err(Listening::Failed(anyhow::anyhow!(
+                    "jco serve exited before listening ({status}):\n{output}"
+                )));
             }
             if start.elapsed() > limit {
-                bail!("jco serve did not listen on {} within {limit:?}", self.addr);
+                return Err(Listening::Failed(anyhow::anyhow!(
+                    "jco serve did not listen on {} within {limit:?}:\n{output}",
+                    self.addr
+                )));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// Why jco serve is not listening.
+enum Listening {
+    /// Another process took the port first.
+    PortTaken,
+    /// Anything else.
+    Failed(anyhow::Error),
 }
 
 impl Drop for JcoServe {
@@ -203,7 +248,8 @@ impl Drop for JcoServe {
     }
 }
 
-/// A loopback port nothing listens on right now.
+/// A loopback port nothing listens on right now (which may change: see
+/// [`JcoServe::start`]).
 fn free_port() -> anyhow::Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
     Ok(listener.local_addr()?.port())

@@ -56,6 +56,46 @@ impl SpecModel {
         &self.text
     }
 
+    /// Whether `op` declares HTTP Basic security and no scheme a bearer
+    /// token satisfies (as `POST /oauth/token` does): read from the
+    /// description's `security` and `securitySchemes` here, not from the
+    /// connector's catalog, so the mock checks the connector rather than
+    /// agreeing with it.
+    pub fn declares_basic_only(&self, op: &Operation) -> bool {
+        let method = op.method.as_str().to_ascii_lowercase();
+        let Some(requirements) = self
+            .raw
+            .pointer(&format!(
+                "/paths/{}/{method}/security",
+                op.path.replace('~', "~0").replace('/', "~1")
+            ))
+            .and_then(Value::as_array)
+        else {
+            return false;
+        };
+        let scheme_of = |name: &str| {
+            let scheme = self
+                .raw
+                .pointer(&format!("/components/securitySchemes/{name}"));
+            let field = |key: &str| {
+                scheme
+                    .and_then(|s| s.get(key))
+                    .and_then(Value::as_str)
+                    .map(str::to_ascii_lowercase)
+            };
+            (field("type"), field("scheme"))
+        };
+        let names: Vec<String> = requirements
+            .iter()
+            .filter_map(Value::as_object)
+            .flat_map(|requirement| requirement.keys().cloned())
+            .collect();
+        !names.is_empty()
+            && names
+                .iter()
+                .all(|name| scheme_of(name) == (Some("http".into()), Some("basic".into())))
+    }
+
     /// The operation `method` on `path` (under `/v5`) and its path
     /// parameters, decoded. Templates with more literal segments win.
     pub fn route(&self, method: &str, path: &str) -> Result<(&Operation, PathParams), Refusal> {

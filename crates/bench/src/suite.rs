@@ -168,7 +168,7 @@ fn native(mock: &MockPinterest, connections: Connections) -> Retrying<NativeTran
     let transport = NativeTransport::new(&options, connections)
         .route("api.pinterest.com", mock.production_addr)
         .route("api-sandbox.pinterest.com", mock.sandbox_addr);
-    Retrying::new(transport, options.retry, now())
+    Retrying::new(transport, options.retry)
 }
 
 fn sandbox(mock: &MockPinterest) -> (Credentials, CoreCredentials) {

@@ -367,6 +367,31 @@ pub struct Operation {
     /// `x-ratelimit-category`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_limit_category: Option<String>,
+    /// How the operation authenticates: the user's bearer token, or the
+    /// app's client credentials for the few that declare HTTP Basic only.
+    #[serde(default, skip_serializing_if = "Auth::is_bearer")]
+    pub auth: Auth,
+}
+
+/// How an operation authenticates, from its `security` requirements.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    /// `Authorization: Bearer <access token>` (OAuth2, or an HTTP bearer
+    /// scheme such as the conversion token).
+    #[default]
+    Bearer,
+    /// `Authorization: Basic base64(client_id:client_secret)`: the
+    /// operation declares HTTP Basic security and nothing a token meets
+    /// (`POST /oauth/token`).
+    Basic,
+}
+
+impl Auth {
+    /// Whether this is [`Auth::Bearer`].
+    pub fn is_bearer(&self) -> bool {
+        *self == Auth::Bearer
+    }
 }
 
 /// Where a parameter goes.

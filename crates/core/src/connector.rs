@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::catalog::Catalog;
+use crate::catalog::{Auth, Catalog};
 use crate::credentials::{Credentials, OAuth2Credentials};
 use crate::error::{ConnectorError, check_status};
 use crate::http::{HttpResponse, Method, Transport};
@@ -104,7 +104,7 @@ impl<T: Transport> Connector<T> {
         let catalog = self.catalog(&input.spec)?;
         let call = prepare_call(&catalog, session.credentials(), input)?;
         let request = call.request_at(call.bookmark.as_deref());
-        let response = session.send(&mut self.transport, &request, now)?;
+        let response = session.send(&mut self.transport, &request, call.auth, now)?;
         check_status(&response)?;
         let next_bookmark = if call.paginated {
             page_shape(&response)?.next_bookmark
@@ -148,7 +148,7 @@ impl<T: Transport> Connector<T> {
         now: u64,
     ) -> Result<HttpResponse, ConnectorError> {
         let request = prepare_raw(session.credentials(), input)?;
-        let response = session.send(&mut self.transport, &request, now)?;
+        let response = session.send(&mut self.transport, &request, Auth::Bearer, now)?;
         if !(response.status == 404 && input.no_throw_on_404) {
             check_status(&response)?;
         }

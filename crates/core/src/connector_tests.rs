@@ -22,6 +22,7 @@ fn canned(status: u16, body: &str) -> Connector<Canned> {
             headers: vec![("x-pinterest-rid".into(), "rid-1".into())],
             body: body.as_bytes().to_vec(),
             attempts: 1,
+            received_at: None,
         },
         sent: vec![],
     })

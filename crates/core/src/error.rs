@@ -9,7 +9,9 @@ pub struct ApiError {
     pub status: u16,
     /// Pinterest's numeric error `code`, when the body carried one.
     pub code: Option<i64>,
-    /// Pinterest's `message`, or a short description of the status.
+    /// Pinterest's `message`, or a short description of the status; for
+    /// codes whose message does not say what to do, followed by a hint in
+    /// parentheses (see [`hint`]).
     pub message: String,
     /// The `x-pinterest-rid` request id.
     pub request_id: Option<String>,
@@ -167,22 +169,11 @@ impl ConnectorError {
     }
 
     /// The error with every occurrence of `secrets` in its text replaced by
-    /// `[redacted]`: a server may echo a token it was sent, and an input may
-    /// carry one, but an error must never show it. Empty strings are skipped.
+    /// [`REDACTED`]: a server may echo a token it was sent, and an input may
+    /// carry one, but an error must never show it (see [`redact_text`]).
     pub fn redact<S: AsRef<str>>(self, secrets: &[S]) -> ConnectorError {
-        let clean = |text: String| {
-            secrets
-                .iter()
-                .map(AsRef::as_ref)
-                .filter(|secret| !secret.is_empty())
-                .fold(text, |text, secret| {
-                    if text.contains(secret) {
-                        text.replace(secret, "[redacted]")
-                    } else {
-                        text
-                    }
-                })
-        };
+        let secrets: Vec<&str> = secrets.iter().map(AsRef::as_ref).collect();
+        let clean = |text: String| redact_text(&text, &secrets);
         let api = |e: ApiError| ApiError {
             message: clean(e.message),
             request_id: e.request_id.map(clean),
@@ -220,6 +211,63 @@ impl ConnectorError {
     }
 }
 
+/// What stands in place of a secret in a text.
+pub const REDACTED: &str = "[redacted]";
+
+/// Secrets shorter than this are replaced only where they stand as a whole
+/// word: a one-letter "token" would otherwise turn every word holding that
+/// letter into placeholders, and a letter inside a word reveals nothing.
+pub const WHOLE_WORD_BELOW: usize = 4;
+
+/// `text` with every occurrence of `secrets` replaced by [`REDACTED`], in
+/// one pass from left to right: at each position the longest secret found
+/// there is replaced, so a secret holding another is replaced whole;
+/// placeholders already in the text are kept as they are and never searched
+/// (redacting twice changes nothing); empty secrets are skipped.
+///
+/// Written by hand rather than with a multi-pattern crate: the rules about
+/// placeholders and short secrets are the point, and the texts are short.
+pub fn redact_text(text: &str, secrets: &[&str]) -> String {
+    let mut secrets: Vec<&str> = secrets
+        .iter()
+        .copied()
+        .filter(|secret| !secret.is_empty() && text.contains(secret))
+        .collect();
+    if secrets.is_empty() {
+        return text.to_owned();
+    }
+    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    secrets.dedup();
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut previous: Option<char> = None;
+    let mut rest = text;
+    'scan: while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix(REDACTED) {
+            out.push_str(REDACTED);
+            previous = Some(']');
+            rest = after;
+            continue;
+        }
+        for secret in &secrets {
+            let Some(after) = rest.strip_prefix(secret) else {
+                continue;
+            };
+            let whole = !word(previous) && !word(after.chars().next());
+            if secret.chars().count() >= WHOLE_WORD_BELOW || whole {
+                out.push_str(REDACTED);
+                previous = secret.chars().last();
+                rest = after;
+                continue 'scan;
+            }
+        }
+        out.push(c);
+        previous = Some(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
 /// Turns a non-2xx response into the matching error; 2xx responses pass.
 pub fn check_status(response: &HttpResponse) -> Result<(), ConnectorError> {
     if (200..300).contains(&response.status) {
@@ -233,15 +281,38 @@ pub fn check_status(response: &HttpResponse) -> Result<(), ConnectorError> {
 /// for 429 the advertised wait.
 pub fn error_from_response(response: &HttpResponse) -> ConnectorError {
     let api = api_error(response);
+    if response.status == 429 || api.code == Some(RATE_LIMIT_CODE) {
+        return ConnectorError::RateLimited {
+            retry_after_seconds: retry_after_seconds(response),
+            error: api,
+        };
+    }
     match response.status {
         401 => ConnectorError::Unauthorized(api),
         403 => ConnectorError::Forbidden(api),
         404 => ConnectorError::NotFound(api),
-        429 => ConnectorError::RateLimited {
-            retry_after_seconds: retry_after_seconds(response),
-            error: api,
-        },
         _ => ConnectorError::Upstream(api),
+    }
+}
+
+/// Pinterest's error code for "max rate limit exceeded".
+pub const RATE_LIMIT_CODE: i64 = 8;
+/// Pinterest's error code for an app on Trial access writing to production.
+pub const TRIAL_WRITE_CODE: i64 = 29;
+
+/// What to do about a Pinterest error code whose message alone does not
+/// say: appended to the message.
+pub fn hint(code: i64) -> Option<&'static str> {
+    match code {
+        RATE_LIMIT_CODE => Some(
+            "Pinterest code 8: the rate limit of this app for this user is spent; wait the \
+             time given before calling again, which for a daily quota can be hours",
+        ),
+        TRIAL_WRITE_CODE => Some(
+            "Pinterest code 29: an app with Trial access cannot write to production; use \
+             sandbox credentials (api-sandbox.pinterest.com) until Standard access is granted",
+        ),
+        _ => None,
     }
 }
 
@@ -257,21 +328,24 @@ pub fn api_error(response: &HttpResponse) -> ApiError {
         Some(Body { code, message }) => (code, message),
         None => (None, None),
     };
+    let message = message.unwrap_or_else(|| status_text(response.status).to_owned());
+    let message = match code.and_then(hint) {
+        Some(hint) => format!("{message} ({hint})"),
+        None => message,
+    };
     ApiError {
         status: response.status,
         code,
-        message: message.unwrap_or_else(|| status_text(response.status).to_owned()),
+        message,
         request_id: response.header("x-pinterest-rid").map(str::to_owned),
         attempts: response.attempts,
     }
 }
 
-/// Seconds to wait before retrying a 429: `Retry-After` (delta seconds) or,
-/// failing that, `X-RateLimit-Reset` (seconds until the quota resets).
+/// Seconds to wait before retrying a 429, as the answer says
+/// ([`HttpResponse::server_wait`]).
 pub fn retry_after_seconds(response: &HttpResponse) -> Option<u64> {
-    ["retry-after", "x-ratelimit-reset"]
-        .iter()
-        .find_map(|name| response.header(name)?.trim().parse::<u64>().ok())
+    response.server_wait().map(|wait| wait.as_secs())
 }
 
 fn status_text(status: u16) -> &'static str {

@@ -9,6 +9,7 @@ fn response(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
             .collect(),
         body: body.as_bytes().to_vec(),
         attempts: 1,
+        received_at: None,
     }
 }
 
@@ -123,5 +124,106 @@ fn redact_removes_every_secret_from_every_text() {
         let text = format!("{redacted} {redacted:?}");
         assert!(!text.contains("pina_SECRET"), "{text}");
         assert!(text.contains("[redacted]"), "{text}");
+    }
+}
+
+#[test]
+fn short_secrets_leave_messages_readable() {
+    // A client secret `s` and an access token `a`, echoed by a server.
+    let error = ConnectorError::transport(
+        TransportKind::Other,
+        "Error sending the request: token a was refused for client s",
+    );
+    let text = error.redact(&["s", "a", "YzpzIg=="]).to_string();
+    assert_eq!(
+        text,
+        "transport error: Error sending the request: token [redacted] was refused for client [redacted]"
+    );
+}
+
+#[test]
+fn placeholders_are_never_redacted_inside() {
+    let once = redact_text("token a, secret s, sd", &["a", "s", "d", "e", "[", "]"]);
+    assert_eq!(once, "token [redacted], secret [redacted], sd");
+    // Redacting again changes nothing, even with secrets found in the
+    // placeholder's own letters.
+    let twice = redact_text(&once, &["red", "acted", "e", "[redacted]x"]);
+    assert_eq!(twice, once);
+    assert!(!twice.contains("[["), "{twice}");
+}
+
+#[test]
+fn the_longest_secret_at_a_place_is_replaced_whole() {
+    let text = redact_text(
+        "old pina_ABCDEF and new pina_ABCDEFGH, prefix pina_",
+        &["pina_", "pina_ABCDEF", "pina_ABCDEFGH"],
+    );
+    assert_eq!(text, "old [redacted] and new [redacted], prefix [redacted]");
+}
+
+#[test]
+fn long_secrets_are_replaced_even_inside_words() {
+    let text = redact_text("xxpina_SECRETyy", &["pina_SECRET"]);
+    assert_eq!(text, "xx[redacted]yy");
+    // A short one only where it stands alone.
+    assert_eq!(redact_text("sss s.", &["s"]), "sss [redacted].");
+}
+
+#[test]
+fn a_reset_instant_is_reported_as_the_seconds_left() {
+    let limited = response(
+        429,
+        &[("X-RateLimit-Reset", "1700067000")],
+        r#"{"code":8,"message":"max rate limit exceeded"}"#,
+    )
+    .received_at(1_700_000_000);
+    match error_from_response(&limited) {
+        ConnectorError::RateLimited {
+            retry_after_seconds,
+            error,
+        } => {
+            assert_eq!(retry_after_seconds, Some(67_000));
+            assert!(
+                error
+                    .message
+                    .starts_with("max rate limit exceeded (Pinterest code 8")
+            );
+        }
+        other => panic!("expected rate-limited, got {other:?}"),
+    }
+    let text = error_from_response(&limited).to_string();
+    assert!(text.contains("retry after 67000 s"), "{text}");
+}
+
+#[test]
+fn code_8_is_a_rate_limit_whatever_the_status() {
+    let limited = response(
+        403,
+        &[],
+        r#"{"code":8,"message":"max rate limit exceeded"}"#,
+    );
+    assert!(matches!(
+        error_from_response(&limited),
+        ConnectorError::RateLimited { .. }
+    ));
+}
+
+#[test]
+fn code_29_says_to_use_the_sandbox() {
+    let trial = response(
+        403,
+        &[],
+        r#"{"code":29,"message":"You have been denied access to this API."}"#,
+    );
+    match error_from_response(&trial) {
+        ConnectorError::Forbidden(api) => {
+            assert_eq!(api.code, Some(29));
+            assert!(
+                api.message
+                    .starts_with("You have been denied access to this API. (")
+            );
+            assert!(api.message.contains("sandbox"), "{}", api.message);
+        }
+        other => panic!("expected forbidden, got {other:?}"),
     }
 }

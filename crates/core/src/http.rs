@@ -92,6 +92,19 @@ impl HttpRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)
     }
+
+    /// The `Content-Length` the request goes out with: its body's size, 0
+    /// for a `POST`, `PUT` or `PATCH` without one, none for other bodiless
+    /// requests. Every transport sends it, so that no body goes out chunked:
+    /// S3's pre-signed uploads answer a chunked one with 411, and servers
+    /// that do not read chunked bodies see an empty one.
+    pub fn content_length(&self) -> Option<usize> {
+        match (&self.body, self.method) {
+            (Some(body), _) => Some(body.len()),
+            (None, Method::Post | Method::Put | Method::Patch) => Some(0),
+            (None, Method::Get | Method::Delete) => None,
+        }
+    }
 }
 
 /// A response as read off the wire.
@@ -106,7 +119,16 @@ pub struct HttpResponse {
     /// How many times the request was sent to get this answer (1 unless
     /// it was retried).
     pub attempts: u32,
+    /// When the answer arrived, in Unix seconds, if the transport read the
+    /// clock: an `X-RateLimit-Reset` given as an instant is counted from
+    /// here (see [`HttpResponse::server_wait`]).
+    pub received_at: Option<u64>,
 }
+
+/// `X-RateLimit-Reset` values above this are Unix instants (this one is in
+/// 2001), smaller ones delays in seconds: a daily quota's delay is at most
+/// 86 400.
+const RESET_INSTANT_AFTER: u64 = 1_000_000_000;
 
 impl HttpResponse {
     /// A response received on the first attempt.
@@ -116,7 +138,36 @@ impl HttpResponse {
             headers,
             body,
             attempts: 1,
+            received_at: None,
         }
+    }
+
+    /// The response, saying it arrived at `now` (Unix seconds).
+    pub fn received_at(self, now: u64) -> HttpResponse {
+        HttpResponse {
+            received_at: Some(now),
+            ..self
+        }
+    }
+
+    /// The wait this answer asks for before asking again: `Retry-After`
+    /// (seconds), else `X-RateLimit-Reset`, either seconds until the reset
+    /// or the reset's Unix instant, counted from when the answer arrived
+    /// (an instant already past is no wait; an instant with no arrival time
+    /// known is no usable wait). The one reading of these headers: retries
+    /// wait this long and rate-limit errors report it.
+    pub fn server_wait(&self) -> Option<std::time::Duration> {
+        let number = |name: &str| self.header(name)?.trim().parse::<u64>().ok();
+        if let Some(seconds) = number("retry-after") {
+            return Some(std::time::Duration::from_secs(seconds));
+        }
+        let reset = number("x-ratelimit-reset")?;
+        let seconds = if reset > RESET_INSTANT_AFTER {
+            reset.saturating_sub(self.received_at?)
+        } else {
+            reset
+        };
+        Some(std::time::Duration::from_secs(seconds))
     }
 
     /// The value of the first header called `name`, ignoring case.

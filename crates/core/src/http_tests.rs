@@ -22,3 +22,26 @@ fn headers_are_found_ignoring_case_and_authorization_is_never_shown() {
     assert_eq!(request.header("authorization"), Some("Bearer secret-token"));
     assert!(!format!("{request:?}").contains("secret-token"));
 }
+
+#[test]
+fn every_body_has_a_length_and_bodiless_writes_say_zero() {
+    let request = |method: Method, body: Option<&str>| HttpRequest {
+        method,
+        url: url::Url::parse("https://api.pinterest.com/v5/pins").unwrap(),
+        headers: vec![],
+        body: body.map(|b| b.as_bytes().to_vec()),
+    };
+    assert_eq!(
+        request(Method::Post, Some("{\"a\":1}")).content_length(),
+        Some(7)
+    );
+    assert_eq!(request(Method::Patch, Some("")).content_length(), Some(0));
+    assert_eq!(request(Method::Post, None).content_length(), Some(0));
+    assert_eq!(request(Method::Put, None).content_length(), Some(0));
+    assert_eq!(request(Method::Get, None).content_length(), None);
+    assert_eq!(request(Method::Delete, None).content_length(), None);
+    assert_eq!(
+        request(Method::Delete, Some("[]")).content_length(),
+        Some(2)
+    );
+}

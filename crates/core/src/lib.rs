@@ -17,6 +17,7 @@
 //! - [`pagination`]: walking Pinterest's `bookmark` cursor one page at a time;
 //! - [`error`]: the typed errors and how Pinterest's answers map onto them;
 //! - [`credentials`]: OAuth2 and sandbox credentials, and which API base they use;
+//! - [`destination`]: where a service may send (Pinterest's API hosts only);
 //! - [`http`]: the request and response types and the [`http::Transport`] trait;
 //! - [`session`]: an action's credentials, refreshed when due or after a 401;
 //! - [`connector`]: the actions, generic over a transport;
@@ -25,6 +26,7 @@
 pub mod catalog;
 pub mod connector;
 pub mod credentials;
+pub mod destination;
 pub mod error;
 pub mod http;
 pub mod oauth;

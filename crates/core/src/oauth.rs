@@ -1,5 +1,5 @@
 //! Pinterest's OAuth2: the authorization URL, token requests (code
-//! exchange, refresh, client credentials), reading the token endpoint's
+//! exchange, refresh), reading the token endpoint's
 //! answer, and deciding when an access token needs refreshing.
 //!
 //! Token requests carry `Authorization: Basic base64(client_id:client_secret)`
@@ -40,11 +40,6 @@ pub enum Grant {
         /// Send `continuous_refresh=true` (apps created before late 2025).
         continuous: bool,
     },
-    /// An app-only token.
-    ClientCredentials {
-        /// The scopes to ask for.
-        scopes: Vec<String>,
-    },
 }
 
 impl std::fmt::Debug for Grant {
@@ -63,10 +58,6 @@ impl std::fmt::Debug for Grant {
                 .field("refresh_token", &"[redacted]")
                 .field("scopes", scopes)
                 .field("continuous", continuous)
-                .finish(),
-            Grant::ClientCredentials { scopes } => f
-                .debug_struct("ClientCredentials")
-                .field("scopes", scopes)
                 .finish(),
         }
     }
@@ -128,6 +119,12 @@ pub fn token_request(
     }
     let url = url::Url::parse(endpoint)
         .map_err(|e| ConnectorError::invalid("token-endpoint", format!("is not a URL: {e}")))?;
+    if url.scheme() != "https" {
+        return Err(ConnectorError::invalid(
+            "token-endpoint",
+            "must be an https:// URL: the client secret and the tokens travel to it",
+        ));
+    }
     let mut form: Vec<(&str, String)> = Vec::new();
     match grant {
         Grant::AuthorizationCode { code, redirect_uri } => {
@@ -154,10 +151,6 @@ pub fn token_request(
             if *continuous {
                 form.push(("continuous_refresh", "true".into()));
             }
-        }
-        Grant::ClientCredentials { scopes } => {
-            form.push(("grant_type", "client_credentials".into()));
-            form.push(("scope", scopes.join(",")));
         }
     }
     let body: Vec<String> = form

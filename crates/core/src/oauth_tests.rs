@@ -96,6 +96,7 @@ fn response(status: u16, body: &str) -> HttpResponse {
         headers: vec![],
         body: body.as_bytes().to_vec(),
         attempts: 1,
+        received_at: None,
     }
 }
 
@@ -149,4 +150,27 @@ fn refresh_is_due_within_the_margin_and_never_for_unknown_expiry() {
         needs_refresh(Some(5), u64::MAX, REFRESH_MARGIN_SECONDS),
         "no overflow"
     );
+}
+
+#[test]
+fn a_token_endpoint_must_be_https() {
+    let grant = Grant::RefreshToken {
+        refresh_token: "r".into(),
+        scopes: vec![],
+        continuous: false,
+    };
+    for endpoint in [
+        "http://127.0.0.1:9/v5/oauth/token",
+        "http://api.pinterest.com/v5/oauth/token",
+        "ftp://tokens.example/",
+    ] {
+        match token_request(endpoint, "id", "secret", &grant) {
+            Err(ConnectorError::InvalidInput { field, reason }) => {
+                assert_eq!(field, "token-endpoint");
+                assert!(reason.contains("https://"), "{reason}");
+            }
+            other => panic!("{endpoint} was accepted: {other:?}"),
+        }
+    }
+    assert!(token_request("https://tokens.example/token", "id", "secret", &grant).is_ok());
 }

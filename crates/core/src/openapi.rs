@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::catalog::{Catalog, Operation, ParamLocation, Parameter, RequestBody};
+use crate::catalog::{Auth, Catalog, Operation, ParamLocation, Parameter, RequestBody};
 use crate::http::Method;
 
 /// Why a description could not be read.
@@ -138,6 +138,7 @@ fn read_operation(
             .get("x-ratelimit-category")
             .and_then(Value::as_str)
             .map(str::to_owned),
+        auth: auth_of(spec, op.get("security")),
     })
 }
 
@@ -229,6 +230,33 @@ fn resolve<'a>(spec: &'a Value, at: &str, value: &'a Value) -> Result<&'a Value,
         }
     }
     Err(malformed(at, "reference chain too long"))
+}
+
+/// How an operation authenticates: [`Auth::Basic`] when every scheme its
+/// `security` names is HTTP Basic, else a bearer token (OAuth2, HTTP bearer,
+/// or no requirement stated).
+fn auth_of(spec: &Value, security: Option<&Value>) -> Auth {
+    let names: Vec<&str> = security
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .flat_map(|requirement| requirement.keys().map(String::as_str))
+        .collect();
+    let basic = |name: &&str| {
+        let scheme = spec
+            .get("components")
+            .and_then(|c| c.get("securitySchemes"))
+            .and_then(|s| s.get(*name));
+        let field = |key: &str| scheme.and_then(|s| s.get(key)).and_then(Value::as_str);
+        field("type") == Some("http")
+            && field("scheme").is_some_and(|s| s.eq_ignore_ascii_case("basic"))
+    };
+    if !names.is_empty() && names.iter().all(basic) {
+        Auth::Basic
+    } else {
+        Auth::Bearer
+    }
 }
 
 /// The scopes of the `pinterest_oauth2` security requirement, sorted.

@@ -100,3 +100,30 @@ fn broken_descriptions_are_typed_errors() {
         "components": {"parameters": {"a": {"$ref": "#/components/parameters/b"}, "b": {"$ref": "#/components/parameters/a"}}}});
     assert!(read_catalog(&cyclic.to_string()).is_err());
 }
+
+#[test]
+fn operations_declaring_only_http_basic_authenticate_with_basic() {
+    let mut doc: Value = serde_json::from_str(&spec(json!({
+        "/oauth/token": {"post": {"operationId": "token", "security": [{"basic": []}]}},
+        "/events": {"post": {"operationId": "events",
+            "security": [{"oauth": ["ads:write"]}, {"conversion_token": []}]}},
+        "/either": {"post": {"operationId": "either", "security": [{"basic": []}, {"oauth": []}]}},
+        "/open": {"get": {"operationId": "open"}}
+    })))
+    .unwrap();
+    doc["components"]["securitySchemes"] = json!({
+        "basic": {"type": "http", "scheme": "Basic"},
+        "conversion_token": {"type": "http", "scheme": "bearer"},
+        "oauth": {"type": "oauth2", "flows": {}}
+    });
+    let catalog = read_catalog(&doc.to_string()).unwrap();
+    let auth = |id: &str| catalog.get(id).unwrap().auth;
+    assert_eq!(auth("token"), Auth::Basic);
+    assert_eq!(auth("events"), Auth::Bearer);
+    assert_eq!(
+        auth("either"),
+        Auth::Bearer,
+        "a token meets one alternative"
+    );
+    assert_eq!(auth("open"), Auth::Bearer);
+}

@@ -151,7 +151,7 @@ impl PageWalker {
     ) -> Result<Option<Page>, ConnectorError> {
         let sent_bookmark = self.next_bookmark.clone();
         let request = self.call.request_at(sent_bookmark.as_deref());
-        let response = session.send(transport, &request, now)?;
+        let response = session.send(transport, &request, self.call.auth, now)?;
         check_status(&response)?;
         let shape = page_shape(&response)?;
         if shape.next_bookmark.is_some() && shape.next_bookmark == sent_bookmark {

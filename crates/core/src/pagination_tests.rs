@@ -38,6 +38,7 @@ impl Transport for FakeList {
                 .to_string()
                 .into_bytes(),
             attempts: 1,
+            received_at: None,
         })
     }
 }
@@ -116,6 +117,7 @@ fn page_shapes_are_read_without_building_items() {
             headers: vec![],
             body: body.as_bytes().to_vec(),
             attempts: 1,
+            received_at: None,
         })
     };
     assert_eq!(

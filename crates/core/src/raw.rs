@@ -2,8 +2,9 @@
 //!
 //! Only paths under the API base are accepted. Anything that could make the
 //! request leave it — an absolute or scheme-relative URL, a backslash, a
-//! `.`/`..` segment (also percent-encoded), whitespace or a control
-//! character — is refused before anything is sent.
+//! `.`/`..` segment, a `/` or `\\` inside a segment, whitespace or a control
+//! character, plain or percent-encoded (even twice, as a proxy and a server
+//! that each decode would see it) — is refused before anything is sent.
 
 use crate::credentials::Credentials;
 use crate::error::ConnectorError;
@@ -125,9 +126,21 @@ pub fn resolve_relative(base: &str, relative: &str) -> Result<url::Url, Connecto
     if relative.contains('#') {
         return refuse("must not contain a fragment");
     }
-    let path = relative.split('?').next().unwrap_or_default();
-    if path.split('/').any(is_dot_segment) {
-        return refuse("must not contain `.` or `..` segments");
+    let (path, query) = relative.split_once('?').unwrap_or((relative, ""));
+    for segment in path.split('/') {
+        let decoded = fully_decoded(segment);
+        if decoded.contains(['/', '\\']) {
+            return refuse("must not contain a percent-encoded `/` or `\\` in a path segment");
+        }
+        if is_dot_segment(&decoded) {
+            return refuse("must not contain `.` or `..` segments, plain or percent-encoded");
+        }
+    }
+    if [path, query]
+        .iter()
+        .any(|part| fully_decoded(part).chars().any(char::is_control))
+    {
+        return refuse("must not contain percent-encoded control characters");
     }
     let joined = format!("{base}/{}", relative.strip_prefix('/').unwrap_or(relative));
     let url = url::Url::parse(&joined).or_else(|e| refuse(&format!("is not a valid URL: {e}")))?;
@@ -155,10 +168,26 @@ fn has_scheme(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
-/// `.` or `..`, also when (partly) percent-encoded.
-fn is_dot_segment(segment: &str) -> bool {
-    let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+/// `.` or `..` (once decoded).
+fn is_dot_segment(decoded: &str) -> bool {
     decoded == "." || decoded == ".."
+}
+
+/// `text` percent-decoded until nothing changes (at most four rounds, then
+/// what is left), so that `%252e` — decoded twice by a proxy and a server —
+/// is seen for the `.` it becomes. Bytes that are not UTF-8 stay as U+FFFD.
+fn fully_decoded(text: &str) -> String {
+    let mut current = text.to_owned();
+    for _ in 0..4 {
+        let next = percent_encoding::percent_decode_str(&current)
+            .decode_utf8_lossy()
+            .into_owned();
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    current
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ fn relative_paths_join_the_base() {
         ok("/user_account"),
         "https://api.pinterest.com/v5/user_account"
     );
-    assert_eq!(ok("/pins/a%2Fb"), "https://api.pinterest.com/v5/pins/a%2Fb");
+    assert_eq!(ok("/pins/a%3Ab"), "https://api.pinterest.com/v5/pins/a%3Ab");
     assert_eq!(ok("/pins/x:y"), "https://api.pinterest.com/v5/pins/x:y");
 }
 
@@ -116,4 +116,29 @@ fn caller_headers_are_checked_and_replace_the_connectors_own() {
             "{name:?}: {value:?} was accepted"
         );
     }
+}
+
+#[test]
+fn percent_encoded_separators_dots_and_controls_are_refused() {
+    // What a server or proxy that decodes paths would read as `../..`,
+    // another segment, or a header line of its own.
+    for bad in [
+        "/pins/%2E%2E%2F%2E%2E%2Foauth",
+        "/pins/%2e%2e%2foauth",
+        "/pins/a%2Fb",
+        "/pins/a%2fb",
+        "/pins/a%5Cb",
+        "/pins/%252e%252e",
+        "/pins/%252F",
+        "/pins%0d%0aX-Evil:%201",
+        "/pins%00",
+        "/pins%7F",
+        "/pins?x=%0d%0aX-Evil:%201",
+        "/pins?x=%250a",
+    ] {
+        assert!(refused(bad), "{bad} was accepted");
+    }
+    // Encoded separators stay allowed in the query, where they are data.
+    assert!(!refused("/pins?url=https%3A%2F%2Fexample.com%2Fa%5Cb"));
+    assert!(!refused("/pins/%2E%2E.x"));
 }

@@ -6,7 +6,7 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
-use crate::catalog::{Catalog, Operation, ParamLocation, Parameter};
+use crate::catalog::{Auth, Catalog, Operation, ParamLocation, Parameter};
 use crate::credentials::Credentials;
 use crate::error::ConnectorError;
 use crate::http::HttpRequest;
@@ -49,6 +49,9 @@ pub struct PreparedCall {
     pub bookmark: Option<String>,
     /// Whether the operation pages with `bookmark`.
     pub paginated: bool,
+    /// How it authenticates: a [`Auth::Basic`] request already carries the
+    /// app's client credentials and is sent without the bearer token.
+    pub auth: Auth,
 }
 
 impl PreparedCall {
@@ -73,8 +76,14 @@ pub fn prepare_call(
     credentials: &Credentials,
     input: &CallInput,
 ) -> Result<PreparedCall, ConnectorError> {
-    credentials.validate()?;
     let op = catalog.get(&input.endpoint)?;
+    let authorization = match op.auth {
+        Auth::Bearer => {
+            credentials.validate()?;
+            None
+        }
+        Auth::Basic => Some(basic_authorization(op, credentials)?),
+    };
     preflight(op, credentials)?;
     let validator = Validator::new(&catalog.schemas);
     let path = render_path(&validator, op, &input.path_params)?;
@@ -89,6 +98,13 @@ pub fn prepare_call(
     let url = url::Url::parse(&url_text)
         .map_err(|e| ConnectorError::invalid("path", format!("does not form a valid URL: {e}")))?;
     let mut headers = base_headers(credentials);
+    if let Some(basic) = authorization {
+        for (name, value) in &mut headers {
+            if name.eq_ignore_ascii_case("authorization") {
+                *value = basic.clone();
+            }
+        }
+    }
     if let (Some(_), Some(spec)) = (&body, &op.body) {
         headers.push(("Content-Type".into(), spec.content_type.clone()));
     }
@@ -101,7 +117,38 @@ pub fn prepare_call(
         },
         bookmark,
         paginated: op.paginated,
+        auth: op.auth,
     })
+}
+
+/// The `Authorization` value of an operation that declares HTTP Basic
+/// security: the app's client id and secret, which only OAuth2 credentials
+/// hold.
+fn basic_authorization(
+    op: &Operation,
+    credentials: &Credentials,
+) -> Result<String, ConnectorError> {
+    let needs = format!(
+        "`{}` authenticates with the app's client id and secret (HTTP Basic)",
+        op.label()
+    );
+    match credentials {
+        Credentials::Sandbox(_) => Err(ConnectorError::invalid(
+            "credentials",
+            format!("{needs}: sandbox credentials hold only a token; use OAuth2 credentials"),
+        )),
+        Credentials::OAuth2(oauth) if oauth.client_id.is_empty() => Err(ConnectorError::invalid(
+            "credentials.client-id",
+            format!("{needs}: it is empty"),
+        )),
+        Credentials::OAuth2(oauth) if oauth.client_secret.is_empty() => Err(
+            ConnectorError::invalid("credentials.client-secret", format!("{needs}: it is empty")),
+        ),
+        Credentials::OAuth2(oauth) => Ok(format!(
+            "Basic {}",
+            crate::oauth::basic_credentials(&oauth.client_id, &oauth.client_secret)
+        )),
+    }
 }
 
 /// Headers every request carries.

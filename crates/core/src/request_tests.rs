@@ -292,7 +292,14 @@ fn form_bodies_are_urlencoded() {
     {
         i.path_params.push((p.name.clone(), "1".into()));
     }
-    let call = prepare(&i).unwrap();
+    // The one form body is `POST /oauth/token`'s, which takes the app's
+    // client credentials.
+    let app = Credentials::OAuth2(crate::credentials::OAuth2Credentials {
+        client_id: "id".into(),
+        client_secret: "secret".into(),
+        ..Default::default()
+    });
+    let call = prepare_call(embedded(), &app, &i).unwrap();
     assert_eq!(
         call.request.header("content-type"),
         Some("application/x-www-form-urlencoded")
@@ -373,4 +380,48 @@ fn bodies_are_checked_against_the_schema() {
     ))
     .unwrap_err();
     assert!(field_of(err).starts_with("body.media_source"));
+}
+
+#[test]
+fn an_operation_declaring_basic_security_sends_the_client_credentials() {
+    let refresh = input(
+        "POST /oauth/token",
+        &[],
+        &[],
+        Some(r#"{"grant_type":"refresh_token","refresh_token":"r-1"}"#),
+    );
+    let app = Credentials::OAuth2(crate::credentials::OAuth2Credentials {
+        client_id: "id".into(),
+        client_secret: "secret".into(),
+        access_token: "user-token".into(),
+        ..Default::default()
+    });
+    let call = prepare_call(embedded(), &app, &refresh).unwrap();
+    assert_eq!(call.auth, Auth::Basic);
+    assert_eq!(
+        call.request.header("authorization"),
+        Some("Basic aWQ6c2VjcmV0")
+    );
+    assert!(!format!("{:?}", call.request.headers).contains("user-token"));
+    assert_eq!(
+        call.request.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+
+    // Without client credentials there is nothing to send: refused, naming
+    // what is missing.
+    let field = |credentials: &Credentials| match prepare_call(embedded(), credentials, &refresh) {
+        Err(ConnectorError::InvalidInput { field, reason }) => {
+            assert!(reason.contains("HTTP Basic"), "{reason}");
+            field
+        }
+        other => panic!("expected invalid input, got {other:?}"),
+    };
+    assert_eq!(field(&creds()), "credentials");
+    assert_eq!(field(&oauth_with_scopes(&[])), "credentials.client-id");
+
+    // Every other operation keeps the bearer token.
+    let call = prepare(&input("GET /user_account", &[], &[], None)).unwrap();
+    assert_eq!(call.auth, Auth::Bearer);
+    assert_eq!(call.request.header("authorization"), Some("Bearer tok"));
 }

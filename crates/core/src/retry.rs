@@ -56,15 +56,14 @@ pub struct Retryable {
 pub fn retryable(
     method: Method,
     outcome: &Result<HttpResponse, ConnectorError>,
-    now: u64,
 ) -> Option<Retryable> {
     match outcome {
         Ok(response) if response.status == 429 => (!spam_block(response)).then(|| Retryable {
-            server_wait: server_wait(response, now),
+            server_wait: response.server_wait(),
         }),
         Ok(response) if matches!(response.status, 500 | 502 | 503 | 504) => idempotent(method)
             .then(|| Retryable {
-                server_wait: server_wait(response, now),
+                server_wait: response.server_wait(),
             }),
         Ok(_) => None,
         Err(ConnectorError::Transport(e)) => match e.kind {
@@ -104,23 +103,6 @@ fn spam_block(response: &HttpResponse) -> bool {
         .contains("spam")
 }
 
-/// The wait a response asks for: `Retry-After` (seconds), else
-/// `X-RateLimit-Reset` (seconds until the reset, or the reset's Unix time).
-pub fn server_wait(response: &HttpResponse, now: u64) -> Option<Duration> {
-    let number = |name: &str| response.header(name)?.trim().parse::<u64>().ok();
-    if let Some(seconds) = number("retry-after") {
-        return Some(Duration::from_secs(seconds));
-    }
-    let reset = number("x-ratelimit-reset")?;
-    // Values this large are instants, not delays.
-    let seconds = if reset > 1_000_000_000 {
-        reset.saturating_sub(now)
-    } else {
-        reset
-    };
-    Some(Duration::from_secs(seconds))
-}
-
 impl RetryPolicy {
     /// The wait before retry number `retry` (1 for the first), given a
     /// random number for the jitter: the backoff doubles from
@@ -142,18 +124,19 @@ impl RetryPolicy {
     }
 }
 
-/// A transport that retries through another one.
+/// A transport that retries through another one. The server's wait is
+/// read off each answer as it arrives ([`HttpResponse::server_wait`]), so a
+/// walk that lasts hours counts a reset instant from the clock of that
+/// answer, not from when the walk began.
 pub struct Retrying<T> {
     inner: T,
     policy: RetryPolicy,
-    now: u64,
 }
 
 impl<T: Transport> Retrying<T> {
-    /// Retries `inner`'s requests by `policy`; `now` (Unix seconds) reads
-    /// `X-RateLimit-Reset` instants.
-    pub fn new(inner: T, policy: RetryPolicy, now: u64) -> Self {
-        Retrying { inner, policy, now }
+    /// Retries `inner`'s requests by `policy`.
+    pub fn new(inner: T, policy: RetryPolicy) -> Self {
+        Retrying { inner, policy }
     }
 
     /// The transport underneath.
@@ -170,7 +153,7 @@ impl<T: Transport> Transport for Retrying<T> {
             attempts += 1;
             let outcome = self.inner.send(request);
             let retry = (attempts < self.policy.max_attempts.max(1))
-                .then(|| retryable(request.method, &outcome, self.now))
+                .then(|| retryable(request.method, &outcome))
                 .flatten();
             let wait = retry.and_then(|retry| {
                 let backoff = self.policy.backoff(attempts, self.inner.random());

@@ -73,7 +73,6 @@ fn run(
             ..Default::default()
         },
         policy,
-        1_000_000_000_000,
     );
     let result = retrying.send(&request(method));
     (result, retrying.inner)
@@ -260,14 +259,49 @@ fn backoff_doubles_up_to_the_cap_with_jitter_in_the_upper_half() {
 }
 
 #[test]
-fn reset_instants_become_delays() {
+fn reset_instants_become_delays_from_when_the_answer_arrived() {
     let response = HttpResponse::new(
         429,
         vec![("X-RateLimit-Reset".into(), "1000000060".into())],
         vec![],
     );
+    // Without the time of arrival an instant is no usable wait.
+    assert_eq!(response.server_wait(), None);
+    let arrived = response.received_at(1_000_000_000);
+    assert_eq!(arrived.server_wait(), Some(Duration::from_secs(60)));
+    // An instant already past is no wait at all.
     assert_eq!(
-        server_wait(&response, 1_000_000_000),
-        Some(Duration::from_secs(60))
+        arrived.clone().received_at(1_000_000_100).server_wait(),
+        Some(Duration::ZERO)
+    );
+}
+
+#[test]
+fn each_answer_is_read_against_its_own_clock() {
+    // A long walk: the second 429 arrives 10 000 s after the first. Its
+    // reset instant is 3 s after its own arrival, not 10 003 s after the
+    // walk began.
+    let at = |now: u64, reset: u64| {
+        Ok(HttpResponse::new(
+            429,
+            vec![("X-RateLimit-Reset".into(), reset.to_string())],
+            b"{}".to_vec(),
+        )
+        .received_at(now))
+    };
+    let start = 1_700_000_000;
+    let (result, script) = run(
+        Method::Get,
+        fast(),
+        vec![
+            at(start, start + 2),
+            at(start + 10_000, start + 10_003),
+            status(200, &[], "{}"),
+        ],
+    );
+    assert_eq!(result.unwrap().status, 200);
+    assert_eq!(
+        script.waits,
+        [Duration::from_secs(2), Duration::from_secs(3)]
     );
 }

@@ -429,11 +429,36 @@ fn begin<R: Runtime>(
     credentials: Credentials,
 ) -> Result<Action<R::Transport>, Answer> {
     let options = options.resolve().map_err(|e| error_answer(&e, None))?;
+    check_token_endpoint(&credentials).map_err(|e| error_answer(&e, None))?;
     Ok(Action {
         session: Session::new(credentials),
         connector: Connector::new(runtime.transport(options)),
         now: runtime.now(),
     })
+}
+
+/// Refuses a token endpoint off Pinterest's API hosts: the service would
+/// send the client secret and the refresh token wherever a caller named,
+/// and connect there. (The component and the CLI, whose host chooses the
+/// credentials, accept any `https://` endpoint.)
+fn check_token_endpoint(credentials: &Credentials) -> Result<(), ConnectorError> {
+    let Credentials::OAuth2(oauth) = credentials else {
+        return Ok(());
+    };
+    let Some(endpoint) = &oauth.token_endpoint else {
+        return Ok(());
+    };
+    match url::Url::parse(endpoint) {
+        Ok(url) if crate::destination::is_pinterest_api(&url) => Ok(()),
+        _ => Err(ConnectorError::invalid(
+            "credentials.oauth2.token_endpoint",
+            format!(
+                "this service sends only to Pinterest's API hosts; leave it out for Pinterest's \
+                 own ({})",
+                crate::oauth::TOKEN_ENDPOINT
+            ),
+        )),
+    }
 }
 
 fn api_call<R: Runtime>(runtime: &mut R, request: ApiCallRequest) -> Reply<R::Transport> {

@@ -58,9 +58,12 @@ impl Runtime for Fixed {
         self.transport.clone()
     }
     fn now(&self) -> u64 {
-        1_000
+        NOW
     }
 }
+
+/// The runtime's clock, in Unix seconds.
+const NOW: u64 = 1_700_000_000;
 
 const TOKEN: &str = "secret-access-token-77";
 
@@ -221,7 +224,37 @@ fn a_rate_limit_answers_429_with_retry_after() {
     assert!(answer.headers.contains(&("retry-after".into(), "7".into())));
     assert_eq!(body["error"]["kind"], "rate-limited");
     assert_eq!(body["error"]["retry_after_seconds"], 7);
-    assert_eq!(body["error"]["pinterest_message"], "slow down");
+    let message = body["error"]["pinterest_message"].as_str().unwrap();
+    assert!(
+        message.starts_with("slow down (Pinterest code 8:"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_reset_instant_answers_the_seconds_left() {
+    // The transport stamps when the answer arrived.
+    let limited = Ok(HttpResponse::new(
+        429,
+        vec![("x-ratelimit-reset".into(), (NOW + 67_000).to_string())],
+        br#"{"code":8,"message":"max rate limit exceeded"}"#.to_vec(),
+    )
+    .received_at(NOW));
+    let (answer, body, _) = serve_once(
+        "POST",
+        "/raw-request",
+        &serde_json::json!({ "credentials": sandbox(), "method": "GET", "url": "/boards" }),
+        vec![limited],
+    );
+    assert_eq!(answer.status, 429, "{body}");
+    assert!(
+        answer
+            .headers
+            .contains(&("retry-after".into(), "67000".into())),
+        "{:?}",
+        answer.headers
+    );
+    assert_eq!(body["error"]["retry_after_seconds"], 67_000);
 }
 
 #[test]
@@ -367,7 +400,7 @@ fn an_expired_token_is_refreshed_and_handed_back() {
     let fresh = &body["refreshed_credentials"]["oauth2"];
     assert_eq!(fresh["access_token"], "access-2");
     assert_eq!(fresh["refresh_token"], "refresh-2");
-    assert_eq!(fresh["expires_at"], 2_000);
+    assert_eq!(fresh["expires_at"], NOW + 1_000);
     assert_eq!(fresh["client_id"], "app");
 }
 
@@ -510,4 +543,50 @@ fn every_error_kind_has_a_status() {
     let body = serde_json::to_value(ErrorJson::of(&timed_out)).unwrap();
     assert_eq!(body["kind"], "transport");
     assert_eq!(body["transport_kind"], "timed-out");
+}
+
+#[test]
+fn a_token_endpoint_off_pinterest_is_refused_and_nothing_is_sent() {
+    for endpoint in [
+        "https://127.0.0.1:9/v5/oauth/token",
+        "http://127.0.0.1:9/v5/oauth/token",
+        "https://localhost/v5/oauth/token",
+        "https://tokens.example/v5/oauth/token",
+        "not a url",
+    ] {
+        let request = serde_json::json!({ "credentials": { "oauth2": {
+            "client_id": "c", "client_secret": "s", "access_token": "a",
+            "refresh_token": "r", "expires_at": 1, "token_endpoint": endpoint,
+        } } });
+        for route in ["/verify-credentials", "/raw-request", "/api-call"] {
+            let mut request = request.clone();
+            if route == "/raw-request" {
+                request["method"] = "GET".into();
+                request["url"] = "/boards".into();
+            } else if route == "/api-call" {
+                request["endpoint"] = "GET /boards".into();
+            }
+            let (answer, body, sent) = serve_once("POST", route, &request, vec![]);
+            assert_eq!(answer.status, 400, "{route} {endpoint}: {body}");
+            assert_eq!(body["error"]["kind"], "invalid-input");
+            assert_eq!(body["error"]["field"], "credentials.oauth2.token_endpoint");
+            assert!(sent.is_empty(), "{route} {endpoint} sent {sent:?}");
+        }
+    }
+    // Pinterest's own, named explicitly, is accepted.
+    let (answer, body, sent) = serve_once(
+        "POST",
+        "/verify-credentials",
+        &serde_json::json!({ "credentials": { "oauth2": {
+            "client_id": "c", "client_secret": "s", "access_token": TOKEN,
+            "refresh_token": "r", "expires_at": 1,
+            "token_endpoint": "https://api.pinterest.com/v5/oauth/token",
+        } } }),
+        vec![
+            ok(r#"{"access_token":"a-2","expires_in":1000}"#),
+            ok(r#"{"username":"someone","account_type":"PINNER"}"#),
+        ],
+    );
+    assert_eq!(answer.status, 200, "{body}");
+    assert_eq!(sent.len(), 2);
 }

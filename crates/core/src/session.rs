@@ -9,6 +9,7 @@
 //! credentials back from the session and hands them to the host to store:
 //! the refresh token rotates.
 
+use crate::catalog::Auth;
 use crate::credentials::{Credentials, OAuth2Credentials};
 use crate::error::ConnectorError;
 use crate::http::{HttpRequest, HttpResponse, Transport};
@@ -66,15 +67,21 @@ impl Session {
         (self.credentials, self.refreshed)
     }
 
-    /// Sends `request` with the current access token at `now` (Unix
-    /// seconds): refreshes first when the token is due, or after a 401, at
-    /// most once for this request.
+    /// Sends `request` at `now` (Unix seconds). With [`Auth::Bearer`] it
+    /// goes with the current access token, refreshed first when due, or
+    /// after a 401, at most once for this request. With [`Auth::Basic`] it
+    /// already carries the app's client credentials and goes as it is: no
+    /// token is sent or refreshed for it.
     pub fn send(
         &mut self,
         transport: &mut dyn Transport,
         request: &HttpRequest,
+        auth: Auth,
         now: u64,
     ) -> Result<HttpResponse, ConnectorError> {
+        if auth == Auth::Basic {
+            return transport.send(request);
+        }
         let mut refreshed_for_this_request = false;
         if self.due(now) {
             self.refresh(transport, now)?;

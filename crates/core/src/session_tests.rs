@@ -21,6 +21,7 @@ impl Transport for Api {
             headers: vec![],
             body: body.into_bytes(),
             attempts: 1,
+            received_at: None,
         };
         if request.url.path() == "/v5/oauth/token" {
             self.log.push("token".into());
@@ -93,7 +94,9 @@ fn a_fresh_token_is_sent_as_it_is() {
         ..Default::default()
     };
     let mut session = Session::new(oauth(Some(10_000), Some("refresh-0")));
-    let response = session.send(&mut api, &request(), 1_000).unwrap();
+    let response = session
+        .send(&mut api, &request(), Auth::Bearer, 1_000)
+        .unwrap();
     assert_eq!(response.status, 200);
     assert_eq!(api.log, ["access-0"]);
     assert!(!session.refreshed());
@@ -107,14 +110,22 @@ fn a_token_due_within_the_margin_is_refreshed_first() {
         Some(now + REFRESH_MARGIN_SECONDS - 1),
         Some("refresh-0"),
     ));
-    assert_eq!(session.send(&mut api, &request(), now).unwrap().status, 200);
+    assert_eq!(
+        session
+            .send(&mut api, &request(), Auth::Bearer, now)
+            .unwrap()
+            .status,
+        200
+    );
     assert_eq!(api.log, ["token", "access-1"]);
     assert!(session.refreshed());
     let fresh = oauth_of(&session);
     assert_eq!(fresh.refresh_token.as_deref(), Some("refresh-1"));
     assert_eq!(fresh.expires_at, Some(now + 1_000));
     // Now fresh: the next request goes straight out.
-    session.send(&mut api, &request(), now).unwrap();
+    session
+        .send(&mut api, &request(), Auth::Bearer, now)
+        .unwrap();
     assert_eq!(api.log, ["token", "access-1", "access-1"]);
 }
 
@@ -122,7 +133,13 @@ fn a_token_due_within_the_margin_is_refreshed_first() {
 fn a_401_refreshes_and_retries_once() {
     let mut api = Api::default();
     let mut session = Session::new(oauth(None, Some("refresh-0")));
-    assert_eq!(session.send(&mut api, &request(), 0).unwrap().status, 200);
+    assert_eq!(
+        session
+            .send(&mut api, &request(), Auth::Bearer, 0)
+            .unwrap()
+            .status,
+        200
+    );
     assert_eq!(api.log, ["access-0", "token", "access-1"]);
     assert!(session.refreshed());
 }
@@ -134,7 +151,13 @@ fn a_second_401_is_returned_not_retried() {
         ..Default::default()
     };
     let mut session = Session::new(oauth(None, Some("refresh-0")));
-    assert_eq!(session.send(&mut api, &request(), 0).unwrap().status, 401);
+    assert_eq!(
+        session
+            .send(&mut api, &request(), Auth::Bearer, 0)
+            .unwrap()
+            .status,
+        401
+    );
     assert_eq!(api.log, ["access-0", "token", "access-1"]);
     // The refreshed credentials are still handed back.
     assert!(session.refreshed());
@@ -149,7 +172,13 @@ fn a_second_401_is_returned_not_retried() {
         ..Default::default()
     };
     let mut session = Session::new(oauth(Some(0), Some("refresh-0")));
-    assert_eq!(session.send(&mut api, &request(), 100).unwrap().status, 401);
+    assert_eq!(
+        session
+            .send(&mut api, &request(), Auth::Bearer, 100)
+            .unwrap()
+            .status,
+        401
+    );
     assert_eq!(api.log, ["token", "access-1"]);
 }
 
@@ -157,7 +186,13 @@ fn a_second_401_is_returned_not_retried() {
 fn without_a_refresh_token_a_401_is_returned() {
     let mut api = Api::default();
     let mut session = Session::new(oauth(Some(0), None));
-    assert_eq!(session.send(&mut api, &request(), 100).unwrap().status, 401);
+    assert_eq!(
+        session
+            .send(&mut api, &request(), Auth::Bearer, 100)
+            .unwrap()
+            .status,
+        401
+    );
     assert_eq!(
         api.log,
         ["access-0"],
@@ -166,7 +201,13 @@ fn without_a_refresh_token_a_401_is_returned() {
     assert!(!session.refreshed());
 
     let mut sandbox = Session::new(Credentials::Sandbox("sandbox-token".into()));
-    assert_eq!(sandbox.send(&mut api, &request(), 0).unwrap().status, 401);
+    assert_eq!(
+        sandbox
+            .send(&mut api, &request(), Auth::Bearer, 0)
+            .unwrap()
+            .status,
+        401
+    );
     assert_eq!(api.log, ["access-0", "sandbox-token"]);
 }
 
@@ -178,7 +219,7 @@ fn a_refused_refresh_is_unauthorized_and_keeps_the_credentials() {
     };
     let creds = oauth(Some(0), Some("refresh-0"));
     let mut session = Session::new(creds.clone());
-    match session.send(&mut api, &request(), 100) {
+    match session.send(&mut api, &request(), Auth::Bearer, 100) {
         Err(ConnectorError::Unauthorized(e)) => {
             assert!(e.message.contains("re-authenticate"), "{}", e.message)
         }
@@ -206,7 +247,9 @@ fn the_authorization_header_is_replaced_not_duplicated() {
 fn redact_covers_the_tokens_before_and_after_a_refresh() {
     let mut api = Api::default();
     let mut session = Session::new(oauth(Some(0), Some("refresh-0")));
-    session.send(&mut api, &request(), 100).unwrap();
+    session
+        .send(&mut api, &request(), Auth::Bearer, 100)
+        .unwrap();
     let echoed = ConnectorError::transport(
         crate::error::TransportKind::Other,
         "the server said: access-0 refresh-0 secret access-1 refresh-1",
@@ -216,4 +259,21 @@ fn redact_covers_the_tokens_before_and_after_a_refresh() {
         assert!(!text.contains(secret), "{text}");
     }
     assert!(!format!("{session:?}").contains("refresh-1"));
+}
+
+#[test]
+fn a_basic_request_goes_as_it_is_without_a_token_or_a_refresh() {
+    // The token has expired and could be refreshed; a Basic request needs
+    // neither, and its header is not replaced.
+    let mut api = Api::default();
+    let mut session = Session::new(oauth(Some(10), Some("refresh-0")));
+    let basic = HttpRequest {
+        headers: vec![("Authorization".into(), "Basic aWQ6c2VjcmV0".into())],
+        ..request()
+    };
+    let response = session.send(&mut api, &basic, Auth::Basic, 1_000).unwrap();
+    assert_eq!(response.status, 401, "the API accepts no Basic header");
+    assert!(!session.refreshed());
+    assert_eq!(api.issued, 0);
+    assert_eq!(api.log, [""], "no bearer token was sent");
 }

@@ -15,6 +15,7 @@ impl Transport for Serve {
             headers: vec![],
             body: self.body.clone().into_bytes(),
             attempts: 1,
+            received_at: None,
         })
     }
 }

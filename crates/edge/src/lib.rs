@@ -16,10 +16,11 @@
 
 use std::io::Write as _;
 
+use pinterest_connector_core::destination::PinterestOnly;
 use pinterest_connector_core::options::CallOptions;
 use pinterest_connector_core::retry::Retrying;
 use pinterest_connector_core::service::{self, Answer, NDJSON, PageLines, Reply};
-use pinterest_connector_wasi_transport::{WasiHttpTransport, now, retrying};
+use pinterest_connector_wasi_transport::{WasiHttpTransport, now};
 use wasip2::exports::http::incoming_handler::Guest;
 use wasip2::http::types::{
     Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
@@ -29,15 +30,20 @@ use wasip2::io::streams::{OutputStream, StreamError};
 /// The largest request body read; a larger one is answered `413`.
 pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
 
-/// The service's runtime in a component: requests over `wasi:http`, retried
-/// by the call's options; the wall clock from `wasi:clocks`.
+/// The service's runtime in a component: requests over `wasi:http` to
+/// Pinterest's API hosts only (whatever a request body names, nothing else
+/// is reached), retried by the call's options; the wall clock from
+/// `wasi:clocks`.
 pub struct WasiRuntime;
 
 impl service::Runtime for WasiRuntime {
-    type Transport = Retrying<WasiHttpTransport>;
+    type Transport = Retrying<PinterestOnly<WasiHttpTransport>>;
 
     fn transport(&mut self, options: CallOptions) -> Self::Transport {
-        retrying(options)
+        Retrying::new(
+            PinterestOnly(WasiHttpTransport::new(options)),
+            options.retry,
+        )
     }
 
     fn now(&self) -> u64 {
@@ -163,7 +169,10 @@ fn send(out: ResponseOutparam, answer: &Answer) -> u16 {
 
 /// Streams a walk, a line per page as each arrives; stops fetching when
 /// the client has gone. Returns the status (200).
-fn stream(out: ResponseOutparam, mut lines: Box<PageLines<Retrying<WasiHttpTransport>>>) -> u16 {
+fn stream(
+    out: ResponseOutparam,
+    mut lines: Box<PageLines<<WasiRuntime as service::Runtime>::Transport>>,
+) -> u16 {
     let Some(body) = respond(out, 200, NDJSON, &[]) else {
         return 200;
     };

@@ -57,12 +57,15 @@ impl CompileCache {
 
     /// The compiled form of `wasm` for `engine`: from the cache when a valid
     /// entry is there, else compiled and stored (a failure to store is not
-    /// an error: the component still runs).
+    /// an error: the component still runs). A folder someone else could
+    /// write to is refused ([`HostError::UntrustedCache`]): its entries are
+    /// native code this process would run.
     pub fn load(
         &self,
         engine: &Engine,
         wasm: &[u8],
     ) -> Result<(Component, CacheOutcome), HostError> {
+        self.check_trusted()?;
         let path = self.entry_path(engine, wasm);
         let existed = path.exists();
         if let Some(component) = self.read(engine, &path) {
@@ -79,6 +82,52 @@ impl CompileCache {
             CacheOutcome::Compiled
         };
         Ok((component, outcome))
+    }
+
+    /// Refuses a folder (if it exists) that this user does not own or that
+    /// its group or others may write to: anyone who can write there can
+    /// plant machine code the next run executes. The digest beside each
+    /// entry guards against corruption, not against a writer who recomputes
+    /// it.
+    #[cfg(unix)]
+    pub fn check_trusted(&self) -> Result<(), HostError> {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = match std::fs::metadata(&self.dir) {
+            Ok(metadata) => metadata,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => {
+                return Err(self.untrusted(&format!("cannot be inspected ({e})")));
+            }
+        };
+        if !metadata.is_dir() {
+            // Nothing can be read from it, and writing fails: compiled
+            // every time, as with a read-only disk.
+            return Ok(());
+        }
+        if metadata.uid() != rustix::process::geteuid().as_raw() {
+            return Err(self.untrusted("belongs to another user"));
+        }
+        if metadata.mode() & 0o022 != 0 {
+            return Err(self.untrusted(&format!(
+                "may be written by its group or others (mode {:o}); `chmod go-w` it",
+                metadata.mode() & 0o777
+            )));
+        }
+        Ok(())
+    }
+
+    /// Without Unix ownership and modes there is nothing to check here.
+    #[cfg(not(unix))]
+    pub fn check_trusted(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    fn untrusted(&self, why: &str) -> HostError {
+        HostError::UntrustedCache(format!(
+            "the compile cache {} {why}: it holds native code that would be run",
+            self.dir.display()
+        ))
     }
 
     /// The entry for `wasm` compiled by `engine`.
@@ -111,7 +160,15 @@ impl CompileCache {
     /// Writes an entry atomically: digest, then compiled bytes, in a
     /// temporary file renamed into place.
     fn write(&self, path: &Path, compiled: &[u8]) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
+        let mut folder = std::fs::DirBuilder::new();
+        folder.recursive(true);
+        #[cfg(unix)]
+        {
+            // Made private: only this user may plant code here.
+            use std::os::unix::fs::DirBuilderExt;
+            folder.mode(0o700);
+        }
+        folder.create(&self.dir)?;
         let mut file = tempfile::NamedTempFile::new_in(&self.dir)?;
         file.write_all(Sha256::digest(compiled).as_slice())?;
         file.write_all(compiled)?;

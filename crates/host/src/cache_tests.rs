@@ -82,3 +82,35 @@ fn a_cache_that_cannot_be_written_still_compiles() {
         CacheOutcome::Compiled
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_folder_others_may_write_to_is_refused_and_a_new_one_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine();
+
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    for mode in [0o777, 0o775, 0o757] {
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(mode)).unwrap();
+        match CompileCache::new(&shared).load(&engine, EMPTY) {
+            Err(HostError::UntrustedCache(why)) => {
+                assert!(why.contains("written by its group or others"), "{why}")
+            }
+            other => panic!("mode {mode:o} was trusted: {:?}", other.map(|(_, o)| o)),
+        }
+    }
+    assert_eq!(
+        std::fs::read_dir(&shared).unwrap().count(),
+        0,
+        "nothing written"
+    );
+
+    let fresh = CompileCache::new(dir.path().join("new/cache"));
+    let (_, outcome) = fresh.load(&engine, EMPTY).unwrap();
+    assert_eq!(outcome, CacheOutcome::Compiled);
+    let mode = std::fs::metadata(fresh.dir()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    assert_eq!(fresh.load(&engine, EMPTY).unwrap().1, CacheOutcome::Hit);
+}

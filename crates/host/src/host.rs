@@ -63,6 +63,10 @@ pub enum HostError {
     /// Instantiating or calling the component failed (a trap, for instance).
     #[error("the component failed: {0:#}")]
     Runtime(wasmtime::Error),
+    /// The compile cache's folder could be written by someone else, so its
+    /// compiled code is not run.
+    #[error("{0}")]
+    UntrustedCache(String),
 }
 
 /// An action's failure: the typed error and the credentials as they stand

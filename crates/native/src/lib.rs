@@ -91,6 +91,11 @@ impl Transport for NativeTransport {
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
+        // Said explicitly: without it ureq sends a bodiless POST with no
+        // length at all.
+        if let Some(length) = request.content_length() {
+            builder = builder.header("content-length", length);
+        }
         let built = |e: http::Error| ConnectorError::invalid("request", e.to_string());
         let answer = match &request.body {
             Some(body) => self
@@ -116,7 +121,10 @@ impl Transport for NativeTransport {
             .limit(self.max_response_bytes)
             .read_to_vec()
             .map_err(transport_error)?;
-        Ok(HttpResponse::new(status, headers, body))
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        Ok(HttpResponse::new(status, headers, body).received_at(now))
     }
 
     fn wait(&mut self, duration: Duration) {

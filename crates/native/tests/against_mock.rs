@@ -103,3 +103,32 @@ async fn answers_and_failures_map_like_the_components() {
         "{outcome:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_go_out_with_content_length() {
+    // The mock answers 411 to a chunked body or a POST without a length,
+    // as S3 and Pinterest's gateways do.
+    let mock = MockPinterest::start(MockConfig::default()).await.unwrap();
+    let credentials = Credentials::Sandbox(mock.config().sandbox_token.clone());
+    let board = MockPinterest::board_id(0);
+    let mut transport = transport(&mock, Connections::Pooled);
+    let status = blocking(move || {
+        let mut session = Session::new(credentials);
+        let input = pinterest_connector_core::raw::RawInput {
+            method: pinterest_connector_core::Method::Post,
+            url: "/pins".into(),
+            headers: vec![],
+            body: Some(format!(
+                r#"{{"board_id":"{board}","media_source":{{"source_type":"image_url","url":"https://i.example/a.jpg"}}}}"#
+            )),
+            no_throw_on_404: false,
+        };
+        Connector::new(&mut transport)
+            .raw_request(&mut session, &input, 0)
+            .map(|response| response.status)
+    })
+    .await;
+    assert_eq!(status, Ok(201));
+    let sent = mock.requests();
+    assert_eq!(sent.last().map(|r| r.method.as_str()), Some("POST"));
+}

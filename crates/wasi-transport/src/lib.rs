@@ -34,7 +34,7 @@ impl WasiHttpTransport {
 /// The transport of an action: `wasi:http` with the options' timeouts and
 /// cap, retried by the options' policy.
 pub fn retrying(options: CallOptions) -> Retrying<WasiHttpTransport> {
-    Retrying::new(WasiHttpTransport::new(options), options.retry, now())
+    Retrying::new(WasiHttpTransport::new(options), options.retry)
 }
 
 /// The wall clock, in Unix seconds.
@@ -49,9 +49,18 @@ fn nanos(duration: Duration) -> u64 {
 impl Transport for WasiHttpTransport {
     fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError> {
         let outgoing = outgoing_request(request)?;
-        let body = outgoing
-            .body()
-            .map_err(|()| other("the request body was already taken"))?;
+        // A body is taken only to write bytes into it: one taken and left
+        // empty has no known size, and goes out chunked. An untaken one is
+        // sent as empty (with the `content-length: 0` of a bodiless write).
+        let bytes = request.body.as_deref().filter(|bytes| !bytes.is_empty());
+        let body = match bytes {
+            Some(_) => Some(
+                outgoing
+                    .body()
+                    .map_err(|()| other("the request body was already taken"))?,
+            ),
+            None => None,
+        };
         let options = RequestOptions::new();
         // The host may refuse to honour timeouts; that is not an error here.
         let _ = options.set_connect_timeout(Some(nanos(self.options.connect_timeout)));
@@ -59,7 +68,7 @@ impl Transport for WasiHttpTransport {
         let _ = options.set_between_bytes_timeout(Some(nanos(self.options.between_bytes_timeout)));
         let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(error_code)?;
 
-        if let Some(bytes) = &request.body {
+        if let (Some(body), Some(bytes)) = (body, bytes) {
             let stream = body
                 .write()
                 .map_err(|()| other("the request body stream was already taken"))?;
@@ -68,8 +77,10 @@ impl Transport for WasiHttpTransport {
                     .blocking_write_and_flush(chunk)
                     .map_err(|e| stream_error("writing the request body", e))?;
             }
+            // The stream is a child of the body: it goes first.
+            drop(stream);
+            OutgoingBody::finish(body, None).map_err(error_code)?;
         }
-        OutgoingBody::finish(body, None).map_err(error_code)?;
 
         pending.subscribe().block();
         let response = pending
@@ -90,7 +101,7 @@ impl Transport for WasiHttpTransport {
             .map_err(|()| other("the response body was already taken"))?;
         let body = read_body(&incoming, self.options.max_response_bytes)?;
         drop(IncomingBody::finish(incoming));
-        Ok(HttpResponse::new(status, headers, body))
+        Ok(HttpResponse::new(status, headers, body).received_at(now()))
     }
 
     fn wait(&mut self, duration: Duration) {
@@ -111,6 +122,15 @@ fn outgoing_request(request: &HttpRequest) -> Result<OutgoingRequest, ConnectorE
                 format!("refused by the host: {e:?}"),
             )
         })?;
+    }
+    // The body's size is always known: say it, so that it goes out with
+    // `Content-Length` rather than chunked, which S3's pre-signed uploads
+    // (411) and servers that do not read chunked bodies (an empty body)
+    // refuse. A `POST`, `PUT` or `PATCH` without a body says 0.
+    if let Some(length) = request.content_length() {
+        headers
+            .append("content-length", length.to_string().as_bytes())
+            .map_err(|e| other(&format!("the host refused `content-length`: {e:?}")))?;
     }
     let outgoing = OutgoingRequest::new(headers);
     let url = &request.url;

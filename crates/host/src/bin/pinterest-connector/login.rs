@@ -86,8 +86,10 @@ pub async fn login(
 /// What the redirect brought: a code, or why there is none.
 type Callback = Result<String, String>;
 
-/// Serves `/callback` until one redirect arrives with the expected `state`
-/// (or a refusal), then stops.
+/// Serves `/callback` until a redirect arrives with the expected `state`
+/// (a code, or a refusal), then stops. A redirect with another state is
+/// answered `400` and ignored: a forged or stale one must neither end the
+/// login nor be exchanged.
 async fn wait_for_code(
     listener: tokio::net::TcpListener,
     state: String,
@@ -99,7 +101,15 @@ async fn wait_for_code(
         let expected = state.clone();
         async move {
             let (status, page, outcome) = read_callback(&params, &expected);
-            let _ = sender.send(outcome).await;
+            match outcome {
+                Some(outcome) => {
+                    let _ = sender.send(outcome).await;
+                }
+                None => eprintln!(
+                    "note: ignored a redirect whose state does not match this login (forged or \
+                     stale); still waiting"
+                ),
+            }
             (
                 status,
                 Html(format!(
@@ -127,38 +137,35 @@ async fn wait_for_code(
 }
 
 /// Checks one redirect: the status and page to answer the browser with,
-/// and the outcome.
+/// and the outcome, none for a redirect of another login (wrong `state`).
 fn read_callback(
     params: &HashMap<String, String>,
     expected_state: &str,
-) -> (StatusCode, &'static str, Callback) {
+) -> (StatusCode, &'static str, Option<Callback>) {
     if params.get("state").map(String::as_str) != Some(expected_state) {
         return (
             StatusCode::BAD_REQUEST,
-            "The state does not match this login: nothing was saved.",
-            Err(
-                "the redirect's state does not match the one sent (a forged or stale redirect)"
-                    .into(),
-            ),
+            "The state does not match this login: ignored, nothing was saved.",
+            None,
         );
     }
     if let Some(error) = params.get("error") {
         return (
             StatusCode::OK,
             "The authorisation was refused: nothing was saved.",
-            Err(format!("the authorisation was refused ({error})")),
+            Some(Err(format!("the authorisation was refused ({error})"))),
         );
     }
     match params.get("code").filter(|c| !c.is_empty()) {
         Some(code) => (
             StatusCode::OK,
             "Authorised. You can close this window and go back to the terminal.",
-            Ok(code.clone()),
+            Some(Ok(code.clone())),
         ),
         None => (
             StatusCode::BAD_REQUEST,
             "The redirect carried no code: nothing was saved.",
-            Err("the redirect carried no code".into()),
+            Some(Err("the redirect carried no code".into())),
         ),
     }
 }

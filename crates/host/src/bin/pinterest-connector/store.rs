@@ -101,14 +101,62 @@ pub fn load(path: &Path) -> Result<Credentials, Failure> {
             path.display()
         ))
     })?;
-    // serde's message names the place, never the value.
+    // serde quotes the value it could not read, which may be a token put in
+    // the wrong field: the message keeps the place and drops the value.
     let stored: StoredCredentials = serde_json::from_str(&text).map_err(|e| {
         Failure::Usage(format!(
-            "the credentials file {} is not valid: {e}",
-            path.display()
+            "the credentials file {} is not valid: {}",
+            path.display(),
+            without_values(&e.to_string())
         ))
     })?;
     Ok(stored.into())
+}
+
+/// The names the credentials file may hold: serde's message may quote them.
+const FILE_NAMES: &[&str] = &[
+    "kind",
+    "oauth2",
+    "sandbox",
+    "client_id",
+    "client_secret",
+    "access_token",
+    "refresh_token",
+    "expires_at",
+    "refresh_token_expires_at",
+    "token_endpoint",
+    "continuous_refresh",
+    "scopes",
+    "token",
+];
+
+/// serde's message with every value it quotes replaced by `…`: a string in
+/// double quotes, and a name in backticks unless it is one of the file's
+/// own ([`FILE_NAMES`]). A token put in the wrong field (or as a `kind`)
+/// would otherwise be printed on stderr. Line and column stay.
+fn without_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = &rest[open..open + 1];
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(quote) else {
+            out.push('…');
+            return out;
+        };
+        let quoted = &after[..close];
+        if quote == "`" && FILE_NAMES.contains(&quoted) {
+            out.push_str(&rest[open..open + close + 2]);
+        } else {
+            out.push_str(quote);
+            out.push('…');
+            out.push_str(quote);
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Writes `credentials` to `path` atomically, readable by the owner alone:
