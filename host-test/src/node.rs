@@ -238,6 +238,10 @@ enum Listening {
 
 impl Drop for JcoServe {
     /// Stops jco serve and the server process it started.
+    #[expect(
+        unsafe_code,
+        reason = "kill(2) of the process group this struct started"
+    )]
     fn drop(&mut self) {
         if let Some(pid) = self.child.id().and_then(|pid| i32::try_from(pid).ok()) {
             // SAFETY: kill(2) on the process group this struct started.

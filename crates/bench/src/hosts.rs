@@ -21,7 +21,7 @@ struct NodeTimings {
 
 /// The release sizes of the edge build and the timings of one call through
 /// Node.js and through the served edge build; `calls` calls each.
-pub async fn run(calls: usize) -> anyhow::Result<Vec<Row>> {
+pub(crate) async fn run(calls: usize) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
     let edge = component::built_edge_component()?;
     let edge_size = std::fs::metadata(&edge)?.len();

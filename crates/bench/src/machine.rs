@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// One line per fact, for the report's header.
-pub fn describe(workspace: &Path) -> Vec<(String, String)> {
+pub(crate) fn describe(workspace: &Path) -> Vec<(String, String)> {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = cpuinfo
         .lines()

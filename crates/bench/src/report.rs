@@ -3,7 +3,7 @@
 
 /// Whether a figure reached its goal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// The goal was reached.
     Met,
     /// The goal was not reached.
@@ -14,7 +14,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// `Met` when `reached`, else `Missed`.
-    pub fn of(reached: bool) -> Verdict {
+    pub(crate) fn of(reached: bool) -> Verdict {
         if reached {
             Verdict::Met
         } else {
@@ -33,20 +33,20 @@ impl Verdict {
 
 /// One figure of the report.
 #[derive(Debug, Clone)]
-pub struct Row {
+pub(crate) struct Row {
     /// What was measured.
-    pub figure: String,
+    pub(crate) figure: String,
     /// The goal, as the issue states it; empty when there is none.
-    pub goal: String,
+    pub(crate) goal: String,
     /// What was measured: medians with their spread, ratios.
-    pub measured: String,
+    pub(crate) measured: String,
     /// Whether the goal was reached.
-    pub verdict: Verdict,
+    pub(crate) verdict: Verdict,
 }
 
 impl Row {
     /// A row.
-    pub fn new(
+    pub(crate) fn new(
         figure: impl Into<String>,
         goal: impl Into<String>,
         measured: impl Into<String>,
@@ -62,7 +62,7 @@ impl Row {
 }
 
 /// The rows as a Markdown table.
-pub fn table(rows: &[Row]) -> String {
+pub(crate) fn table(rows: &[Row]) -> String {
     let mut out = String::from("| figure | goal | measured | goal reached |\n|---|---|---|---|\n");
     for row in rows {
         out.push_str(&format!(
@@ -81,7 +81,7 @@ fn cell(text: &str) -> String {
 }
 
 /// The whole `BENCHMARKS.md`.
-pub fn document(
+pub(crate) fn document(
     machine: &[(String, String)],
     rows: &[Row],
     command: &str,

@@ -5,23 +5,23 @@ use std::time::Duration;
 
 /// The timings of one measurement.
 #[derive(Debug, Clone, Default)]
-pub struct Samples {
+pub(crate) struct Samples {
     values: Vec<f64>,
 }
 
 impl Samples {
     /// Adds one timing.
-    pub fn push(&mut self, value: Duration) {
+    pub(crate) fn push(&mut self, value: Duration) {
         self.values.push(value.as_secs_f64());
     }
 
     /// Adds one value that is not a duration (a rate, a size).
-    pub fn push_value(&mut self, value: f64) {
+    pub(crate) fn push_value(&mut self, value: f64) {
         self.values.push(value);
     }
 
     /// How many samples there are.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.values.len()
     }
 
@@ -32,7 +32,7 @@ impl Samples {
     }
 
     /// The `p`th percentile (0–100), by the nearest rank; 0 when empty.
-    pub fn percentile(&self, p: f64) -> f64 {
+    pub(crate) fn percentile(&self, p: f64) -> f64 {
         let sorted = self.sorted();
         if sorted.is_empty() {
             return 0.0;
@@ -42,18 +42,18 @@ impl Samples {
     }
 
     /// The median.
-    pub fn median(&self) -> f64 {
+    pub(crate) fn median(&self) -> f64 {
         self.percentile(50.0)
     }
 
     /// The 10th and 90th percentiles.
-    pub fn spread(&self) -> (f64, f64) {
+    pub(crate) fn spread(&self) -> (f64, f64) {
         (self.percentile(10.0), self.percentile(90.0))
     }
 }
 
 /// A duration in seconds, in the unit that reads best.
-pub fn time(seconds: f64) -> String {
+pub(crate) fn time(seconds: f64) -> String {
     if seconds >= 1.0 {
         format!("{seconds:.2} s")
     } else if seconds >= 1e-3 {
@@ -64,7 +64,7 @@ pub fn time(seconds: f64) -> String {
 }
 
 /// A median of timings with its spread: `1.23 ms (1.20–1.31, n=21)`.
-pub fn timing(samples: &Samples) -> String {
+pub(crate) fn timing(samples: &Samples) -> String {
     let (low, high) = samples.spread();
     format!(
         "{} ({}–{}, n={})",
@@ -76,17 +76,17 @@ pub fn timing(samples: &Samples) -> String {
 }
 
 /// A byte count as `1 062 730 B (1037.8 KiB)`.
-pub fn bytes(count: u64) -> String {
+pub(crate) fn bytes(count: u64) -> String {
     format!("{} B ({:.1} KiB)", grouped(count), count as f64 / 1024.0)
 }
 
 /// A byte count in MiB.
-pub fn mebibytes(count: u64) -> String {
+pub(crate) fn mebibytes(count: u64) -> String {
     format!("{:.2} MiB", count as f64 / (1024.0 * 1024.0))
 }
 
 /// `1062730` as `1 062 730`.
-pub fn grouped(number: u64) -> String {
+pub(crate) fn grouped(number: u64) -> String {
     let digits = number.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -37,7 +37,7 @@ const THROUGHPUT_GOAL: f64 = 5000.0;
 const CONCURRENT: usize = 500;
 
 /// Runs every measurement; `scale` (0–1] shrinks the sample counts.
-pub async fn run(scale: f64) -> anyhow::Result<(Vec<Row>, Vec<String>)> {
+pub(crate) async fn run(scale: f64) -> anyhow::Result<(Vec<Row>, Vec<String>)> {
     let n = |full: usize| ((full as f64 * scale).ceil() as usize).max(3);
     let mut rows = Vec::new();
     let mut notes = Vec::new();
@@ -68,7 +68,7 @@ pub async fn run(scale: f64) -> anyhow::Result<(Vec<Row>, Vec<String>)> {
 /// The component-vs-native comparisons again, to be run on a
 /// current-thread runtime: the host, the mock and the pool's connections
 /// all on one thread, so that no request crosses threads.
-pub async fn run_on_one_thread(scale: f64) -> anyhow::Result<Vec<Row>> {
+pub(crate) async fn run_on_one_thread(scale: f64) -> anyhow::Result<Vec<Row>> {
     let wasm = std::fs::read(component::built_component()?)?;
     let fixture = Fixture::start(&wasm).await?;
     let (rows, _) = latencies(&fixture, scale, false).await?;
@@ -646,7 +646,7 @@ async fn throughput(
 
 /// `calls` calls of one `kind` in a loop against the benchmark's fixture,
 /// for a profiler; prints their median.
-pub async fn profile_loop(kind: String, calls: usize) -> anyhow::Result<()> {
+pub(crate) async fn profile_loop(kind: String, calls: usize) -> anyhow::Result<()> {
     let wasm = std::fs::read(component::built_component()?)?;
     let Fixture { mock, host, .. } = Fixture::start(&wasm).await?;
     let (credentials, _) = sandbox(&mock);

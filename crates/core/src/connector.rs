@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::catalog::{Auth, Catalog};
 use crate::credentials::{Credentials, OAuth2Credentials};
-use crate::error::{ConnectorError, check_status};
+use crate::error::ConnectorError;
 use crate::http::{HttpResponse, Method, Transport};
 use crate::oauth::{self, Grant};
 use crate::pagination::{PageWalker, PaginationOptions, page_shape};
@@ -105,7 +105,7 @@ impl<T: Transport> Connector<T> {
         let call = prepare_call(&catalog, session.credentials(), input)?;
         let request = call.request_at(call.bookmark.as_deref());
         let response = session.send(&mut self.transport, &request, call.auth, now)?;
-        check_status(&response)?;
+        response.check_status()?;
         let next_bookmark = if call.paginated {
             page_shape(&response)?.next_bookmark
         } else {
@@ -150,7 +150,7 @@ impl<T: Transport> Connector<T> {
         let request = prepare_raw(session.credentials(), input)?;
         let response = session.send(&mut self.transport, &request, Auth::Bearer, now)?;
         if !(response.status == 404 && input.no_throw_on_404) {
-            check_status(&response)?;
+            response.check_status()?;
         }
         Ok(response)
     }
@@ -244,7 +244,7 @@ impl<T: Transport> Connector<T> {
                 other => other,
             })?;
         let body: Value = serde_json::from_slice(&response.body).map_err(|e| {
-            let mut api = crate::error::api_error(&response);
+            let mut api = response.api_error();
             api.message = format!("`GET /user_account` did not answer JSON: {e}");
             ConnectorError::Upstream(api)
         })?;

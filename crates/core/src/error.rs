@@ -1,6 +1,6 @@
-//! The connector's typed errors, and how Pinterest's answers map onto them.
-
-use crate::http::HttpResponse;
+//! The connector's typed errors, their redaction, and what Pinterest's
+//! error codes mean (how an answer becomes one of them is
+//! [`HttpResponse::error`](crate::http::HttpResponse::error)).
 
 /// Pinterest's own account of a failed call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +52,19 @@ pub enum TransportKind {
     TooLarge,
     /// Anything else.
     Other,
+}
+
+impl TransportKind {
+    /// The kebab-case name the WIT `transport-kind` and the service use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportKind::Refused => "refused",
+            TransportKind::TimedOut => "timed-out",
+            TransportKind::Interrupted => "interrupted",
+            TransportKind::TooLarge => "too-large",
+            TransportKind::Other => "other",
+        }
+    }
 }
 
 /// A request that could not be sent or whose answer could not be read.
@@ -128,6 +141,40 @@ pub enum ConnectorError {
 }
 
 impl ConnectorError {
+    /// The kebab-case name of the error's kind, as the WIT `connector-error`
+    /// cases and the service's `error.kind` spell it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ConnectorError::Unauthorized(_) => "unauthorized",
+            ConnectorError::Forbidden(_) => "forbidden",
+            ConnectorError::NotFound(_) => "not-found",
+            ConnectorError::RateLimited { .. } => "rate-limited",
+            ConnectorError::InvalidInput { .. } => "invalid-input",
+            ConnectorError::UnsupportedInSandbox(_) => "unsupported-in-sandbox",
+            ConnectorError::MissingScopes { .. } => "missing-scopes",
+            ConnectorError::Upstream(_) => "upstream",
+            ConnectorError::Transport(_) => "transport",
+            ConnectorError::DeniedByHost(_) => "denied-by-host",
+        }
+    }
+
+    /// Whether the error may clear up by itself, so that trying again later
+    /// makes sense: rate limits (but not spam blocks), 5xx answers, and
+    /// transport failures other than an oversized answer.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ConnectorError::RateLimited { error, .. } => {
+                !error.message.to_ascii_lowercase().contains("spam")
+            }
+            ConnectorError::Upstream(e) => (500..600).contains(&e.status),
+            ConnectorError::Transport(e) => matches!(
+                e.kind,
+                TransportKind::Refused | TransportKind::TimedOut | TransportKind::Interrupted
+            ),
+            _ => false,
+        }
+    }
+
     /// An [`ConnectorError::InvalidInput`] for `field`.
     pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
         ConnectorError::InvalidInput {
@@ -268,33 +315,6 @@ pub fn redact_text(text: &str, secrets: &[&str]) -> String {
     out
 }
 
-/// Turns a non-2xx response into the matching error; 2xx responses pass.
-pub fn check_status(response: &HttpResponse) -> Result<(), ConnectorError> {
-    if (200..300).contains(&response.status) {
-        return Ok(());
-    }
-    Err(error_from_response(response))
-}
-
-/// The typed error for a non-success response: Pinterest's `{code, message}`
-/// body (or the status text when the body is not that), its request id, and
-/// for 429 the advertised wait.
-pub fn error_from_response(response: &HttpResponse) -> ConnectorError {
-    let api = api_error(response);
-    if response.status == 429 || api.code == Some(RATE_LIMIT_CODE) {
-        return ConnectorError::RateLimited {
-            retry_after_seconds: retry_after_seconds(response),
-            error: api,
-        };
-    }
-    match response.status {
-        401 => ConnectorError::Unauthorized(api),
-        403 => ConnectorError::Forbidden(api),
-        404 => ConnectorError::NotFound(api),
-        _ => ConnectorError::Upstream(api),
-    }
-}
-
 /// Pinterest's error code for "max rate limit exceeded".
 pub const RATE_LIMIT_CODE: i64 = 8;
 /// Pinterest's error code for an app on Trial access writing to production.
@@ -313,55 +333,6 @@ pub fn hint(code: i64) -> Option<&'static str> {
              sandbox credentials (api-sandbox.pinterest.com) until Standard access is granted",
         ),
         _ => None,
-    }
-}
-
-/// Reads `{code, message}` and `x-pinterest-rid` off a response.
-pub fn api_error(response: &HttpResponse) -> ApiError {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        code: Option<i64>,
-        message: Option<String>,
-    }
-    let parsed: Option<Body> = serde_json::from_slice(&response.body).ok();
-    let (code, message) = match parsed {
-        Some(Body { code, message }) => (code, message),
-        None => (None, None),
-    };
-    let message = message.unwrap_or_else(|| status_text(response.status).to_owned());
-    let message = match code.and_then(hint) {
-        Some(hint) => format!("{message} ({hint})"),
-        None => message,
-    };
-    ApiError {
-        status: response.status,
-        code,
-        message,
-        request_id: response.header("x-pinterest-rid").map(str::to_owned),
-        attempts: response.attempts,
-    }
-}
-
-/// Seconds to wait before retrying a 429, as the answer says
-/// ([`HttpResponse::server_wait`]).
-pub fn retry_after_seconds(response: &HttpResponse) -> Option<u64> {
-    response.server_wait().map(|wait| wait.as_secs())
-}
-
-fn status_text(status: u16) -> &'static str {
-    match status {
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        409 => "Conflict",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Unexpected status",
     }
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::http::HttpResponse;
 
 fn response(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
     HttpResponse {
@@ -15,8 +16,8 @@ fn response(status: u16, headers: &[(&str, &str)], body: &str) -> HttpResponse {
 
 #[test]
 fn success_statuses_pass() {
-    assert_eq!(check_status(&response(200, &[], "{}")), Ok(()));
-    assert_eq!(check_status(&response(204, &[], "")), Ok(()));
+    assert_eq!(response(200, &[], "{}").check_status(), Ok(()));
+    assert_eq!(response(204, &[], "").check_status(), Ok(()));
 }
 
 #[test]
@@ -27,7 +28,7 @@ fn pinterest_error_body_and_request_id_are_kept() {
         r#"{"code":2,"message":"AdAccount not found."}"#,
     );
     assert_eq!(
-        check_status(&r),
+        r.check_status(),
         Err(ConnectorError::NotFound(ApiError {
             status: 404,
             code: Some(2),
@@ -41,26 +42,26 @@ fn pinterest_error_body_and_request_id_are_kept() {
 #[test]
 fn statuses_map_to_their_variants() {
     assert!(matches!(
-        error_from_response(&response(401, &[], "")),
+        response(401, &[], "").error(),
         ConnectorError::Unauthorized(_)
     ));
     assert!(matches!(
-        error_from_response(&response(403, &[], "")),
+        response(403, &[], "").error(),
         ConnectorError::Forbidden(_)
     ));
     assert!(matches!(
-        error_from_response(&response(500, &[], "")),
+        response(500, &[], "").error(),
         ConnectorError::Upstream(_)
     ));
     assert!(matches!(
-        error_from_response(&response(400, &[], "")),
+        response(400, &[], "").error(),
         ConnectorError::Upstream(_)
     ));
 }
 
 #[test]
 fn a_body_that_is_not_pinterest_json_falls_back_to_the_status_text() {
-    let err = api_error(&response(502, &[], "<html>bad gateway</html>"));
+    let err = response(502, &[], "<html>bad gateway</html>").api_error();
     assert_eq!(err.code, None);
     assert_eq!(err.message, "Bad Gateway");
 }
@@ -78,7 +79,7 @@ fn rate_limit_wait_comes_from_retry_after_then_reset() {
         &[],
         r#"{"code":8,"message":"max rate limit exceeded"}"#,
     );
-    let wait = |r: &HttpResponse| match error_from_response(r) {
+    let wait = |r: &HttpResponse| match r.error() {
         ConnectorError::RateLimited {
             retry_after_seconds,
             ..
@@ -177,7 +178,7 @@ fn a_reset_instant_is_reported_as_the_seconds_left() {
         r#"{"code":8,"message":"max rate limit exceeded"}"#,
     )
     .received_at(1_700_000_000);
-    match error_from_response(&limited) {
+    match limited.error() {
         ConnectorError::RateLimited {
             retry_after_seconds,
             error,
@@ -191,7 +192,7 @@ fn a_reset_instant_is_reported_as_the_seconds_left() {
         }
         other => panic!("expected rate-limited, got {other:?}"),
     }
-    let text = error_from_response(&limited).to_string();
+    let text = limited.error().to_string();
     assert!(text.contains("retry after 67000 s"), "{text}");
 }
 
@@ -203,7 +204,7 @@ fn code_8_is_a_rate_limit_whatever_the_status() {
         r#"{"code":8,"message":"max rate limit exceeded"}"#,
     );
     assert!(matches!(
-        error_from_response(&limited),
+        limited.error(),
         ConnectorError::RateLimited { .. }
     ));
 }
@@ -215,7 +216,7 @@ fn code_29_says_to_use_the_sandbox() {
         &[],
         r#"{"code":29,"message":"You have been denied access to this API."}"#,
     );
-    match error_from_response(&trial) {
+    match trial.error() {
         ConnectorError::Forbidden(api) => {
             assert_eq!(api.code, Some(29));
             assert!(
@@ -226,4 +227,75 @@ fn code_29_says_to_use_the_sandbox() {
         }
         other => panic!("expected forbidden, got {other:?}"),
     }
+}
+
+#[test]
+fn kinds_are_named_as_the_wit_names_them() {
+    let api = ApiError {
+        status: 503,
+        code: None,
+        message: "busy".into(),
+        request_id: None,
+        attempts: 1,
+    };
+    let cases = [
+        (
+            ConnectorError::Unauthorized(api.clone()),
+            "unauthorized",
+            false,
+        ),
+        (ConnectorError::Forbidden(api.clone()), "forbidden", false),
+        (ConnectorError::NotFound(api.clone()), "not-found", false),
+        (
+            ConnectorError::RateLimited {
+                retry_after_seconds: None,
+                error: api.clone(),
+            },
+            "rate-limited",
+            true,
+        ),
+        (ConnectorError::invalid("f", "r"), "invalid-input", false),
+        (
+            ConnectorError::UnsupportedInSandbox("x".into()),
+            "unsupported-in-sandbox",
+            false,
+        ),
+        (
+            ConnectorError::MissingScopes {
+                endpoint: "e".into(),
+                scopes: vec![],
+            },
+            "missing-scopes",
+            false,
+        ),
+        (ConnectorError::Upstream(api.clone()), "upstream", true),
+        (
+            ConnectorError::transport(TransportKind::TimedOut, "slow"),
+            "transport",
+            true,
+        ),
+        (
+            ConnectorError::transport(TransportKind::TooLarge, "big"),
+            "transport",
+            false,
+        ),
+        (
+            ConnectorError::DeniedByHost("no".into()),
+            "denied-by-host",
+            false,
+        ),
+    ];
+    for (error, kind, transient) in cases {
+        assert_eq!(error.kind(), kind);
+        assert_eq!(error.is_transient(), transient, "{error}");
+    }
+    let spam = ConnectorError::RateLimited {
+        retry_after_seconds: None,
+        error: ApiError {
+            message: "Blocked as spam".into(),
+            ..api
+        },
+    };
+    assert!(!spam.is_transient());
+    assert_eq!(TransportKind::TimedOut.as_str(), "timed-out");
 }

@@ -1,8 +1,12 @@
-//! HTTP request and response values, and the transport that sends them.
+//! HTTP request and response values, what an answer means (its typed
+//! error, the wait it asks for), the headers and encoding every request
+//! uses, and the transport that sends them.
 
 use std::fmt;
 
-use crate::error::ConnectorError;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::error::{ApiError, ConnectorError, RATE_LIMIT_CODE, hint};
 
 /// An HTTP method the connector sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -150,6 +154,67 @@ impl HttpResponse {
         }
     }
 
+    /// Passes a 2xx answer; any other is its typed error ([`HttpResponse::error`]).
+    pub fn check_status(&self) -> Result<(), ConnectorError> {
+        if (200..300).contains(&self.status) {
+            return Ok(());
+        }
+        Err(self.error())
+    }
+
+    /// The typed error of a non-success answer: Pinterest's `{code, message}`
+    /// body (or the status text when the body is not that), its request id,
+    /// and for a rate limit (a 429, or code 8 whatever the status) the wait
+    /// asked for.
+    pub fn error(&self) -> ConnectorError {
+        let api = self.api_error();
+        if self.status == 429 || api.code == Some(RATE_LIMIT_CODE) {
+            return ConnectorError::RateLimited {
+                retry_after_seconds: self.retry_after_seconds(),
+                error: api,
+            };
+        }
+        match self.status {
+            401 => ConnectorError::Unauthorized(api),
+            403 => ConnectorError::Forbidden(api),
+            404 => ConnectorError::NotFound(api),
+            _ => ConnectorError::Upstream(api),
+        }
+    }
+
+    /// Reads `{code, message}` and `x-pinterest-rid` off the answer; the
+    /// message is followed by a hint for codes that need one ([`hint`]).
+    pub fn api_error(&self) -> ApiError {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            code: Option<i64>,
+            message: Option<String>,
+        }
+        let parsed: Option<Body> = serde_json::from_slice(&self.body).ok();
+        let (code, message) = match parsed {
+            Some(Body { code, message }) => (code, message),
+            None => (None, None),
+        };
+        let message = message.unwrap_or_else(|| status_text(self.status).to_owned());
+        let message = match code.and_then(hint) {
+            Some(hint) => format!("{message} ({hint})"),
+            None => message,
+        };
+        ApiError {
+            status: self.status,
+            code,
+            message,
+            request_id: self.header("x-pinterest-rid").map(str::to_owned),
+            attempts: self.attempts,
+        }
+    }
+
+    /// Seconds to wait before asking again, as the answer says
+    /// ([`HttpResponse::server_wait`]).
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        self.server_wait().map(|wait| wait.as_secs())
+    }
+
     /// The wait this answer asks for before asking again: `Retry-After`
     /// (seconds), else `X-RateLimit-Reset`, either seconds until the reset
     /// or the reset's Unix instant, counted from when the answer arrived
@@ -188,6 +253,50 @@ impl HttpResponse {
             Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
         }
     }
+}
+
+fn status_text(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Unexpected status",
+    }
+}
+
+/// Everything but RFC 3986's unreserved characters is percent-encoded in a
+/// path segment or a query value, so that a `/`, `?`, `&`, `#` or `%` in a
+/// value can never change the URL's structure.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The `User-Agent` the connector sends.
+pub const USER_AGENT: &str = concat!("pinterest-connector/", env!("CARGO_PKG_VERSION"));
+
+/// Percent-encodes one path segment, query value or form value.
+pub fn encode(value: &str) -> String {
+    utf8_percent_encode(value, COMPONENT).to_string()
+}
+
+/// The headers every API request carries: the bearer `token`, JSON
+/// accepted, the connector's `User-Agent`.
+pub fn base_headers(token: &str) -> Vec<(String, String)> {
+    vec![
+        ("Authorization".into(), format!("Bearer {token}")),
+        ("Accept".into(), "application/json".into()),
+        ("User-Agent".into(), USER_AGENT.into()),
+    ]
 }
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {

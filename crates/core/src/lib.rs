@@ -20,8 +20,10 @@
 //! - [`destination`]: where a service may send (Pinterest's API hosts only);
 //! - [`http`]: the request and response types and the [`http::Transport`] trait;
 //! - [`session`]: an action's credentials, refreshed when due or after a 401;
-//! - [`connector`]: the actions, generic over a transport;
-//! - [`service`]: the actions as JSON over HTTP, as the edge build serves them.
+//! - [`connector`]: the actions, generic over a transport.
+//!
+//! The actions as JSON over HTTP (the edge build's routes) are an adapter
+//! over this API: the `pinterest-connector-service` crate.
 
 pub mod catalog;
 pub mod connector;
@@ -37,7 +39,6 @@ pub mod raw;
 pub mod request;
 pub mod retry;
 pub mod schema;
-pub mod service;
 pub mod session;
 pub mod spec;
 

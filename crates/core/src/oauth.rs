@@ -10,9 +10,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
-use crate::error::{ConnectorError, check_status};
+use crate::error::ConnectorError;
 use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::request::{USER_AGENT, encode};
+use crate::http::{USER_AGENT, encode};
 
 /// Pinterest's authorization endpoint.
 pub const AUTHORIZATION_ENDPOINT: &str = "https://www.pinterest.com/oauth/";
@@ -212,7 +212,7 @@ pub fn read_token_response(
     response: &HttpResponse,
     now: u64,
 ) -> Result<IssuedTokens, ConnectorError> {
-    check_status(response)?;
+    response.check_status()?;
     #[derive(Deserialize)]
     struct Body {
         access_token: Option<String>,
@@ -222,7 +222,7 @@ pub fn read_token_response(
         scope: Option<String>,
     }
     let malformed = |why: &str| {
-        let mut api = crate::error::api_error(response);
+        let mut api = response.api_error();
         api.message = format!("the token endpoint's answer {why}");
         ConnectorError::Upstream(api)
     };

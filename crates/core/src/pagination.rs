@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde::de::{IgnoredAny, SeqAccess, Visitor};
 
-use crate::error::{ConnectorError, check_status};
+use crate::error::ConnectorError;
 use crate::http::{HttpResponse, Transport};
 use crate::request::PreparedCall;
 use crate::session::Session;
@@ -54,7 +54,7 @@ pub fn page_shape(response: &HttpResponse) -> Result<PageShape, ConnectorError> 
         bookmark: Option<String>,
     }
     let raw: Raw = serde_json::from_slice(&response.body).map_err(|e| {
-        let mut api = crate::error::api_error(response);
+        let mut api = response.api_error();
         api.message = format!("the page is not a bookmark-paginated list: {e}");
         ConnectorError::Upstream(api)
     })?;
@@ -121,7 +121,7 @@ impl PageWalker {
 
     /// Fetches the next page through `session` at `now` (Unix seconds);
     /// `Ok(None)` once the walk has ended. After a transient error (see
-    /// [`crate::retry::transient`]) the walk stays where it was, and the next
+    /// [`ConnectorError::is_transient`]) the walk stays where it was, and the next
     /// call asks for the same page again: no page is lost or repeated. After
     /// any other error the walk is finished.
     pub fn next_page(
@@ -137,7 +137,7 @@ impl PageWalker {
         let result = self.fetch(transport, session, now);
         match &result {
             Ok(Some(_)) => {}
-            Err(e) if crate::retry::transient(e) => {}
+            Err(e) if e.is_transient() => {}
             _ => self.finished = true,
         }
         result
@@ -152,10 +152,10 @@ impl PageWalker {
         let sent_bookmark = self.next_bookmark.clone();
         let request = self.call.request_at(sent_bookmark.as_deref());
         let response = session.send(transport, &request, self.call.auth, now)?;
-        check_status(&response)?;
+        response.check_status()?;
         let shape = page_shape(&response)?;
         if shape.next_bookmark.is_some() && shape.next_bookmark == sent_bookmark {
-            let mut api = crate::error::api_error(&response);
+            let mut api = response.api_error();
             api.message = "the bookmark did not advance: the walk would never end".into();
             return Err(ConnectorError::Upstream(api));
         }

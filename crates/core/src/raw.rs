@@ -8,8 +8,8 @@
 
 use crate::credentials::Credentials;
 use crate::error::ConnectorError;
+use crate::http::base_headers;
 use crate::http::{HttpRequest, Method};
-use crate::request::base_headers;
 
 /// The inputs of a raw request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub fn prepare_raw(
     credentials.validate()?;
     let base = credentials.api_base();
     let url = resolve_relative(base, &input.url)?;
-    let mut headers = base_headers(credentials);
+    let mut headers = base_headers(credentials.access_token());
     let body = match &input.body {
         Some(text) => {
             let value: serde_json::Value = serde_json::from_str(text)

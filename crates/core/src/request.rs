@@ -3,26 +3,13 @@
 //! parameters serialised per `explode`, and the body in the operation's
 //! media type.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use crate::catalog::{Auth, Catalog, Operation, ParamLocation, Parameter};
 use crate::credentials::Credentials;
 use crate::error::ConnectorError;
-use crate::http::HttpRequest;
+use crate::http::{HttpRequest, base_headers, encode};
 use crate::schema::{Validator, check_count};
-
-/// Everything but RFC 3986's unreserved characters is percent-encoded in a
-/// path segment or a query value, so that a `/`, `?`, `&`, `#` or `%` in a
-/// value can never change the URL's structure.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// The `User-Agent` the connector sends.
-pub const USER_AGENT: &str = concat!("pinterest-connector/", env!("CARGO_PKG_VERSION"));
 
 /// The inputs of one call to a catalog endpoint.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -97,7 +84,7 @@ pub fn prepare_call(
     }
     let url = url::Url::parse(&url_text)
         .map_err(|e| ConnectorError::invalid("path", format!("does not form a valid URL: {e}")))?;
-    let mut headers = base_headers(credentials);
+    let mut headers = base_headers(credentials.access_token());
     if let Some(basic) = authorization {
         for (name, value) in &mut headers {
             if name.eq_ignore_ascii_case("authorization") {
@@ -149,23 +136,6 @@ fn basic_authorization(
             crate::oauth::basic_credentials(&oauth.client_id, &oauth.client_secret)
         )),
     }
-}
-
-/// Headers every request carries.
-pub fn base_headers(credentials: &Credentials) -> Vec<(String, String)> {
-    vec![
-        (
-            "Authorization".into(),
-            format!("Bearer {}", credentials.access_token()),
-        ),
-        ("Accept".into(), "application/json".into()),
-        ("User-Agent".into(), USER_AGENT.into()),
-    ]
-}
-
-/// Percent-encodes one path segment or query value.
-pub fn encode(value: &str) -> String {
-    utf8_percent_encode(value, COMPONENT).to_string()
 }
 
 /// Refuses a call the API would refuse anyway: an endpoint the sandbox does

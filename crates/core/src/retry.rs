@@ -77,27 +77,11 @@ pub fn retryable(
     }
 }
 
-/// Whether an error may clear up by itself, so that trying again later
-/// makes sense: rate limits (but not spam blocks), 5xx answers, and
-/// transport failures other than an oversized answer.
-pub fn transient(error: &ConnectorError) -> bool {
-    match error {
-        ConnectorError::RateLimited { error, .. } => {
-            !error.message.to_ascii_lowercase().contains("spam")
-        }
-        ConnectorError::Upstream(e) => (500..600).contains(&e.status),
-        ConnectorError::Transport(e) => matches!(
-            e.kind,
-            TransportKind::Refused | TransportKind::TimedOut | TransportKind::Interrupted
-        ),
-        _ => false,
-    }
-}
-
 /// A 429 whose message mentions spam: Pinterest blocked the content, and
 /// asking again will not help.
 fn spam_block(response: &HttpResponse) -> bool {
-    crate::error::api_error(response)
+    response
+        .api_error()
         .message
         .to_ascii_lowercase()
         .contains("spam")

@@ -122,7 +122,7 @@ fn when_attempts_run_out_the_last_answer_says_how_many_were_made() {
     let response = result.unwrap();
     assert_eq!((response.status, response.attempts), (503, 4));
     assert_eq!(script.sent, 4);
-    let error = crate::error::check_status(&response).unwrap_err();
+    let error = response.check_status().unwrap_err();
     assert!(error.to_string().contains("after 4 attempts"), "{error}");
 }
 

@@ -4,10 +4,10 @@
 use std::borrow::Cow;
 
 use crate::catalog::{self, Catalog};
-use crate::error::{ConnectorError, check_status};
+use crate::error::ConnectorError;
+use crate::http::USER_AGENT;
 use crate::http::{HttpRequest, Method, Transport};
 use crate::openapi::read_catalog;
-use crate::request::USER_AGENT;
 
 /// Where the API description comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -50,7 +50,7 @@ pub fn load_catalog(
                 body: None,
             };
             let response = transport.send(&request)?;
-            check_status(&response)?;
+            response.check_status()?;
             let text = std::str::from_utf8(&response.body).map_err(|_| {
                 ConnectorError::invalid("spec", "the description is not UTF-8 text")
             })?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use pinterest_connector_core::catalog::embedded;
 use pinterest_connector_core::credentials::Credentials;
-use pinterest_connector_core::error::{ConnectorError, api_error, check_status};
+use pinterest_connector_core::error::ConnectorError;
 use pinterest_connector_core::http::{HttpResponse, Method};
 use pinterest_connector_core::oauth::read_token_response;
 use pinterest_connector_core::pagination::page_shape;
@@ -169,9 +169,9 @@ proptest! {
         ],
     ) {
         let r = response(status, body);
-        let error = api_error(&r);
+        let error = r.api_error();
         prop_assert_eq!(error.status, status);
-        prop_assert_eq!(check_status(&r).is_ok(), (200..300).contains(&status));
+        prop_assert_eq!(r.check_status().is_ok(), (200..300).contains(&status));
         let _ = page_shape(&r);
         if let Ok(tokens) = read_token_response(&r, 1_000) {
             prop_assert!(!tokens.access_token.is_empty());

@@ -19,7 +19,7 @@ use std::io::Write as _;
 use pinterest_connector_core::destination::PinterestOnly;
 use pinterest_connector_core::options::CallOptions;
 use pinterest_connector_core::retry::Retrying;
-use pinterest_connector_core::service::{self, Answer, NDJSON, PageLines, Reply};
+use pinterest_connector_service::{self as service, Answer, NDJSON, PageLines, Reply};
 use pinterest_connector_wasi_transport::{WasiHttpTransport, now};
 use wasip2::exports::http::incoming_handler::Guest;
 use wasip2::http::types::{

@@ -24,7 +24,7 @@ use crate::bindings::pinterest::connector::types::{
 };
 
 /// WIT credentials to core credentials.
-pub fn credentials(credentials: Credentials) -> core_credentials::Credentials {
+pub(crate) fn credentials(credentials: Credentials) -> core_credentials::Credentials {
     match credentials {
         Credentials::Oauth2(c) => core_credentials::Credentials::OAuth2(oauth2_in(c)),
         Credentials::Sandbox(token) => core_credentials::Credentials::Sandbox(token),
@@ -32,7 +32,7 @@ pub fn credentials(credentials: Credentials) -> core_credentials::Credentials {
 }
 
 /// Core credentials to the WIT variant.
-pub fn credentials_out(credentials: core_credentials::Credentials) -> Credentials {
+pub(crate) fn credentials_out(credentials: core_credentials::Credentials) -> Credentials {
     match credentials {
         core_credentials::Credentials::OAuth2(c) => Credentials::Oauth2(oauth2_out(c)),
         core_credentials::Credentials::Sandbox(token) => Credentials::Sandbox(token),
@@ -40,7 +40,7 @@ pub fn credentials_out(credentials: core_credentials::Credentials) -> Credential
 }
 
 /// The credentials as a session leaves them.
-pub fn state(session: &Session) -> CredentialsState {
+pub(crate) fn state(session: &Session) -> CredentialsState {
     CredentialsState {
         credentials: credentials_out(session.credentials().clone()),
         refreshed: session.refreshed(),
@@ -49,8 +49,11 @@ pub fn state(session: &Session) -> CredentialsState {
 
 /// An action's outcome: `ok` applied to its value and the credentials as
 /// they stand, or the error with those credentials.
-#[allow(clippy::result_large_err)] // the WIT shape: the error carries the credentials
-pub fn outcome<T, U>(
+#[allow(
+    clippy::result_large_err,
+    reason = "the WIT shape: the error carries the credentials"
+)]
+pub(crate) fn outcome<T, U>(
     session: &Session,
     result: Result<T, CoreError>,
     ok: impl FnOnce(T, CredentialsState) -> U,
@@ -66,7 +69,7 @@ pub fn outcome<T, U>(
 }
 
 /// WIT OAuth2 credentials to the core's.
-pub fn oauth2_in(c: Oauth2Credentials) -> OAuth2Credentials {
+pub(crate) fn oauth2_in(c: Oauth2Credentials) -> OAuth2Credentials {
     OAuth2Credentials {
         client_id: c.client_id,
         client_secret: c.client_secret,
@@ -81,7 +84,7 @@ pub fn oauth2_in(c: Oauth2Credentials) -> OAuth2Credentials {
 }
 
 /// Core OAuth2 credentials to the WIT record.
-pub fn oauth2_out(c: OAuth2Credentials) -> Oauth2Credentials {
+pub(crate) fn oauth2_out(c: OAuth2Credentials) -> Oauth2Credentials {
     Oauth2Credentials {
         client_id: c.client_id,
         client_secret: c.client_secret,
@@ -96,7 +99,7 @@ pub fn oauth2_out(c: OAuth2Credentials) -> Oauth2Credentials {
 }
 
 /// WIT call options to the core's (the defaults for none), checked.
-pub fn call_options(options: Option<CallOptions>) -> Result<CoreCallOptions, CoreError> {
+pub(crate) fn call_options(options: Option<CallOptions>) -> Result<CoreCallOptions, CoreError> {
     let Some(o) = options else {
         return Ok(CoreCallOptions::default());
     };
@@ -118,7 +121,7 @@ pub fn call_options(options: Option<CallOptions>) -> Result<CoreCallOptions, Cor
 }
 
 /// A WIT spec source to the core's.
-pub fn spec(spec: SpecSource) -> CoreSpecSource {
+pub(crate) fn spec(spec: SpecSource) -> CoreSpecSource {
     match spec {
         SpecSource::Embedded => CoreSpecSource::Embedded,
         SpecSource::Url(url) => CoreSpecSource::Url(url),
@@ -127,7 +130,7 @@ pub fn spec(spec: SpecSource) -> CoreSpecSource {
 }
 
 /// A WIT api-call input to the core's.
-pub fn call_input(input: ApiCallInput) -> CallInput {
+pub(crate) fn call_input(input: ApiCallInput) -> CallInput {
     CallInput {
         spec: spec(input.spec),
         endpoint: input.endpoint,
@@ -138,7 +141,7 @@ pub fn call_input(input: ApiCallInput) -> CallInput {
 }
 
 /// A WIT raw-request input to the core's.
-pub fn raw_input(input: RawRequestInput) -> RawInput {
+pub(crate) fn raw_input(input: RawRequestInput) -> RawInput {
     RawInput {
         method: match input.method {
             HttpMethod::Get => Method::Get,
@@ -155,7 +158,7 @@ pub fn raw_input(input: RawRequestInput) -> RawInput {
 }
 
 /// A core error to the WIT variant.
-pub fn error(error: CoreError) -> ConnectorError {
+pub(crate) fn error(error: CoreError) -> ConnectorError {
     match error {
         CoreError::Unauthorized(e) => ConnectorError::Unauthorized(api_error(e)),
         CoreError::Forbidden(e) => ConnectorError::Forbidden(api_error(e)),

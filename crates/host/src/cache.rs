@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-use crate::host::HostError;
+use crate::error::HostError;
 
 /// Where a component came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +143,10 @@ impl CompileCache {
     }
 
     /// A valid entry's component, or `None`.
+    #[expect(
+        unsafe_code,
+        reason = "wasmtime's deserialize trusts its bytes: only this cache's own, digest-checked"
+    )]
     fn read(&self, engine: &Engine, path: &Path) -> Option<Component> {
         let bytes = std::fs::read(path).ok()?;
         let (digest, compiled) = split_entry(&bytes)?;

@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use wasmtime::component::{Component, Linker, ResourceAny};
 use wasmtime::{
@@ -20,7 +19,8 @@ use crate::bindings::pinterest::connector::types::{
 };
 use crate::bindings::{Connector, ConnectorPre};
 use crate::cache::{CacheOutcome, CompileCache};
-use crate::credentials::{Credentials, CredentialsState, Oauth2Credentials};
+use crate::credentials::{Credentials, Oauth2Credentials};
+use crate::error::{ActionFailure, HostError};
 use crate::limits::{CallLimits, tick_epochs_of};
 use crate::policy::NetworkPolicy;
 use crate::pool::{ConnectionPool, Connections};
@@ -44,72 +44,12 @@ pub struct HostConfig {
     pub connections: Connections,
 }
 
-/// A failure of the host or the Wasm runtime, as opposed to a
-/// [`ConnectorError`] the component returned. After any of them the host
-/// serves the next call as usual: each call has a store of its own.
-#[derive(Debug, thiserror::Error)]
-pub enum HostError {
-    /// The bytes are not a component this host can run.
-    #[error("cannot load the component: {0:#}")]
-    Load(wasmtime::Error),
-    /// The call ran past its deadline ([`CallLimits::deadline`]) and was
-    /// stopped.
-    #[error("the call ran past its {0:?} deadline and was stopped")]
-    Deadline(Duration),
-    /// The component asked for more linear memory than
-    /// [`CallLimits::max_memory_bytes`] and was stopped.
-    #[error("the component needed more than {0} bytes of memory and was stopped")]
-    MemoryLimit(usize),
-    /// Instantiating or calling the component failed (a trap, for instance).
-    #[error("the component failed: {0:#}")]
-    Runtime(wasmtime::Error),
-    /// The compile cache's folder could be written by someone else, so its
-    /// compiled code is not run.
-    #[error("{0}")]
-    UntrustedCache(String),
-}
-
-/// An action's failure: the typed error and the credentials as they stand
-/// (a refresh may have rotated them before the failure; store them when
-/// `credentials.refreshed` is set). `Debug` and `Display` never show a
-/// token or the client secret.
-pub struct ActionFailure {
-    /// What went wrong.
-    pub error: ConnectorError,
-    /// The credentials to use from now on.
-    pub credentials: CredentialsState,
-}
-
-impl From<ActionError> for ActionFailure {
-    fn from(e: ActionError) -> ActionFailure {
-        ActionFailure {
-            error: e.error,
-            credentials: e.credentials,
-        }
-    }
-}
-
-impl std::fmt::Debug for ActionFailure {
-    /// The error, and whether the credentials changed; no secrets.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ActionFailure")
-            .field("error", &self.error)
-            .field("credentials_refreshed", &self.credentials.refreshed)
-            .finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Display for ActionFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", self.error)
-    }
-}
-
-impl std::error::Error for ActionFailure {}
-
 /// An action's WIT result with its error as an [`ActionFailure`]. The error
 /// is as large as the credentials it carries: that is the point of it.
-#[allow(clippy::result_large_err)]
+#[allow(
+    clippy::result_large_err,
+    reason = "the WIT shape: the error carries the credentials"
+)]
 fn with_failure<T>(result: Result<T, ActionError>) -> Result<T, ActionFailure> {
     result.map_err(ActionFailure::from)
 }

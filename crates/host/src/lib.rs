@@ -22,6 +22,7 @@
 pub mod bindings;
 mod cache;
 pub mod credentials;
+mod error;
 mod host;
 mod limits;
 mod policy;
@@ -39,7 +40,8 @@ pub mod types {
     pub use crate::credentials::{Credentials, CredentialsState, Oauth2Credentials};
 }
 pub use cache::{CacheOutcome, CompileCache};
-pub use host::{ActionFailure, ConnectorHost, HostConfig, HostError, PageStream};
+pub use error::{ActionFailure, HostError, describe};
+pub use host::{ConnectorHost, HostConfig, PageStream};
 pub use limits::{CallLimits, EPOCH_TICK};
 pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError};
 pub use pool::Connections;

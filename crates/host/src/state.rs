@@ -12,7 +12,7 @@ use crate::policy::{NetworkPolicy, PolicyHooks};
 use crate::pool::ConnectionPool;
 
 /// The per-call state of one component instance.
-pub struct StoreState {
+pub(crate) struct StoreState {
     table: ResourceTable,
     wasi: WasiCtx,
     http: WasiHttpCtx,

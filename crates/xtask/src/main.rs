@@ -2,7 +2,8 @@
 //!
 //! - `test`: the whole suite, as CI runs it: installs the `wasm32-wasip2`
 //!   and `wasm32-unknown-unknown` targets, checks formatting and lints (host
-//!   and components), then runs every test (the tests build the components
+//!   and components, under the workspace's lint policy), the docs
+//!   (`cargo doc`, warnings denied), then runs every test (the tests build the components
 //!   themselves, and install the Node tests' npm packages).
 //! - `demo`: the main job: builds the component and runs the three actions
 //!   through wasmtime against the mock Pinterest, offline.
@@ -52,9 +53,16 @@ fn root() -> PathBuf {
 
 /// Runs `program args` in the workspace root, failing on a non-zero exit.
 fn run(program: &str, args: &[&str]) -> anyhow::Result<()> {
-    eprintln!("+ {program} {}", args.join(" "));
+    run_with(program, args, &[])
+}
+
+/// [`run`] with extra environment variables.
+fn run_with(program: &str, args: &[&str], env: &[(&str, &str)]) -> anyhow::Result<()> {
+    let shown: Vec<String> = env.iter().map(|(k, v)| format!("{k}='{v}' ")).collect();
+    eprintln!("+ {}{program} {}", shown.concat(), args.join(" "));
     let status = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(root())
         .status()
         .with_context(|| format!("starting {program}"))?;
@@ -145,6 +153,11 @@ fn test() -> anyhow::Result<()> {
             "-D",
             "warnings",
         ],
+    )?;
+    run_with(
+        &cargo,
+        &["doc", "--workspace", "--no-deps", "--locked"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     run(&cargo, &["test", "--workspace", "--locked"])
 }

@@ -20,7 +20,7 @@ use crate::store::{self, CredentialSource};
 /// the sandbox. A token given in flags or the environment wins over the file.
 #[derive(Debug, Parser)]
 #[command(name = "pinterest-connector", version)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// The connector component (.wasm). Defaults to the workspace's build.
     #[arg(
         long,
@@ -28,7 +28,7 @@ pub struct Cli {
         global = true,
         value_name = "PATH"
     )]
-    pub component: Option<PathBuf>,
+    pub(crate) component: Option<PathBuf>,
 
     /// Where compiled components are kept between runs. Defaults to
     /// `$XDG_CACHE_HOME/pinterest-connector` (or `~/.cache/...`).
@@ -38,17 +38,17 @@ pub struct Cli {
         global = true,
         value_name = "DIR"
     )]
-    pub cache_dir: Option<PathBuf>,
+    pub(crate) cache_dir: Option<PathBuf>,
 
     /// Compile the component at every run instead of caching it.
     #[arg(long, global = true)]
-    pub no_cache: bool,
+    pub(crate) no_cache: bool,
 
     /// Sends requests for HOST to the loopback address ADDR over plain HTTP
     /// instead, e.g. `api.pinterest.com=127.0.0.1:8080`: for testing against
     /// a mock. Only loopback addresses are accepted.
     #[arg(long, global = true, value_name = "HOST=ADDR")]
-    pub route: Vec<Route>,
+    pub(crate) route: Vec<Route>,
 
     /// The OpenAPI description to use instead of the embedded 5.11.0: an
     /// `https://` URL (fetched by the component; its host must be routed or
@@ -59,7 +59,7 @@ pub struct Cli {
         global = true,
         value_name = "URL|FILE"
     )]
-    pub spec: Option<String>,
+    pub(crate) spec: Option<String>,
 
     /// The credentials file `login` writes and later commands read.
     /// Defaults to `$XDG_CONFIG_HOME/pinterest-connector/credentials.json`
@@ -70,18 +70,18 @@ pub struct Cli {
         global = true,
         value_name = "PATH"
     )]
-    pub credentials_file: Option<PathBuf>,
+    pub(crate) credentials_file: Option<PathBuf>,
 
     #[command(flatten)]
-    pub credentials: CredentialArgs,
+    pub(crate) credentials: CredentialArgs,
 
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// What to do.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Lists the endpoints: operationId, label, and whether it paginates.
     Endpoints {
         /// Print a JSON array instead of a table.
@@ -109,75 +109,75 @@ pub enum Command {
 
 /// `login` arguments.
 #[derive(Debug, Args)]
-pub struct LoginArgs {
+pub(crate) struct LoginArgs {
     /// The loopback port of the redirect URI `http://127.0.0.1:PORT/callback`
     /// (register that URI with the app); 0 picks a free port.
     #[arg(long, default_value_t = 8085)]
-    pub port: u16,
+    pub(crate) port: u16,
     /// Print the address to open instead of opening a browser.
     #[arg(long)]
-    pub no_browser: bool,
+    pub(crate) no_browser: bool,
     /// The authorization endpoint, if not Pinterest's.
     #[arg(long, value_name = "URL")]
-    pub authorization_endpoint: Option<String>,
+    pub(crate) authorization_endpoint: Option<String>,
     /// The token endpoint, if not Pinterest's.
     #[arg(long, value_name = "URL")]
-    pub token_endpoint: Option<String>,
+    pub(crate) token_endpoint: Option<String>,
     /// Send `continuous_refresh=true` with every refresh (apps created
     /// before late 2025).
     #[arg(long)]
-    pub continuous_refresh: bool,
+    pub(crate) continuous_refresh: bool,
     /// Give up when no redirect arrives within this many seconds.
     #[arg(long, default_value_t = 300, value_name = "SECONDS")]
-    pub timeout: u64,
+    pub(crate) timeout: u64,
 }
 
 /// `call` arguments.
 #[derive(Debug, Args)]
-pub struct CallArgs {
+pub(crate) struct CallArgs {
     /// `GET /pins` or an operationId such as `pins/list`.
-    pub endpoint: String,
+    pub(crate) endpoint: String,
     /// A path parameter, `name=value`; repeatable.
     #[arg(long, value_name = "NAME=VALUE")]
-    pub path: Vec<KeyValue>,
+    pub(crate) path: Vec<KeyValue>,
     /// A query parameter, `name=value`; repeat a name for an array.
     #[arg(long, value_name = "NAME=VALUE")]
-    pub query: Vec<KeyValue>,
+    pub(crate) query: Vec<KeyValue>,
     /// The JSON request body.
     #[arg(long, value_name = "JSON")]
-    pub body: Option<String>,
+    pub(crate) body: Option<String>,
     /// Follow the bookmark cursor and print every page as a JSON line.
     #[arg(long)]
-    pub paginate: bool,
+    pub(crate) paginate: bool,
     /// With --paginate, stop after this many pages.
     #[arg(long, requires = "paginate", value_name = "N")]
-    pub max_pages: Option<u32>,
+    pub(crate) max_pages: Option<u32>,
 }
 
 /// `raw` arguments.
 #[derive(Debug, Args)]
-pub struct RawArgs {
+pub(crate) struct RawArgs {
     /// The HTTP method.
     #[arg(ignore_case = true)]
-    pub method: MethodArg,
+    pub(crate) method: MethodArg,
     /// A URL relative to the API base, such as `/pins?page_size=5`.
-    pub url: String,
+    pub(crate) url: String,
     /// An extra request header, `NAME:VALUE`; repeatable. Authorization,
     /// Host and the framing headers are refused.
     #[arg(long = "header", short = 'H', value_name = "NAME:VALUE")]
-    pub headers: Vec<Header>,
+    pub(crate) headers: Vec<Header>,
     /// The JSON request body.
     #[arg(long, value_name = "JSON")]
-    pub body: Option<String>,
+    pub(crate) body: Option<String>,
     /// Print a 404 as a response instead of failing.
     #[arg(long = "no-throw-404")]
-    pub no_throw_404: bool,
+    pub(crate) no_throw_404: bool,
 }
 
 /// HTTP methods `raw` sends.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 #[value(rename_all = "UPPER")]
-pub enum MethodArg {
+pub(crate) enum MethodArg {
     /// GET
     Get,
     /// POST
@@ -205,7 +205,7 @@ impl From<MethodArg> for HttpMethod {
 /// Credentials, from flags or the environment. Values are never shown in
 /// `--help`.
 #[derive(Debug, Args)]
-pub struct CredentialArgs {
+pub(crate) struct CredentialArgs {
     /// OAuth2 access token for the production API.
     #[arg(
         long,
@@ -213,7 +213,7 @@ pub struct CredentialArgs {
         hide_env_values = true,
         global = true
     )]
-    pub access_token: Option<String>,
+    pub(crate) access_token: Option<String>,
     /// Sandbox access token: every call goes to the sandbox API.
     #[arg(
         long,
@@ -221,10 +221,10 @@ pub struct CredentialArgs {
         hide_env_values = true,
         global = true
     )]
-    pub sandbox_token: Option<String>,
+    pub(crate) sandbox_token: Option<String>,
     /// The app's client id.
     #[arg(long, env = "PINTEREST_CLIENT_ID", global = true)]
-    pub client_id: Option<String>,
+    pub(crate) client_id: Option<String>,
     /// The app's client secret.
     #[arg(
         long,
@@ -232,7 +232,7 @@ pub struct CredentialArgs {
         hide_env_values = true,
         global = true
     )]
-    pub client_secret: Option<String>,
+    pub(crate) client_secret: Option<String>,
     /// OAuth2 refresh token.
     #[arg(
         long,
@@ -240,22 +240,22 @@ pub struct CredentialArgs {
         hide_env_values = true,
         global = true
     )]
-    pub refresh_token: Option<String>,
+    pub(crate) refresh_token: Option<String>,
     /// Granted scopes, comma-separated.
     #[arg(long, env = "PINTEREST_SCOPES", value_delimiter = ',', global = true)]
-    pub scopes: Vec<String>,
+    pub(crate) scopes: Vec<String>,
 }
 
 impl CredentialArgs {
     /// Whether an access or sandbox token was given in flags or the
     /// environment.
-    pub fn given(&self) -> bool {
+    pub(crate) fn given(&self) -> bool {
         self.access_token.is_some() || self.sandbox_token.is_some()
     }
 
     /// The credentials given in flags or the environment: OAuth2 or
     /// sandbox, never both.
-    pub fn resolve(&self) -> Result<Credentials, Failure> {
+    pub(crate) fn resolve(&self) -> Result<Credentials, Failure> {
         let oauth_extras = self.client_id.is_some()
             || self.client_secret.is_some()
             || self.refresh_token.is_some();
@@ -288,7 +288,7 @@ impl CredentialArgs {
 
 impl Cli {
     /// The credentials file to use.
-    pub fn credentials_path(&self) -> Result<PathBuf, Failure> {
+    pub(crate) fn credentials_path(&self) -> Result<PathBuf, Failure> {
         self.credentials_file
             .clone()
             .or_else(store::default_path)
@@ -299,7 +299,7 @@ impl Cli {
 
     /// The credentials to send and where refreshed ones go: a token from
     /// flags or the environment, else the credentials file.
-    pub fn credentials(&self) -> Result<(Credentials, CredentialSource), Failure> {
+    pub(crate) fn credentials(&self) -> Result<(Credentials, CredentialSource), Failure> {
         let file = self.credentials_file.clone().or_else(store::default_path);
         match file {
             Some(path) if !self.credentials.given() && path.exists() => {
@@ -310,7 +310,7 @@ impl Cli {
     }
 
     /// The description to use: embedded, a URL, or a file's JSON.
-    pub fn spec_source(&self) -> Result<SpecSource, Failure> {
+    pub(crate) fn spec_source(&self) -> Result<SpecSource, Failure> {
         match &self.spec {
             None => Ok(SpecSource::Embedded),
             Some(location)
@@ -325,7 +325,7 @@ impl Cli {
     }
 
     /// The component to load: the flag, or the workspace's own build.
-    pub fn component_path(&self) -> Result<PathBuf, Failure> {
+    pub(crate) fn component_path(&self) -> Result<PathBuf, Failure> {
         if let Some(path) = &self.component {
             return Ok(path.clone());
         }
@@ -348,11 +348,11 @@ impl Cli {
 
 /// A `name=value` pair.
 #[derive(Debug, Clone)]
-pub struct KeyValue {
+pub(crate) struct KeyValue {
     /// The name.
-    pub key: String,
+    pub(crate) key: String,
     /// The value (may contain `=`).
-    pub value: String,
+    pub(crate) value: String,
 }
 
 impl FromStr for KeyValue {
@@ -374,11 +374,11 @@ impl FromStr for KeyValue {
 
 /// A `HOST=ADDR` route.
 #[derive(Debug, Clone)]
-pub struct Route {
+pub(crate) struct Route {
     /// The host the component asks for.
-    pub host: String,
+    pub(crate) host: String,
     /// The loopback address that answers instead.
-    pub addr: SocketAddr,
+    pub(crate) addr: SocketAddr,
 }
 
 impl FromStr for Route {
@@ -400,11 +400,11 @@ impl FromStr for Route {
 
 /// A `NAME:VALUE` header.
 #[derive(Debug, Clone)]
-pub struct Header {
+pub(crate) struct Header {
     /// The name.
-    pub name: String,
+    pub(crate) name: String,
     /// The value, without surrounding spaces.
-    pub value: String,
+    pub(crate) value: String,
 }
 
 impl FromStr for Header {

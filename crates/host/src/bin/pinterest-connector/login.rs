@@ -23,17 +23,17 @@ use crate::output::Failure;
 use crate::store;
 
 /// The app and where to authorise it.
-pub struct App<'a> {
+pub(crate) struct App<'a> {
     /// The client id.
-    pub client_id: &'a str,
+    pub(crate) client_id: &'a str,
     /// The client secret.
-    pub client_secret: &'a str,
+    pub(crate) client_secret: &'a str,
     /// The scopes to ask for.
-    pub scopes: &'a [String],
+    pub(crate) scopes: &'a [String],
 }
 
 /// Runs the flow and writes the credentials to `path`.
-pub async fn login(
+pub(crate) async fn login(
     host: &ConnectorHost,
     app: App<'_>,
     args: &LoginArgs,

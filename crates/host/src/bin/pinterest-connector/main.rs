@@ -3,7 +3,7 @@
 //!
 //! Results go to stdout as JSON (JSON Lines for paginated calls, one page a
 //! line, printed as each page arrives). Errors go to stderr as one line and
-//! set the exit code (see [`output::exit_code`]).
+//! set the exit code (see [`output::Failure::exit_code`]).
 
 mod args;
 mod login;

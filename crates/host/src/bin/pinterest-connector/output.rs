@@ -2,13 +2,13 @@
 
 use std::fmt;
 
-use pinterest_connector_host::types::{ApiError, ConnectorError};
-use pinterest_connector_host::{ApiCallOutput, Endpoint, HostError, Page, RawResponse};
+use pinterest_connector_host::types::ConnectorError;
+use pinterest_connector_host::{ApiCallOutput, Endpoint, HostError, Page, RawResponse, describe};
 use serde_json::{Value, json};
 
 /// Why the CLI stopped.
 #[derive(Debug)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// The arguments or credentials do not make sense.
     Usage(String),
     /// The component answered with a typed error.
@@ -21,7 +21,7 @@ pub enum Failure {
 
 impl Failure {
     /// A usage failure.
-    pub fn usage(message: &str) -> Failure {
+    pub(crate) fn usage(message: &str) -> Failure {
         Failure::Usage(message.to_owned())
     }
 
@@ -30,7 +30,7 @@ impl Failure {
     /// the sandbox does not serve, 3 unauthorized or
     /// forbidden, 4 not found, 5 rate limited, 6 other upstream errors,
     /// 7 transport failures and requests the host denied.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
             Failure::Other(_) => 1,
@@ -72,67 +72,14 @@ impl fmt::Display for Failure {
             Failure::Usage(message) => write!(f, "{message}"),
             Failure::Other(e) => write!(f, "{e:#}"),
             Failure::StdoutClosed => write!(f, "stdout was closed"),
-            Failure::Connector(e) => match e {
-                ConnectorError::Unauthorized(api) => {
-                    write!(
-                        f,
-                        "unauthorized: {} (check or renew the access token)",
-                        api_error(api)
-                    )
-                }
-                ConnectorError::Forbidden(api) => write!(f, "forbidden: {}", api_error(api)),
-                ConnectorError::NotFound(api) => write!(f, "not found: {}", api_error(api)),
-                ConnectorError::RateLimited(limit) => {
-                    write!(f, "rate limited: {}", api_error(&limit.error))?;
-                    if let Some(seconds) = limit.retry_after_seconds {
-                        write!(f, "; retry after {seconds} s")?;
-                    }
-                    Ok(())
-                }
-                ConnectorError::InvalidInput(i) => {
-                    write!(f, "invalid input `{}`: {}", i.field, i.reason)
-                }
-                ConnectorError::UnsupportedInSandbox(message) => {
-                    write!(f, "unsupported in the sandbox: {message}")
-                }
-                ConnectorError::MissingScopes(m) => write!(
-                    f,
-                    "missing scopes: {} needs {} (re-authorise with them)",
-                    m.endpoint,
-                    m.scopes.join(", ")
-                ),
-                ConnectorError::Upstream(api) => write!(f, "upstream error: {}", api_error(api)),
-                ConnectorError::Transport(e) => {
-                    write!(f, "transport error ({:?}): {}", e.kind, e.message)?;
-                    if e.attempts > 1 {
-                        write!(f, " after {} attempts", e.attempts)?;
-                    }
-                    Ok(())
-                }
-                ConnectorError::DeniedByHost(message) => write!(f, "denied by host: {message}"),
-            },
+            Failure::Connector(e) => f.write_str(&describe(e)),
         }
     }
 }
 
-fn api_error(e: &ApiError) -> String {
-    let mut text = format!("HTTP {}", e.status);
-    if let Some(code) = e.code {
-        text.push_str(&format!(", code {code}"));
-    }
-    text.push_str(&format!(": {}", e.message));
-    if let Some(rid) = &e.request_id {
-        text.push_str(&format!(" (x-pinterest-rid {rid})"));
-    }
-    if e.attempts > 1 {
-        text.push_str(&format!(" after {} attempts", e.attempts));
-    }
-    text
-}
-
 /// Writes one line to stdout and flushes it, so that each page reaches the
 /// reader as it arrives.
-pub fn emit(line: &str) -> Result<(), Failure> {
+pub(crate) fn emit(line: &str) -> Result<(), Failure> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{line}")
@@ -144,7 +91,7 @@ pub fn emit(line: &str) -> Result<(), Failure> {
 }
 
 /// Prints a value as pretty JSON.
-pub fn print_json(value: &Value) -> Result<(), Failure> {
+pub(crate) fn print_json(value: &Value) -> Result<(), Failure> {
     emit(&serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string()))
 }
 
@@ -161,7 +108,7 @@ fn headers_value(headers: &[(String, String)]) -> Value {
 }
 
 /// The endpoint list as JSON.
-pub fn endpoints_json(endpoints: &[Endpoint]) -> Value {
+pub(crate) fn endpoints_json(endpoints: &[Endpoint]) -> Value {
     Value::Array(
         endpoints
             .iter()
@@ -171,7 +118,7 @@ pub fn endpoints_json(endpoints: &[Endpoint]) -> Value {
 }
 
 /// An `api-call` answer as JSON.
-pub fn call_json(out: &ApiCallOutput) -> Value {
+pub(crate) fn call_json(out: &ApiCallOutput) -> Value {
     json!({
         "status": out.status,
         "headers": headers_value(&out.headers),
@@ -181,7 +128,7 @@ pub fn call_json(out: &ApiCallOutput) -> Value {
 }
 
 /// One page as a single JSON line.
-pub fn page_json(page: &Page) -> Value {
+pub(crate) fn page_json(page: &Page) -> Value {
     json!({
         "index": page.index,
         "status": page.status,
@@ -192,7 +139,7 @@ pub fn page_json(page: &Page) -> Value {
 }
 
 /// A raw response as JSON.
-pub fn raw_json(out: &RawResponse) -> Value {
+pub(crate) fn raw_json(out: &RawResponse) -> Value {
     json!({
         "status": out.status,
         "headers": headers_value(&out.headers),

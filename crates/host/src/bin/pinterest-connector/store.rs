@@ -85,7 +85,7 @@ impl From<StoredCredentials> for Credentials {
 
 /// The default credentials file: `$XDG_CONFIG_HOME/pinterest-connector/
 /// credentials.json`, or under `~/.config` when that is not set.
-pub fn default_path() -> Option<PathBuf> {
+pub(crate) fn default_path() -> Option<PathBuf> {
     let config = std::env::var_os("XDG_CONFIG_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -94,7 +94,7 @@ pub fn default_path() -> Option<PathBuf> {
 }
 
 /// Reads the credentials file.
-pub fn load(path: &Path) -> Result<Credentials, Failure> {
+pub(crate) fn load(path: &Path) -> Result<Credentials, Failure> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Failure::Usage(format!(
             "cannot read the credentials file {}: {e}",
@@ -161,7 +161,7 @@ fn without_values(message: &str) -> String {
 
 /// Writes `credentials` to `path` atomically, readable by the owner alone:
 /// a new file in the same folder (created 0600) renamed over the old one.
-pub fn save(path: &Path, credentials: &Credentials) -> Result<(), Failure> {
+pub(crate) fn save(path: &Path, credentials: &Credentials) -> Result<(), Failure> {
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         Failure::Other(anyhow::anyhow!(
             "cannot {what} the credentials file {}: {e}",
@@ -192,7 +192,7 @@ pub fn save(path: &Path, credentials: &Credentials) -> Result<(), Failure> {
 }
 
 /// Where the credentials of this run came from.
-pub enum CredentialSource {
+pub(crate) enum CredentialSource {
     /// Flags or environment variables: refreshed tokens cannot be kept.
     Given,
     /// A credentials file, rewritten when the tokens rotate.
@@ -202,7 +202,7 @@ pub enum CredentialSource {
 impl CredentialSource {
     /// Keeps what an action handed back: rewrites the file when the tokens
     /// were refreshed, or warns that the refresh token passed is spent.
-    pub fn settle(&self, state: &CredentialsState) -> Result<(), Failure> {
+    pub(crate) fn settle(&self, state: &CredentialsState) -> Result<(), Failure> {
         if !state.refreshed {
             return Ok(());
         }

@@ -2,8 +2,11 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use pinterest_connector_core::error::ConnectorError;
+use pinterest_connector_core::http::{HttpRequest, HttpResponse};
+use serde_json::Value;
+
 use super::*;
-use crate::http::HttpRequest;
 
 /// Answers requests from a script, in order, and keeps them.
 #[derive(Default)]
@@ -100,40 +103,16 @@ fn sandbox() -> Value {
 }
 
 #[test]
-fn routes_answer_their_method_only() {
-    assert_eq!(route("GET", "/"), Ok(Route::Index));
-    assert_eq!(route("GET", "/endpoints"), Ok(Route::Endpoints));
-    assert_eq!(route("POST", "/api-call"), Ok(Route::ApiCall));
-    assert_eq!(route("POST", "/raw-request"), Ok(Route::RawRequest));
-    assert_eq!(
-        route("POST", "/verify-credentials"),
-        Ok(Route::VerifyCredentials)
-    );
-    assert_eq!(
-        route("GET", "/endpoints/pins/list"),
-        Ok(Route::Endpoint("pins/list".into()))
-    );
-    assert_eq!(
-        route("GET", "/endpoints/GET%20%2Fpins%2F%7Bpin_id%7D"),
-        Ok(Route::Endpoint("GET /pins/{pin_id}".into()))
-    );
-    let wrong = route("GET", "/api-call").unwrap_err();
-    assert_eq!(wrong.status, 405);
-    assert!(wrong.headers.contains(&("allow".into(), "POST".into())));
-    assert_eq!(route("POST", "/endpoints").unwrap_err().status, 405);
-    let missing = route("GET", "/pins").unwrap_err();
-    assert_eq!(missing.status, 404);
-    assert!(String::from_utf8_lossy(&missing.body).contains("no-such-route"));
-    assert_eq!(route("GET", "/endpoints/").unwrap_err().status, 404);
-    assert_eq!(route("GET", "/endpoints/%FF").unwrap_err().status, 400);
-}
-
-#[test]
 fn endpoints_list_the_embedded_catalog() {
     let (answer, body, sent) = serve_once("GET", "/endpoints", &Value::Null, vec![]);
     assert_eq!(answer.status, 200);
     let list = body["endpoints"].as_array().unwrap();
-    assert_eq!(list.len(), crate::catalog::embedded().operations.len());
+    assert_eq!(
+        list.len(),
+        pinterest_connector_core::catalog::embedded()
+            .operations
+            .len()
+    );
     let pins = list.iter().find(|e| e["id"] == "pins/list").unwrap();
     assert_eq!(pins["method"], "GET");
     assert_eq!(pins["path"], "/pins");
@@ -520,29 +499,6 @@ fn options_reach_the_transport() {
         options.connect_timeout,
         CallOptions::default().connect_timeout
     );
-}
-
-#[test]
-fn every_error_kind_has_a_status() {
-    let api = ApiError {
-        status: 500,
-        code: None,
-        message: "m".into(),
-        request_id: None,
-        attempts: 1,
-    };
-    let timed_out = ConnectorError::transport(TransportKind::TimedOut, "slow");
-    let refused = ConnectorError::transport(TransportKind::Refused, "no");
-    assert_eq!(status_of(&timed_out), 504);
-    assert_eq!(status_of(&refused), 502);
-    assert_eq!(status_of(&ConnectorError::Upstream(api.clone())), 502);
-    assert_eq!(
-        status_of(&ConnectorError::UnsupportedInSandbox("x".into())),
-        422
-    );
-    let body = serde_json::to_value(ErrorJson::of(&timed_out)).unwrap();
-    assert_eq!(body["kind"], "transport");
-    assert_eq!(body["transport_kind"], "timed-out");
 }
 
 #[test]

@@ -1,0 +1,183 @@
+//! The JSON bodies of requests, as callers send them.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use pinterest_connector_core::credentials::Credentials;
+use pinterest_connector_core::error::ConnectorError;
+use pinterest_connector_core::options::CallOptions;
+use pinterest_connector_core::retry::RetryPolicy;
+
+use crate::answer::{Answer, error_answer};
+
+/// Per-call options; each one left out keeps its default.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WireOptions {
+    pub(crate) max_attempts: Option<u32>,
+    pub(crate) initial_backoff_ms: Option<u64>,
+    pub(crate) max_backoff_ms: Option<u64>,
+    pub(crate) max_total_wait_ms: Option<u64>,
+    pub(crate) connect_timeout_ms: Option<u64>,
+    pub(crate) first_byte_timeout_ms: Option<u64>,
+    pub(crate) between_bytes_timeout_ms: Option<u64>,
+    pub(crate) max_response_bytes: Option<u64>,
+}
+
+impl WireOptions {
+    pub(crate) fn resolve(self) -> Result<CallOptions, ConnectorError> {
+        let defaults = CallOptions::default();
+        let ms =
+            |value: Option<u64>, default| value.map_or(default, std::time::Duration::from_millis);
+        let options = CallOptions {
+            retry: RetryPolicy {
+                max_attempts: self.max_attempts.unwrap_or(defaults.retry.max_attempts),
+                initial_backoff: ms(self.initial_backoff_ms, defaults.retry.initial_backoff),
+                max_backoff: ms(self.max_backoff_ms, defaults.retry.max_backoff),
+                max_total_wait: ms(self.max_total_wait_ms, defaults.retry.max_total_wait),
+            },
+            connect_timeout: ms(self.connect_timeout_ms, defaults.connect_timeout),
+            first_byte_timeout: ms(self.first_byte_timeout_ms, defaults.first_byte_timeout),
+            between_bytes_timeout: ms(
+                self.between_bytes_timeout_ms,
+                defaults.between_bytes_timeout,
+            ),
+            max_response_bytes: self
+                .max_response_bytes
+                .unwrap_or(defaults.max_response_bytes),
+        };
+        options.validate()?;
+        Ok(options)
+    }
+}
+
+/// Where the API description comes from. A URL is not accepted: a service
+/// that fetches any URL its callers name would reach wherever it runs.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum WireSpec {
+    #[default]
+    Embedded,
+    Json(Box<RawValue>),
+}
+
+/// A parameter value: text, a number or a boolean, or a list of them for a
+/// repeated query parameter.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum WireValue {
+    One(Scalar),
+    Many(Vec<Scalar>),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Scalar {
+    Text(String),
+    Number(serde_json::Number),
+    Bool(bool),
+}
+
+impl Scalar {
+    pub(crate) fn into_text(self) -> String {
+        match self {
+            Scalar::Text(text) => text,
+            Scalar::Number(n) => n.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+pub(crate) fn pairs(params: BTreeMap<String, WireValue>) -> Vec<(String, String)> {
+    let mut out = Vec::with_capacity(params.len());
+    for (name, value) in params {
+        match value {
+            WireValue::One(v) => out.push((name, v.into_text())),
+            WireValue::Many(vs) => {
+                out.extend(vs.into_iter().map(|v| (name.clone(), v.into_text())))
+            }
+        }
+    }
+    out
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WirePaginate {
+    #[serde(default)]
+    pub(crate) max_pages: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApiCallRequest {
+    pub(crate) credentials: Credentials,
+    pub(crate) endpoint: String,
+    #[serde(default)]
+    pub(crate) path_params: BTreeMap<String, WireValue>,
+    #[serde(default)]
+    pub(crate) query_params: BTreeMap<String, WireValue>,
+    #[serde(default)]
+    pub(crate) body: Option<Box<RawValue>>,
+    #[serde(default)]
+    pub(crate) spec: WireSpec,
+    #[serde(default)]
+    pub(crate) options: WireOptions,
+    #[serde(default)]
+    pub(crate) paginate: Option<WirePaginate>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRequest {
+    pub(crate) credentials: Credentials,
+    pub(crate) method: String,
+    pub(crate) url: String,
+    #[serde(default)]
+    pub(crate) headers: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(crate) body: Option<Box<RawValue>>,
+    #[serde(default)]
+    pub(crate) no_throw_on_404: bool,
+    #[serde(default)]
+    pub(crate) options: WireOptions,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct VerifyRequest {
+    pub(crate) credentials: Credentials,
+    #[serde(default)]
+    pub(crate) options: WireOptions,
+}
+
+/// Reads a request body, or answers `400` saying what is wrong with it.
+pub(crate) fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Answer> {
+    serde_json::from_slice(body).map_err(|e| {
+        let reason = match e.classify() {
+            serde_json::error::Category::Data => format!("the request body {}", without_values(&e)),
+            _ => format!("the request body is not JSON: {e}"),
+        };
+        error_answer(&ConnectorError::invalid("body", reason), None)
+    })
+}
+
+/// serde's message without the value it quotes (`invalid type: string
+/// "…"`), which may be a token put in the wrong field; field names, which
+/// it quotes with backticks, stay.
+pub(crate) fn without_values(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    match (message.find('"'), message.rfind('"')) {
+        (Some(first), Some(last)) if first < last => {
+            format!("{}…{}", &message[..first], &message[last + 1..])
+        }
+        _ => message,
+    }
+}
+
+/// A JSON body sent upstream: text as it came.
+pub(crate) fn body_text(body: Option<Box<RawValue>>) -> Option<String> {
+    body.map(|raw| String::from(Box::<str>::from(raw)))
+}
