@@ -1,6 +1,6 @@
 //! The same calls in hosts we do not write: the connector transpiled by jco
 //! in Node.js, and the edge build served by `jco serve`, both against the
-//! mock (see `tests/node.rs`, which tests what is timed here).
+//! mock (see `tests/all/node.rs`, which tests what is timed here).
 
 use std::time::Instant;
 

@@ -3,7 +3,7 @@
 //! was sent in its error messages, and every error's `Display` and `Debug`
 //! is searched for every secret in play, as is the debug output of results
 //! that carry credentials. (Every CLI run of the suite is searched the same
-//! way, in `tests/cli.rs`.)
+//! way, in `tests/all/cli.rs`.)
 
 use pinterest_connector_host::types::{
     ConnectorError, Credentials, HttpMethod, Oauth2Credentials, SpecSource,

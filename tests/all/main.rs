@@ -1,0 +1,27 @@
+//! Every test of the built components, in one binary (as wasmtime lays out
+//! its own tests): wasmtime and Cranelift are linked once, not once per
+//! area. One module per area:
+//!
+//! - `conformance`: every action through wasmtime against the mock;
+//! - `oauth_lifecycle`: authorize URL, code exchange, rotating refresh;
+//! - `secret_sweep`: no secret in any output, against a mock that echoes;
+//! - `resilience`: retries, hostile answers, the host's limits;
+//! - `load`: many concurrent actions through one host;
+//! - `catalog_walk`: every operation of 5.11.0 and 5.23.0;
+//! - `cli`: the `pinterest-connector` CLI as a process;
+//! - `node`: the component in Node.js through jco, the edge build under
+//!   `jco serve`;
+//! - `dist`: the release files.
+//!
+//! Run one area with `cargo test -p pinterest-connector-host --test all
+//! AREA::`.
+
+mod catalog_walk;
+mod cli;
+mod conformance;
+mod dist;
+mod load;
+mod node;
+mod oauth_lifecycle;
+mod resilience;
+mod secret_sweep;
