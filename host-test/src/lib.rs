@@ -12,6 +12,7 @@ pub mod hostile;
 pub mod load;
 pub mod mock;
 pub mod node;
+pub mod oracle;
 pub mod spec_mock;
 
 pub use browser::Browser;

@@ -2,9 +2,9 @@
 //!
 //! The subset Pinterest's descriptions use: `$ref` into the component
 //! schemas, `type` (with `nullable`), `enum`, string lengths and `pattern`,
-//! numeric bounds, array items and counts, object `required`, `properties`
-//! and `additionalProperties`, and `allOf` / `anyOf` / `oneOf` (with a
-//! `discriminator` when there is one). `readOnly` properties are never
+//! numeric bounds, array items and counts, object `required`, `properties`,
+//! `additionalProperties`, `minProperties` and `maxProperties`, and
+//! `allOf` / `anyOf` / `oneOf` (with a `discriminator` when there is one). `readOnly` properties are never
 //! required of a request. Every refusal names the field by its path
 //! (`body.media_source.url`) and the rule it broke.
 
@@ -252,7 +252,23 @@ impl<'a> Validator<'a> {
     }
 
     fn sample_object(&self, schema: &Value, depth: usize) -> Value {
-        Value::Object(self.sample_required(schema, schema, depth))
+        let mut object = self.sample_required(schema, schema, depth);
+        // `minProperties` beyond the required ones: entries of the
+        // `additionalProperties` schema (a map such as `{asset_id: role}`).
+        let min = schema
+            .get("minProperties")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        let extra = match schema.get("additionalProperties") {
+            Some(extra @ Value::Object(_)) => extra.clone(),
+            _ => Value::Object(Map::new()),
+        };
+        let mut n = 1;
+        while (object.len() as u64) < min {
+            object.insert(format!("key{n}"), self.sample_at(&extra, depth + 1));
+            n += 1;
+        }
+        Value::Object(object)
     }
 
     /// Samples of the properties `schema` requires (never `readOnly` ones),
@@ -412,6 +428,23 @@ impl<'a> Validator<'a> {
         depth: usize,
     ) -> Result<(), ConnectorError> {
         let properties = rules.get("properties").and_then(Value::as_object);
+        let count = object.len() as u64;
+        if let Some(min) = rules.get("minProperties").and_then(Value::as_u64)
+            && count < min
+        {
+            return Err(ConnectorError::invalid(
+                field,
+                format!("needs at least {min} properties"),
+            ));
+        }
+        if let Some(max) = rules.get("maxProperties").and_then(Value::as_u64)
+            && count > max
+        {
+            return Err(ConnectorError::invalid(
+                field,
+                format!("takes at most {max} properties"),
+            ));
+        }
         if let Some(required) = rules.get("required").and_then(Value::as_array) {
             for name in required.iter().filter_map(Value::as_str) {
                 let read_only = properties

@@ -229,3 +229,32 @@ fn every_request_body_of_the_embedded_catalog_has_a_valid_sample() {
         }
     }
 }
+
+#[test]
+fn property_counts_are_checked_and_sampled() {
+    let schemas = BTreeMap::new();
+    let v = Validator::new(&schemas);
+    let map = json!({
+        "type": "object",
+        "minProperties": 1,
+        "maxProperties": 2,
+        "additionalProperties": {"enum": ["ADMIN", "ANALYST"]}
+    });
+    assert!(matches!(
+        v.validate("body.access", &map, &json!({})),
+        Err(ConnectorError::InvalidInput { ref field, ref reason })
+            if field == "body.access" && reason.contains("at least 1")
+    ));
+    assert!(v.validate("b", &map, &json!({"1": "ADMIN"})).is_ok());
+    assert!(
+        v.validate(
+            "b",
+            &map,
+            &json!({"1": "ADMIN", "2": "ADMIN", "3": "ADMIN"})
+        )
+        .is_err()
+    );
+    let sample = v.sample(&map);
+    assert_eq!(sample, json!({"key1": "ADMIN"}));
+    assert!(v.validate("b", &map, &sample).is_ok());
+}
