@@ -428,23 +428,13 @@ impl<'a> Validator<'a> {
         depth: usize,
     ) -> Result<(), ConnectorError> {
         let properties = rules.get("properties").and_then(Value::as_object);
-        let count = object.len() as u64;
-        if let Some(min) = rules.get("minProperties").and_then(Value::as_u64)
-            && count < min
-        {
-            return Err(ConnectorError::invalid(
-                field,
-                format!("needs at least {min} properties"),
-            ));
-        }
-        if let Some(max) = rules.get("maxProperties").and_then(Value::as_u64)
-            && count > max
-        {
-            return Err(ConnectorError::invalid(
-                field,
-                format!("takes at most {max} properties"),
-            ));
-        }
+        check_bounds(
+            field,
+            rules,
+            object.len(),
+            ["minProperties", "maxProperties"],
+            "properties",
+        )?;
         if let Some(required) = rules.get("required").and_then(Value::as_array) {
             for name in required.iter().filter_map(Value::as_str) {
                 let read_only = properties
@@ -544,21 +534,32 @@ pub(crate) fn check_count(
     rules: &Map<String, Value>,
     count: usize,
 ) -> Result<(), ConnectorError> {
+    check_bounds(field, rules, count, ["minItems", "maxItems"], "items")
+}
+
+/// The `[min, max]` keywords of `rules` against a count of `what`.
+fn check_bounds(
+    field: &str,
+    rules: &Map<String, Value>,
+    count: usize,
+    [min_keyword, max_keyword]: [&str; 2],
+    what: &str,
+) -> Result<(), ConnectorError> {
     let count = count as u64;
-    if let Some(min) = rules.get("minItems").and_then(Value::as_u64)
+    if let Some(min) = rules.get(min_keyword).and_then(Value::as_u64)
         && count < min
     {
         return Err(ConnectorError::invalid(
             field,
-            format!("needs at least {min} items"),
+            format!("needs at least {min} {what}"),
         ));
     }
-    if let Some(max) = rules.get("maxItems").and_then(Value::as_u64)
+    if let Some(max) = rules.get(max_keyword).and_then(Value::as_u64)
         && count > max
     {
         return Err(ConnectorError::invalid(
             field,
-            format!("takes at most {max} items"),
+            format!("takes at most {max} {what}"),
         ));
     }
     Ok(())
