@@ -1,7 +1,7 @@
 //! The measurements, each producing rows of the report.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use pinterest_connector_core::credentials::Credentials as CoreCredentials;
@@ -153,12 +153,6 @@ async fn latencies(
     let (walk_rows, notes) = walks(host, mock, big, n(31)).await?;
     rows.extend(walk_rows);
     Ok((rows, notes))
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// The native connector: the core on `ureq`, routed to `mock`, keeping
@@ -338,7 +332,7 @@ async fn small_call(
     let mut transport = native(mock, connections);
     let native_call = move || -> anyhow::Result<()> {
         let mut session = Session::new(core_credentials.clone());
-        Connector::new(&mut transport).verify_credentials(&mut session, now())?;
+        Connector::new(&mut transport).verify_credentials(&mut session)?;
         Ok(())
     };
     let (wasm, native) = compare(
@@ -390,7 +384,7 @@ async fn small_api_call(
     let mut transport = native(mock, Connections::Pooled);
     let native_call = move || -> anyhow::Result<()> {
         let mut session = Session::new(core_credentials.clone());
-        Connector::new(&mut transport).api_call(&mut session, &core_input, now())?;
+        Connector::new(&mut transport).api_call(&mut session, &core_input)?;
         Ok(())
     };
     let (wasm, native) = compare(
@@ -460,7 +454,7 @@ fn native_walk(
         CorePagination { max_pages: None },
     )?;
     let mut items = 0u64;
-    while let Some(page) = walker.next_page(transport, &mut session, now())? {
+    while let Some(page) = walker.next_page(transport, &mut session)? {
         items += u64::from(page.item_count);
     }
     Ok(items)

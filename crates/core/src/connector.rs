@@ -93,18 +93,17 @@ impl<T: Transport> Connector<T> {
         self.transport
     }
 
-    /// Calls one endpoint once, at `now` (Unix seconds; the session
-    /// refreshes an access token that is due).
+    /// Calls one endpoint once (the session refreshes an access token that
+    /// is due by the transport's clock).
     pub fn api_call(
         &mut self,
         session: &mut Session,
         input: &CallInput,
-        now: u64,
     ) -> Result<CallOutput, ConnectorError> {
         let catalog = self.catalog(&input.spec)?;
         let call = prepare_call(&catalog, session.credentials(), input)?;
         let request = call.request_at(call.bookmark.as_deref());
-        let response = session.send(&mut self.transport, &request, call.auth, now)?;
+        let response = session.send(&mut self.transport, &request, call.auth)?;
         response.check_status()?;
         let next_bookmark = if call.paginated {
             page_shape(&response)?.next_bookmark
@@ -139,30 +138,28 @@ impl<T: Transport> Connector<T> {
         Ok(PageWalker::new(call, options))
     }
 
-    /// Sends a raw request at `now`. A 404 is returned as a response when
+    /// Sends a raw request. A 404 is returned as a response when
     /// `no_throw_on_404` is set; every other non-2xx status is an error.
     pub fn raw_request(
         &mut self,
         session: &mut Session,
         input: &RawInput,
-        now: u64,
     ) -> Result<HttpResponse, ConnectorError> {
         let request = prepare_raw(session.credentials(), input)?;
-        let response = session.send(&mut self.transport, &request, Auth::Bearer, now)?;
+        let response = session.send(&mut self.transport, &request, Auth::Bearer)?;
         if !(response.status == 404 && input.no_throw_on_404) {
             response.check_status()?;
         }
         Ok(response)
     }
 
-    /// Exchanges an authorization code for credentials, at `now` (Unix
-    /// seconds, for the expiry instants).
+    /// Exchanges an authorization code for credentials (their expiry
+    /// instants count from the transport's clock).
     pub fn exchange_code(
         &mut self,
         app: &OAuthApp,
         code: &str,
         redirect_uri: &str,
-        now: u64,
     ) -> Result<OAuth2Credentials, ConnectorError> {
         if code.is_empty() {
             return Err(ConnectorError::invalid("code", "is empty"));
@@ -181,6 +178,7 @@ impl<T: Transport> Connector<T> {
             oauth::basic_credentials(&app.client_id, &app.client_secret),
             code.to_owned(),
         ];
+        let now = self.transport.now();
         let issued = self
             .transport
             .send(&request)
@@ -199,24 +197,19 @@ impl<T: Transport> Connector<T> {
         })
     }
 
-    /// Refreshes the access token at `now` (see [`session::refresh`]): store
+    /// Refreshes the access token (see [`session::refresh`]): store
     /// what it returns, since the refresh token rotates.
     pub fn refresh(
         &mut self,
         credentials: &OAuth2Credentials,
-        now: u64,
     ) -> Result<OAuth2Credentials, ConnectorError> {
-        session::refresh(&mut self.transport, credentials, now)
+        session::refresh(&mut self.transport, credentials)
     }
 
     /// Proves the credentials work with `GET /user_account`, which needs the
     /// `user_accounts:read` scope: credentials known to lack it are refused
     /// before sending, and a 403 says which scope is missing.
-    pub fn verify_credentials(
-        &mut self,
-        session: &mut Session,
-        now: u64,
-    ) -> Result<Account, ConnectorError> {
+    pub fn verify_credentials(&mut self, session: &mut Session) -> Result<Account, ConnectorError> {
         let granted = granted_scopes(session.credentials());
         if !granted.is_empty() && !granted.iter().any(|s| s == USER_ACCOUNTS_READ) {
             return Err(ConnectorError::MissingScopes {
@@ -231,18 +224,16 @@ impl<T: Transport> Connector<T> {
             body: None,
             no_throw_on_404: false,
         };
-        let response = self
-            .raw_request(session, &input, now)
-            .map_err(|e| match e {
-                ConnectorError::Forbidden(mut api) => {
-                    api.message = format!(
-                        "{} (verifying needs the {USER_ACCOUNTS_READ} scope)",
-                        api.message
-                    );
-                    ConnectorError::Forbidden(api)
-                }
-                other => other,
-            })?;
+        let response = self.raw_request(session, &input).map_err(|e| match e {
+            ConnectorError::Forbidden(mut api) => {
+                api.message = format!(
+                    "{} (verifying needs the {USER_ACCOUNTS_READ} scope)",
+                    api.message
+                );
+                ConnectorError::Forbidden(api)
+            }
+            other => other,
+        })?;
         let body: Value = serde_json::from_slice(&response.body).map_err(|e| {
             let mut api = response.api_error();
             api.message = format!("`GET /user_account` did not answer JSON: {e}");

@@ -13,7 +13,14 @@ impl Transport for Canned {
         self.sent.push(request.clone());
         Ok(self.response.clone())
     }
+
+    fn now(&self) -> u64 {
+        NOW
+    }
 }
+
+/// The clock of every test here, in Unix seconds.
+const NOW: u64 = 1_000;
 
 fn canned(status: u16, body: &str) -> Connector<Canned> {
     Connector::new(Canned {
@@ -49,7 +56,7 @@ fn api_call_returns_the_response_and_the_next_bookmark() {
         endpoint: "GET /boards".into(),
         ..Default::default()
     };
-    let out = c.api_call(&mut Session::new(oauth()), &input, 0).unwrap();
+    let out = c.api_call(&mut Session::new(oauth()), &input).unwrap();
     assert_eq!(out.response.status, 200);
     assert_eq!(out.next_bookmark.as_deref(), Some("next"));
     assert_eq!(
@@ -66,7 +73,7 @@ fn invalid_inputs_send_nothing() {
         ..Default::default()
     };
     assert!(matches!(
-        c.api_call(&mut Session::new(oauth()), &input, 0),
+        c.api_call(&mut Session::new(oauth()), &input),
         Err(ConnectorError::InvalidInput { .. })
     ));
     let raw = RawInput {
@@ -77,7 +84,7 @@ fn invalid_inputs_send_nothing() {
         no_throw_on_404: false,
     };
     assert!(matches!(
-        c.raw_request(&mut Session::new(oauth()), &raw, 0),
+        c.raw_request(&mut Session::new(oauth()), &raw),
         Err(ConnectorError::InvalidInput { .. })
     ));
     assert!(c.transport().sent.is_empty());
@@ -93,7 +100,7 @@ fn raw_404_is_an_error_unless_asked_otherwise() {
         body: None,
         no_throw_on_404: false,
     };
-    match c.raw_request(&mut Session::new(oauth()), &raw, 0) {
+    match c.raw_request(&mut Session::new(oauth()), &raw) {
         Err(ConnectorError::NotFound(e)) => {
             assert_eq!((e.code, e.request_id.as_deref()), (Some(50), Some("rid-1")));
         }
@@ -101,7 +108,7 @@ fn raw_404_is_an_error_unless_asked_otherwise() {
     }
     raw.no_throw_on_404 = true;
     assert_eq!(
-        c.raw_request(&mut Session::new(oauth()), &raw, 0)
+        c.raw_request(&mut Session::new(oauth()), &raw)
             .unwrap()
             .status,
         404
@@ -111,7 +118,7 @@ fn raw_404_is_an_error_unless_asked_otherwise() {
 #[test]
 fn verify_reads_the_account() {
     let mut c = canned(200, r#"{"username":"ann","account_type":"PINNER"}"#);
-    let account = c.verify_credentials(&mut Session::new(oauth()), 0).unwrap();
+    let account = c.verify_credentials(&mut Session::new(oauth())).unwrap();
     assert_eq!(
         (account.username.as_str(), account.account_type.as_str()),
         ("ann", "PINNER")
@@ -119,7 +126,7 @@ fn verify_reads_the_account() {
     assert_eq!(c.transport().sent[0].url.path(), "/v5/user_account");
     let mut c = canned(401, r#"{"code":2,"message":"Authentication failed."}"#);
     assert!(matches!(
-        c.verify_credentials(&mut Session::new(oauth()), 0),
+        c.verify_credentials(&mut Session::new(oauth())),
         Err(ConnectorError::Unauthorized(_))
     ));
 }
@@ -170,13 +177,10 @@ fn refresh_rotates_the_refresh_token_and_keeps_what_was_not_reissued() {
         r#"{"access_token":"new-access","expires_in":60,"refresh_token":"new-refresh","refresh_token_expires_in":600}"#,
     );
     let fresh = c
-        .refresh(
-            &OAuth2Credentials {
-                continuous_refresh: true,
-                ..with_refresh()
-            },
-            1_000,
-        )
+        .refresh(&OAuth2Credentials {
+            continuous_refresh: true,
+            ..with_refresh()
+        })
         .unwrap();
     assert_eq!(fresh.access_token, "new-access");
     assert_eq!(fresh.expires_at, Some(1_060));
@@ -196,7 +200,7 @@ fn refresh_rotates_the_refresh_token_and_keeps_what_was_not_reissued() {
     );
 
     let mut c = canned(200, r#"{"access_token":"new-access","expires_in":60}"#);
-    let fresh = c.refresh(&with_refresh(), 1_000).unwrap();
+    let fresh = c.refresh(&with_refresh()).unwrap();
     assert_eq!(
         fresh.refresh_token.as_deref(),
         Some("old-refresh"),
@@ -207,7 +211,7 @@ fn refresh_rotates_the_refresh_token_and_keeps_what_was_not_reissued() {
 #[test]
 fn a_refused_refresh_token_is_unauthorized_with_a_hint() {
     let mut c = canned(400, r#"{"code":1,"message":"Invalid refresh token."}"#);
-    match c.refresh(&with_refresh(), 0) {
+    match c.refresh(&with_refresh()) {
         Err(ConnectorError::Unauthorized(e)) => {
             assert!(e.message.contains("re-authenticate"), "{}", e.message)
         }
@@ -219,7 +223,7 @@ fn a_refused_refresh_token_is_unauthorized_with_a_hint() {
         ..with_refresh()
     };
     assert!(matches!(
-        c.refresh(&without, 0),
+        c.refresh(&without),
         Err(ConnectorError::InvalidInput { .. })
     ));
     assert!(c.transport().sent.is_empty());
@@ -238,7 +242,7 @@ fn exchange_code_builds_whole_credentials() {
         continuous_refresh: false,
     };
     let creds = c
-        .exchange_code(&app, "code-1", "http://127.0.0.1:9/cb", 100)
+        .exchange_code(&app, "code-1", "http://127.0.0.1:9/cb")
         .unwrap();
     assert_eq!(
         (creds.access_token.as_str(), creds.refresh_token.as_deref()),
@@ -246,7 +250,7 @@ fn exchange_code_builds_whole_credentials() {
     );
     assert_eq!(
         (creds.expires_at, creds.refresh_token_expires_at),
-        (Some(110), Some(120))
+        (Some(NOW + 10), Some(NOW + 20))
     );
     assert_eq!(creds.scopes, ["boards:read", "pins:read"]);
     assert_eq!(
@@ -267,22 +271,20 @@ fn verify_reports_scopes_and_refuses_credentials_known_to_lack_the_scope() {
     };
     let mut c = canned(200, r#"{"username":"ann","account_type":"PINNER"}"#);
     let account = c
-        .verify_credentials(
-            &mut Session::new(with(&["pins:read", "user_accounts:read"])),
-            0,
-        )
+        .verify_credentials(&mut Session::new(with(&[
+            "pins:read",
+            "user_accounts:read",
+        ])))
         .unwrap();
     assert_eq!(account.scopes, ["pins:read", "user_accounts:read"]);
     assert!(account.user_accounts_read);
-    let unknown = c
-        .verify_credentials(&mut Session::new(with(&[])), 0)
-        .unwrap();
+    let unknown = c.verify_credentials(&mut Session::new(with(&[]))).unwrap();
     assert!(
         unknown.scopes.is_empty() && unknown.user_accounts_read,
         "proven by the call"
     );
     assert_eq!(c.transport().sent.len(), 2);
-    match c.verify_credentials(&mut Session::new(with(&["pins:read"])), 0) {
+    match c.verify_credentials(&mut Session::new(with(&["pins:read"]))) {
         Err(ConnectorError::MissingScopes { scopes, .. }) => {
             assert_eq!(scopes, ["user_accounts:read"])
         }
@@ -290,7 +292,7 @@ fn verify_reports_scopes_and_refuses_credentials_known_to_lack_the_scope() {
     }
     assert_eq!(c.transport().sent.len(), 2, "nothing sent");
     let mut c = canned(403, r#"{"code":3,"message":"Not authorized."}"#);
-    match c.verify_credentials(&mut Session::new(with(&[])), 0) {
+    match c.verify_credentials(&mut Session::new(with(&[]))) {
         Err(ConnectorError::Forbidden(e)) => {
             assert!(e.message.contains("user_accounts:read"), "{}", e.message)
         }

@@ -44,6 +44,10 @@ impl<T: Transport> Transport for PinterestOnly<T> {
     fn random(&mut self) -> u64 {
         self.0.random()
     }
+
+    fn now(&self) -> u64 {
+        self.0.now()
+    }
 }
 
 #[cfg(test)]

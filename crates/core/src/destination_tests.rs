@@ -31,6 +31,10 @@ impl Transport for Counting {
         self.0 += 1;
         Ok(HttpResponse::new(200, vec![], vec![]))
     }
+
+    fn now(&self) -> u64 {
+        0
+    }
 }
 
 #[test]

@@ -325,6 +325,10 @@ pub trait Transport {
     fn random(&mut self) -> u64 {
         0
     }
+
+    /// The wall clock, in Unix seconds: when an access token is due for a
+    /// refresh, and the instants a token answer's lifetimes end at.
+    fn now(&self) -> u64;
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
@@ -338,6 +342,10 @@ impl<T: Transport + ?Sized> Transport for &mut T {
 
     fn random(&mut self) -> u64 {
         (**self).random()
+    }
+
+    fn now(&self) -> u64 {
+        (**self).now()
     }
 }
 

@@ -119,7 +119,7 @@ impl PageWalker {
         self.next_bookmark.as_deref()
     }
 
-    /// Fetches the next page through `session` at `now` (Unix seconds);
+    /// Fetches the next page through `session` and `transport`;
     /// `Ok(None)` once the walk has ended. After a transient error (see
     /// [`ConnectorError::is_transient`]) the walk stays where it was, and the next
     /// call asks for the same page again: no page is lost or repeated. After
@@ -128,13 +128,12 @@ impl PageWalker {
         &mut self,
         transport: &mut dyn Transport,
         session: &mut Session,
-        now: u64,
     ) -> Result<Option<Page>, ConnectorError> {
         if self.finished || self.options.max_pages.is_some_and(|max| self.index >= max) {
             self.finished = true;
             return Ok(None);
         }
-        let result = self.fetch(transport, session, now);
+        let result = self.fetch(transport, session);
         match &result {
             Ok(Some(_)) => {}
             Err(e) if e.is_transient() => {}
@@ -147,11 +146,10 @@ impl PageWalker {
         &mut self,
         transport: &mut dyn Transport,
         session: &mut Session,
-        now: u64,
     ) -> Result<Option<Page>, ConnectorError> {
         let sent_bookmark = self.next_bookmark.clone();
         let request = self.call.request_at(sent_bookmark.as_deref());
-        let response = session.send(transport, &request, self.call.auth, now)?;
+        let response = session.send(transport, &request, self.call.auth)?;
         response.check_status()?;
         let shape = page_shape(&response)?;
         if shape.next_bookmark.is_some() && shape.next_bookmark == sent_bookmark {

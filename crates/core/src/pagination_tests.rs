@@ -41,6 +41,10 @@ impl Transport for FakeList {
             received_at: None,
         })
     }
+
+    fn now(&self) -> u64 {
+        0
+    }
 }
 
 fn walker(max_pages: Option<u32>) -> PageWalker {
@@ -70,7 +74,7 @@ fn walks_every_page_once_in_order() {
     let mut t = fake(10, 3);
     let mut w = walker(None);
     let mut counts = vec![];
-    while let Some(page) = w.next_page(&mut t, &mut session(), 0).unwrap() {
+    while let Some(page) = w.next_page(&mut t, &mut session()).unwrap() {
         assert_eq!(page.index as usize, counts.len());
         counts.push(page.item_count);
     }
@@ -80,7 +84,7 @@ fn walks_every_page_once_in_order() {
         [None, Some("3".into()), Some("6".into()), Some("9".into())]
     );
     assert!(w.is_finished());
-    assert_eq!(w.next_page(&mut t, &mut session(), 0).unwrap(), None);
+    assert_eq!(w.next_page(&mut t, &mut session()).unwrap(), None);
     assert_eq!(t.sent.len(), 4, "nothing is sent after the last page");
 }
 
@@ -88,9 +92,9 @@ fn walks_every_page_once_in_order() {
 fn max_pages_stops_early() {
     let mut t = fake(10, 3);
     let mut w = walker(Some(2));
-    assert!(w.next_page(&mut t, &mut session(), 0).unwrap().is_some());
-    assert!(w.next_page(&mut t, &mut session(), 0).unwrap().is_some());
-    assert_eq!(w.next_page(&mut t, &mut session(), 0).unwrap(), None);
+    assert!(w.next_page(&mut t, &mut session()).unwrap().is_some());
+    assert!(w.next_page(&mut t, &mut session()).unwrap().is_some());
+    assert_eq!(w.next_page(&mut t, &mut session()).unwrap(), None);
     assert_eq!(t.sent.len(), 2);
 }
 
@@ -101,12 +105,12 @@ fn a_bookmark_that_does_not_advance_ends_the_walk_with_an_error() {
         ..fake(10, 3)
     };
     let mut w = walker(None);
-    assert!(w.next_page(&mut t, &mut session(), 0).unwrap().is_some());
+    assert!(w.next_page(&mut t, &mut session()).unwrap().is_some());
     assert!(matches!(
-        w.next_page(&mut t, &mut session(), 0),
+        w.next_page(&mut t, &mut session()),
         Err(ConnectorError::Upstream(_))
     ));
-    assert_eq!(w.next_page(&mut t, &mut session(), 0).unwrap(), None);
+    assert_eq!(w.next_page(&mut t, &mut session()).unwrap(), None);
 }
 
 #[test]

@@ -171,6 +171,10 @@ impl<T: Transport> Transport for Retrying<T> {
     fn random(&mut self) -> u64 {
         self.inner.random()
     }
+
+    fn now(&self) -> u64 {
+        self.inner.now()
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,10 @@ impl Transport for Script {
     fn random(&mut self) -> u64 {
         u64::MAX / 3
     }
+
+    fn now(&self) -> u64 {
+        0
+    }
 }
 
 fn status(

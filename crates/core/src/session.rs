@@ -67,7 +67,8 @@ impl Session {
         (self.credentials, self.refreshed)
     }
 
-    /// Sends `request` at `now` (Unix seconds). With [`Auth::Bearer`] it
+    /// Sends `request` through `transport`, whose clock says when a token is
+    /// due. With [`Auth::Bearer`] it
     /// goes with the current access token, refreshed first when due, or
     /// after a 401, at most once for this request. With [`Auth::Basic`] it
     /// already carries the app's client credentials and goes as it is: no
@@ -77,21 +78,20 @@ impl Session {
         transport: &mut dyn Transport,
         request: &HttpRequest,
         auth: Auth,
-        now: u64,
     ) -> Result<HttpResponse, ConnectorError> {
         if auth == Auth::Basic {
             return transport.send(request);
         }
         let mut refreshed_for_this_request = false;
-        if self.due(now) {
-            self.refresh(transport, now)?;
+        if self.due(transport.now()) {
+            self.refresh(transport)?;
             refreshed_for_this_request = true;
         }
         let response = transport.send(&self.authorize(request))?;
         if response.status != 401 || refreshed_for_this_request || !self.can_refresh() {
             return Ok(response);
         }
-        self.refresh(transport, now)?;
+        self.refresh(transport)?;
         transport.send(&self.authorize(request))
     }
 
@@ -112,9 +112,9 @@ impl Session {
             if oauth.refresh_token.as_deref().is_some_and(|t| !t.is_empty()))
     }
 
-    fn refresh(&mut self, transport: &mut dyn Transport, now: u64) -> Result<(), ConnectorError> {
+    fn refresh(&mut self, transport: &mut dyn Transport) -> Result<(), ConnectorError> {
         if let Credentials::OAuth2(oauth) = &self.credentials {
-            let fresh = refresh(transport, oauth, now)?;
+            let fresh = refresh(transport, oauth)?;
             self.secrets.extend(fresh.secrets());
             self.credentials = Credentials::OAuth2(fresh);
             self.refreshed = true;
@@ -138,14 +138,14 @@ impl Session {
     }
 }
 
-/// Refreshes `credentials` at `now` through their token endpoint. The
+/// Refreshes `credentials` through their token endpoint (lifetimes count
+/// from the transport's clock). The
 /// answer's refresh token, when there is one, replaces the old one (which
 /// the token endpoint revokes); what the answer leaves out is kept. A
 /// refused refresh token is `unauthorized`, saying to re-authenticate.
 pub fn refresh(
     transport: &mut dyn Transport,
     credentials: &OAuth2Credentials,
-    now: u64,
 ) -> Result<OAuth2Credentials, ConnectorError> {
     let refresh_token = credentials
         .refresh_token
@@ -172,7 +172,7 @@ pub fn refresh(
     let sent = transport
         .send(&request)
         .map_err(|e| e.redact(&credentials.secrets()))?;
-    let issued = oauth::read_token_response(&sent, now).map_err(|e| {
+    let issued = oauth::read_token_response(&sent, transport.now()).map_err(|e| {
         match e.redact(&credentials.secrets()) {
             ConnectorError::Unauthorized(mut api) | ConnectorError::Upstream(mut api)
                 if matches!(api.status, 400 | 401) =>

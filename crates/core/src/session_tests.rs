@@ -14,6 +14,9 @@ struct Api {
     log: Vec<String>,
 }
 
+/// The clock of every test here, in Unix seconds.
+const NOW: u64 = 1_000;
+
 impl Transport for Api {
     fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError> {
         let answer = |status: u16, body: String| HttpResponse {
@@ -58,6 +61,10 @@ impl Transport for Api {
             ))
         }
     }
+
+    fn now(&self) -> u64 {
+        NOW
+    }
 }
 
 fn oauth(expires_at: Option<u64>, refresh: Option<&str>) -> Credentials {
@@ -94,9 +101,7 @@ fn a_fresh_token_is_sent_as_it_is() {
         ..Default::default()
     };
     let mut session = Session::new(oauth(Some(10_000), Some("refresh-0")));
-    let response = session
-        .send(&mut api, &request(), Auth::Bearer, 1_000)
-        .unwrap();
+    let response = session.send(&mut api, &request(), Auth::Bearer).unwrap();
     assert_eq!(response.status, 200);
     assert_eq!(api.log, ["access-0"]);
     assert!(!session.refreshed());
@@ -105,14 +110,14 @@ fn a_fresh_token_is_sent_as_it_is() {
 #[test]
 fn a_token_due_within_the_margin_is_refreshed_first() {
     let mut api = Api::default();
-    let now = 1_000;
+    let now = NOW;
     let mut session = Session::new(oauth(
         Some(now + REFRESH_MARGIN_SECONDS - 1),
         Some("refresh-0"),
     ));
     assert_eq!(
         session
-            .send(&mut api, &request(), Auth::Bearer, now)
+            .send(&mut api, &request(), Auth::Bearer)
             .unwrap()
             .status,
         200
@@ -123,9 +128,7 @@ fn a_token_due_within_the_margin_is_refreshed_first() {
     assert_eq!(fresh.refresh_token.as_deref(), Some("refresh-1"));
     assert_eq!(fresh.expires_at, Some(now + 1_000));
     // Now fresh: the next request goes straight out.
-    session
-        .send(&mut api, &request(), Auth::Bearer, now)
-        .unwrap();
+    session.send(&mut api, &request(), Auth::Bearer).unwrap();
     assert_eq!(api.log, ["token", "access-1", "access-1"]);
 }
 
@@ -135,7 +138,7 @@ fn a_401_refreshes_and_retries_once() {
     let mut session = Session::new(oauth(None, Some("refresh-0")));
     assert_eq!(
         session
-            .send(&mut api, &request(), Auth::Bearer, 0)
+            .send(&mut api, &request(), Auth::Bearer)
             .unwrap()
             .status,
         200
@@ -153,7 +156,7 @@ fn a_second_401_is_returned_not_retried() {
     let mut session = Session::new(oauth(None, Some("refresh-0")));
     assert_eq!(
         session
-            .send(&mut api, &request(), Auth::Bearer, 0)
+            .send(&mut api, &request(), Auth::Bearer)
             .unwrap()
             .status,
         401
@@ -174,7 +177,7 @@ fn a_second_401_is_returned_not_retried() {
     let mut session = Session::new(oauth(Some(0), Some("refresh-0")));
     assert_eq!(
         session
-            .send(&mut api, &request(), Auth::Bearer, 100)
+            .send(&mut api, &request(), Auth::Bearer)
             .unwrap()
             .status,
         401
@@ -188,7 +191,7 @@ fn without_a_refresh_token_a_401_is_returned() {
     let mut session = Session::new(oauth(Some(0), None));
     assert_eq!(
         session
-            .send(&mut api, &request(), Auth::Bearer, 100)
+            .send(&mut api, &request(), Auth::Bearer)
             .unwrap()
             .status,
         401
@@ -203,7 +206,7 @@ fn without_a_refresh_token_a_401_is_returned() {
     let mut sandbox = Session::new(Credentials::Sandbox("sandbox-token".into()));
     assert_eq!(
         sandbox
-            .send(&mut api, &request(), Auth::Bearer, 0)
+            .send(&mut api, &request(), Auth::Bearer)
             .unwrap()
             .status,
         401
@@ -219,7 +222,7 @@ fn a_refused_refresh_is_unauthorized_and_keeps_the_credentials() {
     };
     let creds = oauth(Some(0), Some("refresh-0"));
     let mut session = Session::new(creds.clone());
-    match session.send(&mut api, &request(), Auth::Bearer, 100) {
+    match session.send(&mut api, &request(), Auth::Bearer) {
         Err(ConnectorError::Unauthorized(e)) => {
             assert!(e.message.contains("re-authenticate"), "{}", e.message)
         }
@@ -247,9 +250,7 @@ fn the_authorization_header_is_replaced_not_duplicated() {
 fn redact_covers_the_tokens_before_and_after_a_refresh() {
     let mut api = Api::default();
     let mut session = Session::new(oauth(Some(0), Some("refresh-0")));
-    session
-        .send(&mut api, &request(), Auth::Bearer, 100)
-        .unwrap();
+    session.send(&mut api, &request(), Auth::Bearer).unwrap();
     let echoed = ConnectorError::transport(
         crate::error::TransportKind::Other,
         "the server said: access-0 refresh-0 secret access-1 refresh-1",
@@ -271,7 +272,7 @@ fn a_basic_request_goes_as_it_is_without_a_token_or_a_refresh() {
         headers: vec![("Authorization".into(), "Basic aWQ6c2VjcmV0".into())],
         ..request()
     };
-    let response = session.send(&mut api, &basic, Auth::Basic, 1_000).unwrap();
+    let response = session.send(&mut api, &basic, Auth::Basic).unwrap();
     assert_eq!(response.status, 401, "the API accepts no Basic header");
     assert!(!session.refreshed());
     assert_eq!(api.issued, 0);

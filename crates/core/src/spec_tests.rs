@@ -18,6 +18,10 @@ impl Transport for Serve {
             received_at: None,
         })
     }
+
+    fn now(&self) -> u64 {
+        0
+    }
 }
 
 fn serve(status: u16, body: &str) -> Serve {

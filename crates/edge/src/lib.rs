@@ -20,7 +20,7 @@ use pinterest_connector_core::destination::PinterestOnly;
 use pinterest_connector_core::options::CallOptions;
 use pinterest_connector_core::retry::Retrying;
 use pinterest_connector_service::{self as service, Answer, NDJSON, PageLines, Reply};
-use pinterest_connector_wasi_transport::{WasiHttpTransport, now};
+use pinterest_connector_wasi_transport::WasiHttpTransport;
 use wasip2::exports::http::incoming_handler::Guest;
 use wasip2::http::types::{
     Fields, IncomingBody, IncomingRequest, Method, OutgoingBody, OutgoingResponse, ResponseOutparam,
@@ -44,10 +44,6 @@ impl service::Runtime for WasiRuntime {
             PinterestOnly(WasiHttpTransport::new(options)),
             options.retry,
         )
-    }
-
-    fn now(&self) -> u64 {
-        now()
     }
 }
 
@@ -177,7 +173,7 @@ fn stream(
         return 200;
     };
     if let Ok(mut stream) = body.write() {
-        while let Some(line) = lines.next_line(now()) {
+        while let Some(line) = lines.next_line() {
             if !write_out(&mut stream, &line) {
                 break;
             }

@@ -39,7 +39,7 @@ use pinterest_connector_core::pagination::{self, PageWalker};
 use pinterest_connector_core::retry::Retrying;
 use pinterest_connector_core::session::Session;
 
-use pinterest_connector_wasi_transport::{WasiHttpTransport, now, retrying};
+use pinterest_connector_wasi_transport::{WasiHttpTransport, retrying};
 
 /// The component's exports.
 struct Component;
@@ -99,14 +99,14 @@ impl oauth::Guest for Component {
             continuous_refresh: app.continuous_refresh,
         };
         connector()
-            .exchange_code(&app, &code, &redirect_uri, now())
+            .exchange_code(&app, &code, &redirect_uri)
             .map(convert::oauth2_out)
             .map_err(convert::error)
     }
 
     fn refresh(credentials: Oauth2Credentials) -> Result<Oauth2Credentials, ConnectorError> {
         connector()
-            .refresh(&convert::oauth2_in(credentials), now())
+            .refresh(&convert::oauth2_in(credentials))
             .map(convert::oauth2_out)
             .map_err(convert::error)
     }
@@ -123,7 +123,7 @@ impl actions::Guest for Component {
         let mut session = Session::new(convert::credentials(credentials));
         let input = convert::call_input(input);
         let result = convert::call_options(options)
-            .and_then(|options| acting(options).api_call(&mut session, &input, now()));
+            .and_then(|options| acting(options).api_call(&mut session, &input));
         convert::outcome(&session, result, |mut output, credentials| ApiCallOutput {
             status: output.response.status,
             body: output.response.take_body_text(),
@@ -164,7 +164,7 @@ impl actions::Guest for Component {
         let mut session = Session::new(convert::credentials(credentials));
         let input = convert::raw_input(input);
         let result = convert::call_options(options)
-            .and_then(|options| acting(options).raw_request(&mut session, &input, now()));
+            .and_then(|options| acting(options).raw_request(&mut session, &input));
         convert::outcome(&session, result, |mut response, credentials| RawResponse {
             status: response.status,
             body: response.take_body_text(),
@@ -179,7 +179,7 @@ impl actions::Guest for Component {
     ) -> Result<Account, ActionError> {
         let mut session = Session::new(convert::credentials(credentials));
         let result = convert::call_options(options)
-            .and_then(|options| acting(options).verify_credentials(&mut session, now()));
+            .and_then(|options| acting(options).verify_credentials(&mut session));
         convert::outcome(&session, result, |account, credentials| Account {
             username: account.username,
             account_type: account.account_type,
@@ -204,7 +204,7 @@ impl actions::GuestPageStream for PageStreamState {
         let mut walker = self.walker.borrow_mut();
         let mut session = self.session.borrow_mut();
         let mut transport = retrying(self.options);
-        let result = walker.next_page(&mut transport, &mut session, now());
+        let result = walker.next_page(&mut transport, &mut session);
         convert::outcome(&session, result, |page, credentials| {
             page.map(|mut page| Page {
                 index: page.index,

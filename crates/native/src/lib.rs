@@ -121,10 +121,7 @@ impl Transport for NativeTransport {
             .limit(self.max_response_bytes)
             .read_to_vec()
             .map_err(transport_error)?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |since| since.as_secs());
-        Ok(HttpResponse::new(status, headers, body).received_at(now))
+        Ok(HttpResponse::new(status, headers, body).received_at(self.now()))
     }
 
     fn wait(&mut self, duration: Duration) {
@@ -135,6 +132,12 @@ impl Transport for NativeTransport {
         // Jitter only needs to differ between calls, not to be unguessable.
         use std::hash::{BuildHasher, RandomState};
         RandomState::new().hash_one(std::time::Instant::now())
+    }
+
+    fn now(&self) -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs())
     }
 }
 

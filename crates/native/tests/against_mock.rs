@@ -38,7 +38,7 @@ async fn verifies_and_walks_every_page_with_or_without_kept_connections() {
         let (username, items, pages) = blocking(move || {
             let mut session = Session::new(credentials);
             let account = Connector::new(&mut transport)
-                .verify_credentials(&mut session, 0)
+                .verify_credentials(&mut session)
                 .unwrap();
             let input = CallInput {
                 endpoint: "GET /pins".into(),
@@ -49,7 +49,7 @@ async fn verifies_and_walks_every_page_with_or_without_kept_connections() {
                 .paginate(&session, &input, PaginationOptions::default())
                 .unwrap();
             let (mut items, mut pages) = (0, 0);
-            while let Some(page) = walker.next_page(&mut transport, &mut session, 0).unwrap() {
+            while let Some(page) = walker.next_page(&mut transport, &mut session).unwrap() {
                 items += page.item_count;
                 pages += 1;
             }
@@ -67,7 +67,7 @@ async fn answers_and_failures_map_like_the_components() {
     let mut transport = transport(&mock, Connections::Pooled);
     let wrong = Credentials::Sandbox("not-the-token".into());
     let unauthorized = blocking(move || {
-        Connector::new(&mut transport).verify_credentials(&mut Session::new(wrong), 0)
+        Connector::new(&mut transport).verify_credentials(&mut Session::new(wrong))
     })
     .await;
     assert!(
@@ -83,7 +83,7 @@ async fn answers_and_failures_map_like_the_components() {
         .route("api-sandbox.pinterest.com", addr);
     let credentials = Credentials::Sandbox("token".into());
     let outcome = blocking(move || {
-        Connector::new(&mut refused).verify_credentials(&mut Session::new(credentials), 0)
+        Connector::new(&mut refused).verify_credentials(&mut Session::new(credentials))
     })
     .await;
     match outcome {
@@ -95,7 +95,7 @@ async fn answers_and_failures_map_like_the_components() {
     let mut unrouted = NativeTransport::new(&CallOptions::default(), Connections::Pooled);
     let credentials = Credentials::Sandbox("token".into());
     let outcome = blocking(move || {
-        Connector::new(&mut unrouted).verify_credentials(&mut Session::new(credentials), 0)
+        Connector::new(&mut unrouted).verify_credentials(&mut Session::new(credentials))
     })
     .await;
     assert!(
@@ -124,7 +124,7 @@ async fn bodies_go_out_with_content_length() {
             no_throw_on_404: false,
         };
         Connector::new(&mut transport)
-            .raw_request(&mut session, &input, 0)
+            .raw_request(&mut session, &input)
             .map(|response| response.status)
     })
     .await;

@@ -22,11 +22,10 @@ use crate::wire::{
 use crate::{Reply, Runtime};
 
 /// What an action runs with: the credentials' session, a connector over the
-/// runtime's transport with the request's options, and the time.
+/// runtime's transport with the request's options.
 pub(crate) struct Action<T> {
     pub(crate) session: Session,
     pub(crate) connector: Connector<T>,
-    pub(crate) now: u64,
 }
 
 /// Starts an action, or answers why its options are refused.
@@ -40,7 +39,6 @@ pub(crate) fn begin<R: Runtime>(
     Ok(Action {
         session: Session::new(credentials),
         connector: Connector::new(runtime.transport(options)),
-        now: runtime.now(),
     })
 }
 
@@ -75,7 +73,6 @@ pub(crate) fn api_call<R: Runtime>(
     let Action {
         mut session,
         mut connector,
-        now,
     } = match begin(runtime, request.options, request.credentials) {
         Ok(action) => action,
         Err(answer) => return Reply::Done(answer),
@@ -91,7 +88,7 @@ pub(crate) fn api_call<R: Runtime>(
         body: body_text(request.body),
     };
     let Some(paginate) = request.paginate else {
-        let result = connector.api_call(&mut session, &input, now);
+        let result = connector.api_call(&mut session, &input);
         return Reply::Done(match result {
             Ok(output) => {
                 #[derive(Serialize)]
@@ -133,7 +130,7 @@ pub(crate) fn api_call<R: Runtime>(
     };
     // The first page decides the answer's status: a walk that cannot start
     // is an error answer, not a stream holding one error line.
-    match lines.fetch(now) {
+    match lines.fetch() {
         Ok(first) => {
             lines.first = Some(first);
             Reply::Pages(Box::new(lines))
@@ -146,7 +143,6 @@ pub(crate) fn raw_request<R: Runtime>(runtime: &mut R, request: RawRequest) -> A
     let Action {
         mut session,
         mut connector,
-        now,
     } = match begin(runtime, request.options, request.credentials) {
         Ok(action) => action,
         Err(answer) => return answer,
@@ -164,7 +160,7 @@ pub(crate) fn raw_request<R: Runtime>(runtime: &mut R, request: RawRequest) -> A
         body: body_text(request.body),
         no_throw_on_404: request.no_throw_on_404,
     };
-    match connector.raw_request(&mut session, &input, now) {
+    match connector.raw_request(&mut session, &input) {
         Ok(response) => {
             #[derive(Serialize)]
             struct Out<'a> {
@@ -190,12 +186,11 @@ pub(crate) fn verify<R: Runtime>(runtime: &mut R, request: VerifyRequest) -> Ans
     let Action {
         mut session,
         mut connector,
-        now,
     } = match begin(runtime, request.options, request.credentials) {
         Ok(action) => action,
         Err(answer) => return answer,
     };
-    match connector.verify_credentials(&mut session, now) {
+    match connector.verify_credentials(&mut session) {
         Ok(account) => {
             #[derive(Serialize)]
             struct Out<'a> {

@@ -41,8 +41,6 @@ pub trait Runtime {
     /// The transport of one action, applying its `options` (timeouts,
     /// retries, the response cap).
     fn transport(&mut self, options: CallOptions) -> Self::Transport;
-    /// The wall clock, in Unix seconds.
-    fn now(&self) -> u64;
 }
 
 /// The service's answer to one request.

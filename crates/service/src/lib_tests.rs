@@ -28,9 +28,13 @@ impl Transport for Shared {
             .pop_front()
             .unwrap_or_else(|| panic!("unscripted request to {}", request.url))
     }
+
+    fn now(&self) -> u64 {
+        NOW
+    }
 }
 
-/// A runtime over a [`Scripted`] transport, at a fixed time, that keeps
+/// A runtime over a [`Scripted`] transport that keeps
 /// the options each action asked for.
 struct Fixed {
     transport: Shared,
@@ -60,12 +64,9 @@ impl Runtime for Fixed {
         self.options.push(options);
         self.transport.clone()
     }
-    fn now(&self) -> u64 {
-        NOW
-    }
 }
 
-/// The runtime's clock, in Unix seconds.
+/// The transport's clock, in Unix seconds.
 const NOW: u64 = 1_700_000_000;
 
 const TOKEN: &str = "secret-access-token-77";
@@ -405,7 +406,7 @@ fn walk(answers: Vec<Result<HttpResponse, ConnectorError>>, max_pages: Option<u3
         panic!("expected pages");
     };
     let mut out = Vec::new();
-    while let Some(line) = lines.next_line(1_000) {
+    while let Some(line) = lines.next_line() {
         assert_eq!(line.last(), Some(&b'\n'));
         assert_eq!(line.iter().filter(|&&b| b == b'\n').count(), 1);
         out.push(serde_json::from_slice(&line).unwrap());

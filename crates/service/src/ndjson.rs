@@ -28,16 +28,16 @@ pub struct PageLines<T> {
 }
 
 impl<T: Transport> PageLines<T> {
-    /// The next line (with its `\n`), fetching the next page at `now`
-    /// (Unix seconds); `None` after the last.
-    pub fn next_line(&mut self, now: u64) -> Option<Vec<u8>> {
+    /// The next line (with its `\n`), fetching the next page when the
+    /// last is written; `None` after the last.
+    pub fn next_line(&mut self) -> Option<Vec<u8>> {
         if let Some(first) = self.first.take() {
             return Some(first);
         }
         if self.ended {
             return None;
         }
-        match self.fetch(now) {
+        match self.fetch() {
             Ok(line) => Some(line),
             Err(e) => {
                 self.ended = true;
@@ -58,10 +58,10 @@ impl<T: Transport> PageLines<T> {
     }
 
     /// The next page's line, or the `done` line once the walk has ended.
-    pub(crate) fn fetch(&mut self, now: u64) -> Result<Vec<u8>, ConnectorError> {
+    pub(crate) fn fetch(&mut self) -> Result<Vec<u8>, ConnectorError> {
         let page = self
             .walker
-            .next_page(&mut self.transport, &mut self.session, now)
+            .next_page(&mut self.transport, &mut self.session)
             .map_err(|e| self.session.redact(e))?;
         let Some(page) = page else {
             self.ended = true;

@@ -38,7 +38,7 @@ pub fn retrying(options: CallOptions) -> Retrying<WasiHttpTransport> {
 }
 
 /// The wall clock, in Unix seconds.
-pub fn now() -> u64 {
+fn wall_clock_seconds() -> u64 {
     wasip2::clocks::wall_clock::now().seconds
 }
 
@@ -101,11 +101,15 @@ impl Transport for WasiHttpTransport {
             .map_err(|()| other("the response body was already taken"))?;
         let body = read_body(&incoming, self.options.max_response_bytes)?;
         drop(IncomingBody::finish(incoming));
-        Ok(HttpResponse::new(status, headers, body).received_at(now()))
+        Ok(HttpResponse::new(status, headers, body).received_at(wall_clock_seconds()))
     }
 
     fn wait(&mut self, duration: Duration) {
         wasip2::clocks::monotonic_clock::subscribe_duration(nanos(duration)).block();
+    }
+
+    fn now(&self) -> u64 {
+        wall_clock_seconds()
     }
 
     fn random(&mut self) -> u64 {
