@@ -11,6 +11,8 @@
 //! - [`openapi`]: the reader that turns an OpenAPI 3.0 JSON into a catalog;
 //! - [`request`]: building an HTTP request from an endpoint and its inputs;
 //! - [`schema`]: checking values against the description's schemas;
+//! - `sample` (the `sample` feature): small values a schema accepts, for
+//!   tests and mocks;
 //! - [`raw`]: checking the relative URL of a raw request;
 //! - [`options`]: per-call retries, timeouts and the response cap;
 //! - [`retry`]: which failures are retried, with backoff, within a budget;
@@ -38,6 +40,8 @@ pub mod pagination;
 pub mod raw;
 pub mod request;
 pub mod retry;
+#[cfg(any(test, feature = "sample"))]
+pub mod sample;
 pub mod schema;
 pub mod session;
 pub mod spec;
