@@ -8,6 +8,7 @@
 
 pub mod browser;
 pub mod component;
+pub mod description;
 pub mod hostile;
 pub mod load;
 pub mod mock;

@@ -411,7 +411,7 @@ async fn record_and_authorize(
     let basic_operation = state.shared.spec.as_ref().is_some_and(|spec| {
         parts.uri.path().strip_prefix("/v5").is_some_and(|path| {
             spec.route(parts.method.as_str(), path)
-                .is_ok_and(|(op, _)| spec.declares_basic_only(op))
+                .is_ok_and(|(op, _)| op.basic_only)
         })
     });
     let authorized = if basic_operation {

@@ -6,7 +6,9 @@
 //! here before compiling (see [`to_json_schema`]): `nullable: true` becomes
 //! a `"null"` type (or a `null` alternative), a `readOnly` property is never
 //! required of a request, and a `discriminator`'s mapping becomes a
-//! constraint on each alternative (JSON Schema has no discriminator). Formats are not checked, as the core does
+//! constraint on each alternative (JSON Schema has no discriminator), and a
+//! `oneOf` is read as `anyOf` (Pinterest's alternatives overlap, and the API
+//! takes a value several describe). Formats are not checked, as the core does
 //! not check them either (Pinterest's `format`s are hints such as `date`,
 //! `uri` or `int64`).
 
@@ -51,6 +53,25 @@ impl SchemaOracle {
             None => Ok(()),
             Some(error) => Err(format!("{error} (at {})", error.instance_path())),
         }
+    }
+
+    /// Reads a parameter's text as a value of `schema`. A path, query string
+    /// or form carries no types: the text passes as the string it is or as
+    /// the number or boolean it spells; the error is the typed reading's
+    /// when there is one.
+    pub fn read_text(&self, schema: &Value, text: &str) -> Result<Value, String> {
+        let mut candidates = vec![Value::String(text.to_owned())];
+        if let Ok(typed @ (Value::Number(_) | Value::Bool(_))) = serde_json::from_str(text) {
+            candidates.push(typed);
+        }
+        let mut why = String::new();
+        for candidate in candidates {
+            match self.check(schema, &candidate) {
+                Ok(()) => return Ok(candidate),
+                Err(e) => why = e,
+            }
+        }
+        Err(why)
     }
 
     /// Whether `value` satisfies `schema`.
@@ -124,34 +145,40 @@ pub fn to_json_schema(schema: &Value) -> Value {
             },
             _ => value.clone(),
         };
-        out.insert(key.clone(), rewritten);
+        // Pinterest's descriptions list overlapping alternatives under
+        // `oneOf` (a Pin's standard and video metric types share
+        // `IMPRESSION`), and the API takes a value more than one of them
+        // describes: read as `anyOf`, as the connector reads it.
+        let key = if key == "oneOf" {
+            "anyOf"
+        } else {
+            key.as_str()
+        };
+        out.insert(key.to_owned(), rewritten);
     }
     // JSON Schema has no discriminator: where OpenAPI's names the property
     // and the value that select each alternative, say so in the schema, or
     // two alternatives a value of the discriminating property tells apart
-    // would both match a `oneOf`.
+    // would both match.
     if let Some(discriminator) = object.get("discriminator")
         && let Some(property) = discriminator.get("propertyName").and_then(Value::as_str)
         && let Some(mapping) = discriminator.get("mapping").and_then(Value::as_object)
+        && let Some(Value::Array(alternatives)) = out.get_mut("anyOf")
     {
-        for keyword in ["oneOf", "anyOf"] {
-            if let Some(Value::Array(alternatives)) = out.get_mut(keyword) {
-                for alternative in alternatives.iter_mut() {
-                    let Some(target) = alternative.get("$ref").and_then(Value::as_str) else {
-                        continue;
-                    };
-                    let values: Vec<Value> = mapping
-                        .iter()
-                        .filter(|(_, to)| to.as_str() == Some(target))
-                        .map(|(value, _)| Value::String(value.clone()))
-                        .collect();
-                    if !values.is_empty() {
-                        *alternative = json!({ "allOf": [
-                            alternative.clone(),
-                            { "required": [property], "properties": { property: { "enum": values } } },
-                        ] });
-                    }
-                }
+        for alternative in alternatives.iter_mut() {
+            let Some(target) = alternative.get("$ref").and_then(Value::as_str) else {
+                continue;
+            };
+            let values: Vec<Value> = mapping
+                .iter()
+                .filter(|(_, to)| to.as_str() == Some(target))
+                .map(|(value, _)| Value::String(value.clone()))
+                .collect();
+            if !values.is_empty() {
+                *alternative = json!({ "allOf": [
+                    alternative.clone(),
+                    { "required": [property], "properties": { property: { "enum": values } } },
+                ] });
             }
         }
     }

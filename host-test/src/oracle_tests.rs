@@ -168,3 +168,182 @@ fn a_discriminator_tells_alternatives_apart() {
         Ok(false)
     );
 }
+
+mod property {
+    //! The core's validator and the `jsonschema` crate, compared on
+    //! generated values: each case takes one request body or parameter
+    //! schema of the embedded catalog, starts from the core's sample of it
+    //! (near the edge of what passes) and mutates it a few times at random
+    //! places — a member or element removed, a node replaced by arbitrary
+    //! JSON, an arbitrary member added — then asks both for a verdict.
+    //! Every difference fails the case, and proptest shrinks it to the
+    //! smallest value that shows it.
+
+    use std::sync::OnceLock;
+
+    use pinterest_connector_core::catalog::{Catalog, embedded};
+    use pinterest_connector_core::schema::Validator;
+    use proptest::prelude::*;
+    use proptest::sample::Index;
+
+    use super::*;
+
+    /// The schemas compared: (what, schema), bodies and parameters alike.
+    fn schemas() -> &'static (SchemaOracle, Vec<(String, Value)>) {
+        static SCHEMAS: OnceLock<(SchemaOracle, Vec<(String, Value)>)> = OnceLock::new();
+        SCHEMAS.get_or_init(|| {
+            let catalog: &Catalog = embedded();
+            let description = json!({ "components": { "schemas": catalog
+                .schemas
+                .iter()
+                .map(|(name, schema)| (name.to_owned(), schema.clone()))
+                .collect::<Map<String, Value>>() } });
+            let mut schemas = Vec::new();
+            for op in catalog.operations.iter() {
+                if let Some(body) = op
+                    .body
+                    .as_ref()
+                    .filter(|b| b.content_type == "application/json")
+                {
+                    schemas.push((format!("{} body", op.id), body.schema.clone()));
+                }
+                for param in &op.params {
+                    schemas.push((format!("{} {}", op.id, param.name), param.schema.clone()));
+                }
+            }
+            (SchemaOracle::new(&description), schemas)
+        })
+    }
+
+    /// Arbitrary JSON, a few levels deep, with strings shaped like the
+    /// ones Pinterest's patterns ask for.
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            (-3i64..300).prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            "[A-Za-z0-9_ :/.-]{0,12}".prop_map(Value::from),
+            prop_oneof![
+                Just("123"),
+                Just("2024-01-01"),
+                Just("ACTIVE"),
+                Just("https://example.com/a.jpg"),
+                Just("")
+            ]
+            .prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z_]{1,10}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// One change to a value.
+    #[derive(Debug, Clone)]
+    enum Mutation {
+        /// Removes the chosen member or element.
+        Remove(Index),
+        /// Replaces the chosen node.
+        Replace(Index, Value),
+        /// Adds a member to the chosen object (or an element to an array).
+        Insert(Index, String, Value),
+    }
+
+    fn any_mutation() -> impl Strategy<Value = Mutation> {
+        prop_oneof![
+            any::<Index>().prop_map(Mutation::Remove),
+            (any::<Index>(), any_json()).prop_map(|(at, v)| Mutation::Replace(at, v)),
+            (any::<Index>(), "[a-z_]{1,12}", any_json())
+                .prop_map(|(at, k, v)| Mutation::Insert(at, k, v)),
+        ]
+    }
+
+    /// The JSON pointers of every node of `value`, the root first.
+    fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
+        out.push(at.clone());
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    let key = key.replace('~', "~0").replace('/', "~1");
+                    pointers(child, format!("{at}/{key}"), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    pointers(child, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn apply(value: &mut Value, mutation: &Mutation) {
+        let mut all = Vec::new();
+        pointers(value, String::new(), &mut all);
+        let at = |index: &Index| all[index.index(all.len())].clone();
+        match mutation {
+            Mutation::Remove(index) => {
+                let pointer = at(index);
+                let Some((parent, last)) = pointer.rsplit_once('/') else {
+                    return;
+                };
+                match value.pointer_mut(parent) {
+                    Some(Value::Object(map)) => {
+                        map.remove(&last.replace("~1", "/").replace("~0", "~"));
+                    }
+                    Some(Value::Array(items)) => {
+                        if let Ok(i) = last.parse::<usize>() {
+                            items.remove(i);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Mutation::Replace(index, new) => {
+                if let Some(node) = value.pointer_mut(&at(index)) {
+                    *node = new.clone();
+                }
+            }
+            Mutation::Insert(index, key, new) => match value.pointer_mut(&at(index)) {
+                Some(Value::Object(map)) => {
+                    map.insert(key.clone(), new.clone());
+                }
+                Some(Value::Array(items)) => items.push(new.clone()),
+                Some(node) => *node = new.clone(),
+                None => {}
+            },
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_core_validator_and_jsonschema_agree_on_mutated_samples(
+            which in any::<Index>(),
+            mutations in proptest::collection::vec(any_mutation(), 1..4),
+        ) {
+            let (oracle, schemas) = schemas();
+            let (what, schema) = &schemas[which.index(schemas.len())];
+            let core = Validator::new(&embedded().schemas);
+            let mut value = core.sample(schema);
+            for mutation in &mutations {
+                apply(&mut value, mutation);
+            }
+            let by_core = core.validate("value", schema, &value);
+            let by_oracle = oracle.check(schema, &value);
+            prop_assert_eq!(
+                by_core.is_ok(),
+                by_oracle.is_ok(),
+                "{}: {} — core: {:?}, jsonschema: {:?}",
+                what,
+                value,
+                by_core.err().map(|e| e.to_string()),
+                by_oracle.err()
+            );
+        }
+    }
+}

@@ -2,29 +2,36 @@
 //! description: it routes a request to its operation by method and path
 //! template, checks it the way the API would (path and query parameters
 //! typed, arrays in the parameter's style, no unknown parameters, the body's
-//! media type and schema — JSON bodies by the `jsonschema` crate, see
-//! [`crate::oracle`]), and answers a schema-shaped body, page by page for
-//! bookmark-paginated operations.
+//! media type and schema), and answers a schema-shaped body, page by page
+//! for bookmark-paginated operations.
+//!
+//! Nothing here reads the description or checks a value with the
+//! connector's code: the description is read by the mock's own typed serde
+//! structs ([`crate::description`]) and every value is checked by the
+//! `jsonschema` crate ([`crate::oracle`]). Only the answers' sample values
+//! come from the connector's core (its `sample` feature).
 
-use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use percent_encoding::percent_decode_str;
-use pinterest_connector_core::catalog::{Catalog, Operation, ParamLocation};
-use pinterest_connector_core::openapi::read_catalog;
 use pinterest_connector_core::schema::Validator;
-
-use crate::oracle::SchemaOracle;
 use serde_json::{Map, Value, json};
+
+use crate::description::{Description, Location, MockOperation, Parameter};
+use crate::oracle::SchemaOracle;
 
 /// How many items a paginated operation of the spec mock holds in all.
 pub const SPEC_LIST_ITEMS: usize = 5;
 
+/// The media type of a form body.
+const FORM: &str = "application/x-www-form-urlencoded";
+
 /// An OpenAPI description the mock answers from.
 pub struct SpecModel {
-    catalog: Catalog,
-    raw: Value,
+    description: Description,
+    operations: Vec<MockOperation>,
     text: String,
-    /// JSON bodies are checked by the `jsonschema` crate, not by the
+    /// Values are checked by the `jsonschema` crate, not by the
     /// connector's own validator.
     oracle: SchemaOracle,
 }
@@ -52,12 +59,12 @@ fn refuse(status: u16, message: impl Into<String>) -> Refusal {
 impl SpecModel {
     /// Reads a description.
     pub fn new(text: String) -> anyhow::Result<SpecModel> {
-        let catalog = read_catalog(&text)?;
-        let raw = serde_json::from_str(&text)?;
-        let oracle = SchemaOracle::new(&raw);
+        let description = Description::parse(&text)?;
+        let operations = description.operations()?;
+        let oracle = SchemaOracle::new(&serde_json::from_str(&text)?);
         Ok(SpecModel {
-            catalog,
-            raw,
+            description,
+            operations,
             text,
             oracle,
         })
@@ -68,53 +75,13 @@ impl SpecModel {
         &self.text
     }
 
-    /// Whether `op` declares HTTP Basic security and no scheme a bearer
-    /// token satisfies (as `POST /oauth/token` does): read from the
-    /// description's `security` and `securitySchemes` here, not from the
-    /// connector's catalog, so the mock checks the connector rather than
-    /// agreeing with it.
-    pub fn declares_basic_only(&self, op: &Operation) -> bool {
-        let method = op.method.as_str().to_ascii_lowercase();
-        let Some(requirements) = self
-            .raw
-            .pointer(&format!(
-                "/paths/{}/{method}/security",
-                op.path.replace('~', "~0").replace('/', "~1")
-            ))
-            .and_then(Value::as_array)
-        else {
-            return false;
-        };
-        let scheme_of = |name: &str| {
-            let scheme = self
-                .raw
-                .pointer(&format!("/components/securitySchemes/{name}"));
-            let field = |key: &str| {
-                scheme
-                    .and_then(|s| s.get(key))
-                    .and_then(Value::as_str)
-                    .map(str::to_ascii_lowercase)
-            };
-            (field("type"), field("scheme"))
-        };
-        let names: Vec<String> = requirements
-            .iter()
-            .filter_map(Value::as_object)
-            .flat_map(|requirement| requirement.keys().cloned())
-            .collect();
-        !names.is_empty()
-            && names
-                .iter()
-                .all(|name| scheme_of(name) == (Some("http".into()), Some("basic".into())))
-    }
-
     /// The operation `method` on `path` (under `/v5`) and its path
     /// parameters, decoded. Templates with more literal segments win.
-    pub fn route(&self, method: &str, path: &str) -> Result<(&Operation, PathParams), Refusal> {
+    pub fn route(&self, method: &str, path: &str) -> Result<(&MockOperation, PathParams), Refusal> {
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-        let mut best: Option<(&Operation, PathParams, usize)> = None;
+        let mut best: Option<(&MockOperation, PathParams, usize)> = None;
         let mut path_matched = false;
-        for op in &self.catalog.operations {
+        for op in &self.operations {
             let template: Vec<&str> = op.path.trim_start_matches('/').split('/').collect();
             if template.len() != segments.len() {
                 continue;
@@ -135,7 +102,7 @@ impl SpecModel {
                 continue;
             }
             path_matched = true;
-            if op.method.as_str() != method {
+            if op.method != method {
                 continue;
             }
             if best.as_ref().is_none_or(|(_, _, l)| literals > *l) {
@@ -152,19 +119,15 @@ impl SpecModel {
     /// Checks a request against its operation.
     pub fn check(
         &self,
-        op: &Operation,
+        op: &MockOperation,
         path_params: &[(String, String)],
         query: Option<&str>,
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<(), Refusal> {
-        let validator = Validator::new(&self.catalog.schemas);
-        let bad = |e: pinterest_connector_core::ConnectorError| refuse(400, e.to_string());
         for (name, value) in path_params {
-            if let Some(param) = op.param(ParamLocation::Path, name) {
-                validator
-                    .validate_text(&format!("path.{name}"), &param.schema, value)
-                    .map_err(bad)?;
+            if let Some(param) = op.param(Location::Path, name) {
+                self.check_text(&format!("path.{name}"), &param.schema, value)?;
             }
         }
         let pairs: Vec<(String, String)> =
@@ -173,99 +136,84 @@ impl SpecModel {
                 .collect();
         for (name, _) in &pairs {
             let base = name.split('[').next().unwrap_or(name);
-            let known = match op.param(ParamLocation::Query, base) {
-                Some(p) => p.deep_object == (base != name),
+            let known = match op.param(Location::Query, base) {
+                Some(p) => deep_object(p) == (base != name),
                 None => false,
             };
             if !known {
                 return Err(refuse(400, format!("unknown query parameter `{name}`")));
             }
         }
-        for param in op
-            .params
+        for param in op.params.iter().filter(|p| p.location == Location::Query) {
+            self.check_query(param, &pairs)?;
+        }
+        self.check_body(op, content_type, body)
+    }
+
+    fn check_text(&self, field: &str, schema: &Value, text: &str) -> Result<(), Refusal> {
+        self.oracle
+            .read_text(schema, text)
+            .map(drop)
+            .map_err(|why| refuse(400, format!("`{field}` is invalid: {why}")))
+    }
+
+    /// A query parameter: present when required, given once (an array
+    /// repeated when it explodes, comma-separated when not), each value of
+    /// its schema.
+    fn check_query(&self, param: &Parameter, pairs: &[(String, String)]) -> Result<(), Refusal> {
+        let field = format!("query.{}", param.name);
+        if deep_object(param) {
+            return self.check_deep_object(param, &field, pairs);
+        }
+        let values: Vec<&str> = pairs
             .iter()
-            .filter(|p| p.location == ParamLocation::Query)
-        {
-            let field = format!("query.{}", param.name);
-            if param.deep_object {
-                self.check_deep_object(&validator, param, &field, &pairs)?;
-                continue;
-            }
-            let values: Vec<&str> = pairs
-                .iter()
-                .filter(|(n, _)| *n == param.name)
-                .map(|(_, v)| v.as_str())
-                .collect();
-            if values.is_empty() {
-                if param.required {
-                    return Err(refuse(400, format!("`{field}` is required")));
-                }
-                continue;
-            }
-            let schema = validator.resolve(&field, &param.schema, 0).map_err(bad)?;
-            let items: Vec<&str> = if schema.get("type").and_then(Value::as_str) == Some("array") {
-                if param.explode {
-                    values
-                } else if values.len() == 1 {
-                    values[0].split(',').collect()
-                } else {
-                    return Err(refuse(
-                        400,
-                        format!("`{field}` must be one comma-separated value, not repeated"),
-                    ));
-                }
-            } else if values.len() == 1 {
-                values
+            .filter(|(n, _)| *n == param.name)
+            .map(|(_, v)| v.as_str())
+            .collect();
+        if values.is_empty() {
+            return if param.required {
+                Err(refuse(400, format!("`{field}` is required")))
             } else {
-                return Err(refuse(400, format!("`{field}` given more than once")));
+                Ok(())
             };
-            let item_schema = if schema.get("type").and_then(Value::as_str) == Some("array") {
-                schema.get("items").cloned().unwrap_or(Value::Null)
-            } else {
-                schema.clone()
-            };
-            for value in items {
-                validator
-                    .validate_text(&field, &item_schema, value)
-                    .map_err(bad)?;
-            }
         }
-        match &op.body {
-            None if !body.is_empty() => Err(refuse(400, "this operation takes no body")),
-            None => Ok(()),
-            Some(spec) if body.is_empty() => {
-                if spec.required {
-                    Err(refuse(400, "the body is required"))
-                } else {
-                    Ok(())
-                }
+        let schema = self.description.resolve(&param.schema);
+        let is_array = schema.get("type").and_then(Value::as_str) == Some("array");
+        // `form`, the query's default style, explodes by default.
+        let explode = param.explode.unwrap_or(true);
+        let items: Vec<&str> = match (is_array, values.as_slice()) {
+            (true, _) if explode => values,
+            (true, [one]) => one.split(',').collect(),
+            (true, _) => {
+                return Err(refuse(
+                    400,
+                    format!("`{field}` must be one comma-separated value, not repeated"),
+                ));
             }
-            Some(spec) => {
-                if content_type.is_none_or(|ct| !ct.starts_with(&spec.content_type)) {
-                    return Err(refuse(
-                        415,
-                        format!("the body must be {}", spec.content_type),
-                    ));
-                }
-                if spec.content_type == "application/x-www-form-urlencoded" {
-                    self.check_form(&validator, &spec.schema, body)
-                } else {
-                    let value: Value = serde_json::from_slice(body)
-                        .map_err(|e| refuse(400, format!("the body is not JSON: {e}")))?;
-                    self.oracle
-                        .check(&spec.schema, &value)
-                        .map_err(|why| refuse(400, format!("the body is invalid: {why}")))
-                }
-            }
+            (false, [_]) => values,
+            (false, _) => return Err(refuse(400, format!("`{field}` given more than once"))),
+        };
+        if !is_array {
+            return self.check_text(&field, &param.schema, items[0]);
         }
+        // Each item read by the items' schema, then the array by its own
+        // (its counts).
+        let item_schema = schema.get("items").cloned().unwrap_or(Value::Null);
+        let typed = items
+            .iter()
+            .map(|text| self.oracle.read_text(&item_schema, text))
+            .collect::<Result<Vec<Value>, String>>()
+            .map_err(|why| refuse(400, format!("`{field}` is invalid: {why}")))?;
+        self.oracle
+            .check(&param.schema, &Value::Array(typed))
+            .map_err(|why| refuse(400, format!("`{field}` is invalid: {why}")))
     }
 
     /// A `deepObject` parameter arrives as `name[key]=value` pairs: rebuild
     /// the object, typing each value by its property's schema, and check it.
     fn check_deep_object(
         &self,
-        validator: &Validator<'_>,
-        param: &pinterest_connector_core::catalog::Parameter,
+        param: &Parameter,
         field: &str,
         pairs: &[(String, String)],
     ) -> Result<(), Refusal> {
@@ -275,9 +223,9 @@ impl SpecModel {
             let Some(key) = name.strip_prefix(&prefix).and_then(|k| k.strip_suffix(']')) else {
                 continue;
             };
-            let kind = validator
-                .property_schema(&param.schema, key, 0)
-                .and_then(|s| validator.resolve(field, s, 0).ok())
+            let kind = self
+                .description
+                .property(&param.schema, key)
                 .and_then(|s| s.get("type"))
                 .and_then(Value::as_str);
             let typed = match kind {
@@ -295,31 +243,70 @@ impl SpecModel {
                 Ok(())
             };
         }
-        validator
-            .validate(field, &param.schema, &Value::Object(object))
-            .map_err(|e| refuse(400, e.to_string()))
+        self.oracle
+            .check(&param.schema, &Value::Object(object))
+            .map_err(|why| refuse(400, format!("`{field}` is invalid: {why}")))
     }
 
-    fn check_form(
+    /// The body: none where the operation takes none, present when
+    /// required, of a media type the operation declares, and of its schema.
+    fn check_body(
         &self,
-        validator: &Validator<'_>,
-        schema: &Value,
+        op: &MockOperation,
+        content_type: Option<&str>,
         body: &[u8],
     ) -> Result<(), Refusal> {
-        let mut seen = Map::new();
-        for (name, value) in url::form_urlencoded::parse(body) {
-            let field = format!("body.{name}");
-            let property = validator
-                .property_schema(schema, &name, 0)
-                .ok_or_else(|| refuse(400, format!("unknown form field `{name}`")))?;
-            validator
-                .validate_text(&field, property, &value)
-                .map_err(|e| refuse(400, e.to_string()))?;
-            seen.insert(name.into_owned(), Value::Null);
+        if op.body.is_empty() {
+            return if body.is_empty() {
+                Ok(())
+            } else {
+                Err(refuse(400, "this operation takes no body"))
+            };
         }
-        let schema = validator
-            .resolve("body", schema, 0)
-            .map_err(|e| refuse(400, e.to_string()))?;
+        if body.is_empty() {
+            return if op.body_required {
+                Err(refuse(400, "the body is required"))
+            } else {
+                Ok(())
+            };
+        }
+        let media = content_type
+            .map(|ct| ct.split(';').next().unwrap_or_default().trim())
+            .unwrap_or_default();
+        let Some((kind, schema)) = op
+            .body
+            .iter()
+            .find(|(kind, _)| kind.eq_ignore_ascii_case(media))
+        else {
+            let declared: Vec<&str> = op.body.keys().map(String::as_str).collect();
+            return Err(refuse(
+                415,
+                format!("the body must be {}", declared.join(" or ")),
+            ));
+        };
+        if kind == FORM {
+            return self.check_form(schema, body);
+        }
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|e| refuse(400, format!("the body is not JSON: {e}")))?;
+        self.oracle
+            .check(schema, &value)
+            .map_err(|why| refuse(400, format!("the body is invalid: {why}")))
+    }
+
+    /// A form body: every field a property of the schema, of its schema,
+    /// and the required ones present.
+    fn check_form(&self, schema: &Value, body: &[u8]) -> Result<(), Refusal> {
+        let mut seen = Vec::new();
+        for (name, value) in url::form_urlencoded::parse(body) {
+            let property = self
+                .description
+                .property(schema, &name)
+                .ok_or_else(|| refuse(400, format!("unknown form field `{name}`")))?;
+            self.check_text(&format!("body.{name}"), property, &value)?;
+            seen.push(name.into_owned());
+        }
+        let schema = self.description.resolve(schema);
         for name in schema
             .get("required")
             .and_then(Value::as_array)
@@ -327,7 +314,7 @@ impl SpecModel {
             .flatten()
             .filter_map(Value::as_str)
         {
-            if !seen.contains_key(name) {
+            if !seen.iter().any(|s| s == name) {
                 return Err(refuse(400, format!("form field `{name}` is required")));
             }
         }
@@ -338,14 +325,15 @@ impl SpecModel {
     /// first success response's schema; for a paginated operation, the page
     /// of [`SPEC_LIST_ITEMS`] sample items that `query`'s `bookmark` and
     /// `page_size` select.
-    pub fn respond(&self, op: &Operation, query: Option<&str>) -> (u16, Option<Value>) {
-        let validator = Validator::new(&self.catalog.schemas);
-        let (status, schema) = self.success_schema(op);
+    pub fn respond(&self, op: &MockOperation, query: Option<&str>) -> (u16, Option<Value>) {
+        let schemas: &BTreeMap<String, Value> = &self.description.components.schemas;
+        let validator = Validator::new(schemas);
+        let (status, schema) = op.success.clone();
         let Some(schema) = schema else {
             return (status, None);
         };
         let mut body = validator.sample(&schema);
-        if op.paginated {
+        if op.paginated() {
             let pairs: Vec<(String, String)> =
                 url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
                     .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -366,8 +354,9 @@ impl SpecModel {
                 .unwrap_or(0)
                 .min(SPEC_LIST_ITEMS);
             let end = (start + page_size).min(SPEC_LIST_ITEMS);
-            let item = validator
-                .property_schema(&schema, "items", 0)
+            let item = self
+                .description
+                .property(&schema, "items")
                 .and_then(|items| items.get("items"))
                 .map(|item| validator.sample(item))
                 .unwrap_or_else(|| json!({}));
@@ -386,31 +375,11 @@ impl SpecModel {
         }
         (status, Some(body))
     }
+}
 
-    /// The first 2xx response and its JSON schema, if it has one.
-    fn success_schema(&self, op: &Operation) -> (u16, Option<Value>) {
-        let method = op.method.as_str().to_ascii_lowercase();
-        let pointer = format!(
-            "/paths/{}/{method}/responses",
-            op.path.replace('~', "~0").replace('/', "~1")
-        );
-        let Some(responses) = self.raw.pointer(&pointer).and_then(Value::as_object) else {
-            return (200, None);
-        };
-        let mut success: Vec<(&String, &Value)> = responses
-            .iter()
-            .filter(|(code, _)| code.starts_with('2'))
-            .collect();
-        success.sort_by_key(|(code, _)| code.as_str());
-        let Some((code, response)) = success.first() else {
-            return (200, None);
-        };
-        let status = code.parse().unwrap_or(200);
-        let schema = response
-            .pointer("/content/application~1json/schema")
-            .map(|s| Cow::Borrowed(s).into_owned());
-        (status, schema)
-    }
+/// Whether a query parameter is sent as `name[key]=value` pairs.
+fn deep_object(param: &Parameter) -> bool {
+    param.style.as_deref() == Some("deepObject")
 }
 
 #[cfg(test)]

@@ -389,7 +389,7 @@ pub enum Auth {
 
 impl Auth {
     /// Whether this is [`Auth::Bearer`].
-    pub fn is_bearer(&self) -> bool {
+    pub(crate) fn is_bearer(&self) -> bool {
         *self == Auth::Bearer
     }
 }

@@ -265,7 +265,7 @@ fn granted_scopes(credentials: &Credentials) -> Vec<String> {
 }
 
 /// The scope `GET /user_account` needs.
-pub const USER_ACCOUNTS_READ: &str = "user_accounts:read";
+pub(crate) const USER_ACCOUNTS_READ: &str = "user_accounts:read";
 
 #[cfg(test)]
 #[path = "connector_tests.rs"]

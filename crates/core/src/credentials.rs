@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::ConnectorError;
 
 /// The production API base.
-pub const PRODUCTION_API_BASE: &str = "https://api.pinterest.com/v5";
+pub(crate) const PRODUCTION_API_BASE: &str = "https://api.pinterest.com/v5";
 /// The sandbox API base.
-pub const SANDBOX_API_BASE: &str = "https://api-sandbox.pinterest.com/v5";
+pub(crate) const SANDBOX_API_BASE: &str = "https://api-sandbox.pinterest.com/v5";
 
 /// OAuth2 credentials of an app and the user who authorised it.
 ///
@@ -132,7 +132,7 @@ impl Credentials {
     }
 
     /// The API base this kind of credential talks to.
-    pub fn api_base(&self) -> &'static str {
+    pub(crate) fn api_base(&self) -> &'static str {
         match self {
             Credentials::OAuth2(_) => PRODUCTION_API_BASE,
             Credentials::Sandbox(_) => SANDBOX_API_BASE,
@@ -148,7 +148,7 @@ impl Credentials {
     }
 
     /// Whether these are sandbox credentials.
-    pub fn is_sandbox(&self) -> bool {
+    pub(crate) fn is_sandbox(&self) -> bool {
         matches!(self, Credentials::Sandbox(_))
     }
 }

@@ -193,7 +193,7 @@ impl ConnectorError {
     }
 
     /// The error, saying the request was sent `attempts` times.
-    pub fn with_attempts(self, attempts: u32) -> Self {
+    pub(crate) fn with_attempts(self, attempts: u32) -> Self {
         match self {
             ConnectorError::Unauthorized(e) => {
                 ConnectorError::Unauthorized(ApiError { attempts, ..e })
@@ -216,8 +216,8 @@ impl ConnectorError {
     }
 
     /// The error with every occurrence of `secrets` in its text replaced by
-    /// [`REDACTED`]: a server may echo a token it was sent, and an input may
-    /// carry one, but an error must never show it (see [`redact_text`]).
+    /// `[redacted]`: a server may echo a token it was sent, and an input may
+    /// carry one, but an error must never show it.
     pub fn redact<S: AsRef<str>>(self, secrets: &[S]) -> ConnectorError {
         let secrets: Vec<&str> = secrets.iter().map(AsRef::as_ref).collect();
         let clean = |text: String| redact_text(&text, &secrets);
@@ -259,12 +259,12 @@ impl ConnectorError {
 }
 
 /// What stands in place of a secret in a text.
-pub const REDACTED: &str = "[redacted]";
+pub(crate) const REDACTED: &str = "[redacted]";
 
 /// Secrets shorter than this are replaced only where they stand as a whole
 /// word: a one-letter "token" would otherwise turn every word holding that
 /// letter into placeholders, and a letter inside a word reveals nothing.
-pub const WHOLE_WORD_BELOW: usize = 4;
+pub(crate) const WHOLE_WORD_BELOW: usize = 4;
 
 /// `text` with every occurrence of `secrets` replaced by [`REDACTED`], in
 /// one pass from left to right: at each position the longest secret found
@@ -274,7 +274,7 @@ pub const WHOLE_WORD_BELOW: usize = 4;
 ///
 /// Written by hand rather than with a multi-pattern crate: the rules about
 /// placeholders and short secrets are the point, and the texts are short.
-pub fn redact_text(text: &str, secrets: &[&str]) -> String {
+pub(crate) fn redact_text(text: &str, secrets: &[&str]) -> String {
     let mut secrets: Vec<&str> = secrets
         .iter()
         .copied()
@@ -316,9 +316,9 @@ pub fn redact_text(text: &str, secrets: &[&str]) -> String {
 }
 
 /// Pinterest's error code for "max rate limit exceeded".
-pub const RATE_LIMIT_CODE: i64 = 8;
+pub(crate) const RATE_LIMIT_CODE: i64 = 8;
 /// Pinterest's error code for an app on Trial access writing to production.
-pub const TRIAL_WRITE_CODE: i64 = 29;
+pub(crate) const TRIAL_WRITE_CODE: i64 = 29;
 
 /// What to do about a Pinterest error code whose message alone does not
 /// say: appended to the message.

@@ -282,7 +282,7 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// The `User-Agent` the connector sends.
-pub const USER_AGENT: &str = concat!("pinterest-connector/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("pinterest-connector/", env!("CARGO_PKG_VERSION"));
 
 /// Percent-encodes one path segment, query value or form value.
 pub fn encode(value: &str) -> String {
@@ -291,7 +291,7 @@ pub fn encode(value: &str) -> String {
 
 /// The headers every API request carries: the bearer `token`, JSON
 /// accepted, the connector's `User-Agent`.
-pub fn base_headers(token: &str) -> Vec<(String, String)> {
+pub(crate) fn base_headers(token: &str) -> Vec<(String, String)> {
     vec![
         ("Authorization".into(), format!("Bearer {token}")),
         ("Accept".into(), "application/json".into()),

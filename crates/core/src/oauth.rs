@@ -23,7 +23,7 @@ pub const REFRESH_MARGIN_SECONDS: u64 = 300;
 
 /// What a token request asks for.
 #[derive(Clone, PartialEq, Eq)]
-pub enum Grant {
+pub(crate) enum Grant {
     /// Exchange an authorization code.
     AuthorizationCode {
         /// The code the redirect carried.
@@ -100,12 +100,12 @@ pub fn authorize_url(
 
 /// `base64(client_id:client_secret)`, as the `Authorization: Basic` header
 /// of token requests carries it (a secret in its own right).
-pub fn basic_credentials(client_id: &str, client_secret: &str) -> String {
+pub(crate) fn basic_credentials(client_id: &str, client_secret: &str) -> String {
     STANDARD.encode(format!("{client_id}:{client_secret}"))
 }
 
 /// The token request for `grant`.
-pub fn token_request(
+pub(crate) fn token_request(
     endpoint: &str,
     client_id: &str,
     client_secret: &str,
@@ -252,7 +252,7 @@ pub fn read_token_response(
 /// Whether an access token expiring at `expires_at` should be refreshed at
 /// `now`: it has expired or expires within `margin` seconds. Unknown expiry
 /// never triggers a refresh (a 401 will).
-pub fn needs_refresh(expires_at: Option<u64>, now: u64, margin: u64) -> bool {
+pub(crate) fn needs_refresh(expires_at: Option<u64>, now: u64, margin: u64) -> bool {
     expires_at.is_some_and(|at| at <= now.saturating_add(margin))
 }
 

@@ -43,7 +43,7 @@ pub fn read_catalog(text: &str) -> Result<Catalog, OpenApiError> {
 }
 
 /// Reads an already parsed OpenAPI 3.0 description.
-pub fn catalog_from_value(spec: &Value) -> Result<Catalog, OpenApiError> {
+pub(crate) fn catalog_from_value(spec: &Value) -> Result<Catalog, OpenApiError> {
     let paths = spec
         .get("paths")
         .and_then(Value::as_object)
@@ -275,7 +275,7 @@ fn oauth_scopes(security: Option<&Value>) -> Vec<String> {
 
 /// A copy of a schema without prose. Keys under `properties` are property
 /// names, not keywords, so a property called `description` stays.
-pub fn strip_prose(schema: &Value) -> Value {
+pub(crate) fn strip_prose(schema: &Value) -> Value {
     match schema {
         Value::Object(map) => Value::Object(
             map.iter()

@@ -22,7 +22,7 @@ pub struct CallOptions {
 }
 
 /// The default response cap: 32 MiB (a page of 250 pins is well under 1 MiB).
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 
 impl Default for CallOptions {
     /// The retry defaults, 10 s to connect, 30 s to the first byte and

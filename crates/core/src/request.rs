@@ -43,7 +43,7 @@ pub struct PreparedCall {
 
 impl PreparedCall {
     /// The request for the page at `bookmark` (the first page for `None`).
-    pub fn request_at(&self, bookmark: Option<&str>) -> HttpRequest {
+    pub(crate) fn request_at(&self, bookmark: Option<&str>) -> HttpRequest {
         let mut request = self.request.clone();
         if let Some(bookmark) = bookmark {
             let pair = format!("bookmark={}", encode(bookmark));
@@ -141,7 +141,7 @@ fn basic_authorization(
 /// Refuses a call the API would refuse anyway: an endpoint the sandbox does
 /// not serve, with sandbox credentials; or, when the credentials say which
 /// scopes were granted, an endpoint that needs others.
-pub fn preflight(op: &Operation, credentials: &Credentials) -> Result<(), ConnectorError> {
+pub(crate) fn preflight(op: &Operation, credentials: &Credentials) -> Result<(), ConnectorError> {
     if credentials.is_sandbox() && op.sandbox == Some(false) {
         return Err(ConnectorError::UnsupportedInSandbox(format!(
             "`{}` is not served by the sandbox API",

@@ -41,19 +41,19 @@ impl Default for RetryPolicy {
 }
 
 /// Whether a method may be sent twice without changing the outcome.
-pub fn idempotent(method: Method) -> bool {
+pub(crate) fn idempotent(method: Method) -> bool {
     matches!(method, Method::Get | Method::Put | Method::Delete)
 }
 
 /// Why an outcome may be retried, and the wait the server asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retryable {
+pub(crate) struct Retryable {
     /// `Retry-After` or `X-RateLimit-Reset`, when sent.
     pub server_wait: Option<Duration>,
 }
 
 /// Whether the outcome of sending a `method` request may be retried.
-pub fn retryable(
+pub(crate) fn retryable(
     method: Method,
     outcome: &Result<HttpResponse, ConnectorError>,
 ) -> Option<Retryable> {

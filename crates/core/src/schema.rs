@@ -73,7 +73,7 @@ impl<'a> Validator<'a> {
 
     /// Turns a path or query value given as text into the JSON value its
     /// schema's type calls for, then checks it.
-    pub fn validate_text(
+    pub(crate) fn validate_text(
         &self,
         field: &str,
         schema: &Value,
@@ -412,8 +412,7 @@ pub(crate) fn check_string(
         ));
     }
     if let Some(pattern) = rules.get("pattern").and_then(Value::as_str)
-        && let Ok(regex) = regex_lite::Regex::new(pattern)
-        && !regex.is_match(s)
+        && pattern_matches(pattern, s) == Some(false)
     {
         return Err(ConnectorError::invalid(
             field,
@@ -421,6 +420,50 @@ pub(crate) fn check_string(
         ));
     }
     Ok(())
+}
+
+/// Whether `s` matches `pattern` (ECMA-262 regular expressions, as JSON
+/// Schema says), or `None` when the pattern cannot be checked here.
+///
+/// `regex-lite` keeps the component small but has no lookaround, so the
+/// one shape Pinterest's descriptions use is rewritten by hand: a leading
+/// negative lookahead before an anchored rest, `(?!A)^B` (usernames that
+/// are not all digits, `(?!^\d+$)^.+$`), is "A does not match at the start
+/// and `^B` matches". Any other lookaround is left unchecked, as is a
+/// pattern that does not compile.
+fn pattern_matches(pattern: &str, s: &str) -> Option<bool> {
+    let is_match = |pattern: &str| regex_lite::Regex::new(pattern).ok().map(|r| r.is_match(s));
+    let Some(inner) = pattern.strip_prefix("(?!") else {
+        return is_match(pattern);
+    };
+    let close = closing_paren(inner)?;
+    let (excluded, rest) = (&inner[..close], &inner[close + 1..]);
+    if !rest.starts_with('^') || excluded.contains("(?") || rest.contains("(?") {
+        return None;
+    }
+    Some(!is_match(&format!("^(?:{excluded})"))? && is_match(rest)?)
+}
+
+/// The byte index of the `)` closing a group whose `(` came just before
+/// `text`, skipping escaped characters and character classes.
+fn closing_paren(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_class = false;
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '[' => in_class = true,
+            ']' => in_class = false,
+            '(' if !in_class => depth += 1,
+            ')' if !in_class && depth == 0 => return Some(i),
+            ')' if !in_class => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 fn check_number(field: &str, rules: &Map<String, Value>, n: f64) -> Result<(), ConnectorError> {

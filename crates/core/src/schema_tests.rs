@@ -258,3 +258,29 @@ fn property_counts_are_checked_and_sampled() {
     assert_eq!(sample, json!({"key1": "ADMIN"}));
     assert!(v.validate("b", &map, &sample).is_ok());
 }
+
+#[test]
+fn a_leading_negative_lookahead_is_checked() {
+    let s = BTreeMap::new();
+    let v = Validator::new(&s);
+    // Pinterest's usernames: anything but all digits.
+    let username = json!({"type": "string", "pattern": "(?!^\\d+$)^.+$"});
+    assert!(
+        v.validate("username", &username, &json!("pinterest"))
+            .is_ok()
+    );
+    assert!(v.validate("username", &username, &json!("a123")).is_ok());
+    match v.validate("username", &username, &json!("123")) {
+        Err(ConnectorError::InvalidInput { field, reason }) => {
+            assert_eq!(field, "username");
+            assert!(reason.contains("does not match"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(v.validate("username", &username, &json!("")).is_err());
+    // Other lookarounds are not checked rather than misjudged.
+    let behind = json!({"type": "string", "pattern": "(?<=a)b"});
+    assert!(v.validate("x", &behind, &json!("zz")).is_ok());
+    let unanchored = json!({"type": "string", "pattern": "(?!a)b"});
+    assert!(v.validate("x", &unanchored, &json!("zz")).is_ok());
+}

@@ -23,7 +23,7 @@ pub enum SpecSource {
 
 /// The catalog `source` describes. A URL is fetched through `transport`
 /// without credentials.
-pub fn load_catalog(
+pub(crate) fn load_catalog(
     source: &SpecSource,
     transport: &mut dyn Transport,
 ) -> Result<Cow<'static, Catalog>, ConnectorError> {
