@@ -273,8 +273,8 @@ fn status_text(status: u16) -> &'static str {
 }
 
 /// Everything but RFC 3986's unreserved characters is percent-encoded in a
-/// path segment or a query value, so that a `/`, `?`, `&`, `#` or `%` in a
-/// value can never change the URL's structure.
+/// path segment, so that a `/`, `?`, `&`, `#` or `%` in a value can never
+/// change the URL's structure.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
@@ -284,9 +284,24 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// The `User-Agent` the connector sends.
 pub(crate) const USER_AGENT: &str = concat!("pinterest-connector/", env!("CARGO_PKG_VERSION"));
 
-/// Percent-encodes one path segment, query value or form value.
-pub fn encode(value: &str) -> String {
+/// Percent-encodes one path segment.
+pub(crate) fn encode_path_segment(value: &str) -> String {
     utf8_percent_encode(value, COMPONENT).to_string()
+}
+
+/// A query or form string of `pairs`, each name and value encoded as
+/// `application/x-www-form-urlencoded` says (a space is `+`).
+pub(crate) fn form_string<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// One name or value encoded as in [`form_string`], for a list whose items
+/// are joined by a literal comma (OpenAPI's `form` style without explode:
+/// an encoded comma inside an item stays told apart from the separators).
+pub(crate) fn form_value(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
 /// The headers every API request carries: the bearer `token`, JSON

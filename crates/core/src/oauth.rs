@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::error::ConnectorError;
 use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::http::{USER_AGENT, encode};
+use crate::http::{USER_AGENT, form_string, form_value};
 
 /// Pinterest's authorization endpoint.
 pub const AUTHORIZATION_ENDPOINT: &str = "https://www.pinterest.com/oauth/";
@@ -83,16 +83,17 @@ pub fn authorize_url(
     let mut url = url::Url::parse(endpoint).map_err(|e| {
         ConnectorError::invalid("authorization-endpoint", format!("is not a URL: {e}"))
     })?;
+    // The scopes are joined by a literal comma, as Pinterest writes them.
+    let scope: Vec<String> = scopes.iter().map(|s| form_value(s)).collect();
     let query = format!(
-        "client_id={}&redirect_uri={}&response_type=code&scope={}&state={}",
-        encode(client_id),
-        encode(redirect_uri),
-        scopes
-            .iter()
-            .map(|s| encode(s))
-            .collect::<Vec<_>>()
-            .join(","),
-        encode(state),
+        "{}&scope={}&{}",
+        form_string([
+            ("client_id", client_id),
+            ("redirect_uri", redirect_uri),
+            ("response_type", "code"),
+        ]),
+        scope.join(","),
+        form_string([("state", state)]),
     );
     url.set_query(Some(&query));
     Ok(url)
@@ -153,10 +154,7 @@ pub(crate) fn token_request(
             }
         }
     }
-    let body: Vec<String> = form
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect();
+    let body = form_string(form.iter().map(|(k, v)| (*k, v.as_str())));
     let basic = basic_credentials(client_id, client_secret);
     Ok(HttpRequest {
         method: Method::Post,
@@ -170,7 +168,7 @@ pub(crate) fn token_request(
             ("Accept".into(), "application/json".into()),
             ("User-Agent".into(), USER_AGENT.into()),
         ],
-        body: Some(body.join("&").into_bytes()),
+        body: Some(body.into_bytes()),
     })
 }
 

@@ -18,7 +18,7 @@ fn authorize_url_has_comma_separated_scopes_and_a_code_response() {
     .unwrap();
     assert_eq!(
         url.as_str(),
-        "https://www.pinterest.com/oauth/?client_id=1234&redirect_uri=http%3A%2F%2F127.0.0.1%3A8085%2Fcallback&response_type=code&scope=boards%3Aread,pins%3Aread&state=st%20ate"
+        "https://www.pinterest.com/oauth/?client_id=1234&redirect_uri=http%3A%2F%2F127.0.0.1%3A8085%2Fcallback&response_type=code&scope=boards%3Aread,pins%3Aread&state=st+ate"
     );
     let pairs: Vec<(String, String)> = url
         .query_pairs()

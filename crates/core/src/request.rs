@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::catalog::{Auth, Catalog, Operation, ParamLocation, Parameter};
 use crate::credentials::Credentials;
 use crate::error::ConnectorError;
-use crate::http::{HttpRequest, base_headers, encode};
+use crate::http::{HttpRequest, base_headers, encode_path_segment, form_string, form_value};
 use crate::schema::{Validator, check_count};
 
 /// The inputs of one call to a catalog endpoint.
@@ -46,7 +46,7 @@ impl PreparedCall {
     pub(crate) fn request_at(&self, bookmark: Option<&str>) -> HttpRequest {
         let mut request = self.request.clone();
         if let Some(bookmark) = bookmark {
-            let pair = format!("bookmark={}", encode(bookmark));
+            let pair = form_string([("bookmark", bookmark)]);
             let query = match request.url.query() {
                 Some(q) if !q.is_empty() => format!("{q}&{pair}"),
                 _ => pair,
@@ -207,7 +207,7 @@ fn render_path(
         if let Some(param) = op.param(ParamLocation::Path, name) {
             validator.validate_text(&field, &param.schema, value)?;
         }
-        out.push_str(&encode(value));
+        out.push_str(&encode_path_segment(value));
         rest = &rest[close + 1..];
     }
     out.push_str(rest);
@@ -264,7 +264,6 @@ fn render_query_param(
     values: &[&str],
     pairs: &mut Vec<String>,
 ) -> Result<(), ConnectorError> {
-    let name = encode(&param.name);
     if param.deep_object {
         return render_deep_object(validator, param, field, single(field, values)?, pairs);
     }
@@ -278,15 +277,19 @@ fn render_query_param(
             check_count(field, rules, values.len())?;
         }
         if param.explode {
-            pairs.extend(values.iter().map(|v| format!("{name}={}", encode(v))));
+            pairs.extend(
+                values
+                    .iter()
+                    .map(|v| form_string([(param.name.as_str(), *v)])),
+            );
         } else {
-            let joined: Vec<String> = values.iter().map(|v| encode(v)).collect();
-            pairs.push(format!("{name}={}", joined.join(",")));
+            let joined: Vec<String> = values.iter().map(|v| form_value(v)).collect();
+            pairs.push(format!("{}={}", form_value(&param.name), joined.join(",")));
         }
     } else {
         let value = single(field, values)?;
         validator.validate_text(field, schema, value)?;
-        pairs.push(format!("{name}={}", encode(value)));
+        pairs.push(form_string([(param.name.as_str(), value)]));
     }
     Ok(())
 }
@@ -312,12 +315,8 @@ fn render_deep_object(
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        pairs.push(format!(
-            "{}%5B{}%5D={}",
-            encode(&param.name),
-            encode(key),
-            encode(&text)
-        ));
+        let name = format!("{}[{key}]", param.name);
+        pairs.push(form_string([(name.as_str(), text.as_str())]));
     }
     Ok(())
 }
@@ -362,17 +361,18 @@ fn render_body(
                 "must be a JSON object for a form body",
             ));
         };
-        let pairs: Vec<String> = fields
+        let texts: Vec<(&str, String)> = fields
             .iter()
             .map(|(k, v)| {
                 let v = match v {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                format!("{}={}", encode(k), encode(&v))
+                (k.as_str(), v)
             })
             .collect();
-        return Ok(Some(pairs.join("&").into_bytes()));
+        let form = form_string(texts.iter().map(|(k, v)| (*k, v.as_str())));
+        return Ok(Some(form.into_bytes()));
     }
     Ok(Some(value.to_string().into_bytes()))
 }

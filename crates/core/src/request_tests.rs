@@ -145,7 +145,7 @@ fn query_values_are_encoded() {
     let call = prepare_call(embedded(), &production, &search).unwrap();
     assert_eq!(
         call.request.url.query(),
-        Some("query=cats%20%26%20dogs%3D1%23x")
+        Some("query=cats+%26+dogs%3D1%23x")
     );
 }
 
@@ -228,7 +228,7 @@ fn bookmark_is_kept_apart_and_added_per_page() {
     assert_eq!(call.request.url.query(), Some("page_size=5"));
     assert_eq!(
         call.request_at(Some("n x")).url.query(),
-        Some("page_size=5&bookmark=n%20x")
+        Some("page_size=5&bookmark=n+x")
     );
     let bare = prepare(&input("GET /boards", &[], &[], None)).unwrap();
     assert_eq!(
@@ -306,7 +306,7 @@ fn form_bodies_are_urlencoded() {
     );
     assert_eq!(
         String::from_utf8(call.request.body.unwrap()).unwrap(),
-        "grant_type=refresh_token&refresh_token=a%20b%26c"
+        "grant_type=refresh_token&refresh_token=a+b%26c"
     );
 }
 
