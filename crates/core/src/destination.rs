@@ -23,6 +23,14 @@ pub fn is_pinterest_api(url: &url::Url) -> bool {
             .any(|base| origin(base) == Some(url.origin()))
 }
 
+/// An `https` URL with a host and no credentials in it.
+pub(crate) fn is_plain_https(url: &url::Url) -> bool {
+    url.scheme() == "https"
+        && url.host_str().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+}
+
 /// A transport that sends only to Pinterest's API hosts: anything else is
 /// `denied-by-host`, and nothing is sent.
 pub struct PinterestOnly<T>(pub T);

@@ -138,6 +138,28 @@ pub enum ConnectorError {
     /// The host refused to let the request out.
     #[error("denied by host: {0}")]
     DeniedByHost(String),
+    /// A job Pinterest runs (an upload's processing, an ads report) ended
+    /// without its result.
+    #[error("{} {} ended {}", .0.job, .0.id, .0.state)]
+    JobFailed(JobState),
+    /// A job was still running when the wait allowed ran out: nothing is
+    /// lost, ask again later by its id.
+    #[error("{} {} is still {} after {} polls", .0.job, .0.id, .0.state, .0.polls)]
+    JobPending(JobState),
+}
+
+/// Where a job Pinterest runs stood when the connector stopped waiting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobState {
+    /// `media` (an upload's processing) or `report` (an ads report).
+    pub job: String,
+    /// What the job is asked about by: the media id, the report token.
+    pub id: String,
+    /// Its last state, as Pinterest spells it (`failed`, `EXPIRED`,
+    /// `processing`, `IN_PROGRESS`…).
+    pub state: String,
+    /// How many times its state was asked for.
+    pub polls: u32,
 }
 
 impl ConnectorError {
@@ -155,12 +177,15 @@ impl ConnectorError {
             ConnectorError::Upstream(_) => "upstream",
             ConnectorError::Transport(_) => "transport",
             ConnectorError::DeniedByHost(_) => "denied-by-host",
+            ConnectorError::JobFailed(_) => "job-failed",
+            ConnectorError::JobPending(_) => "job-pending",
         }
     }
 
     /// Whether the error may clear up by itself, so that trying again later
-    /// makes sense: rate limits (but not spam blocks), 5xx answers, and
-    /// transport failures other than an oversized answer.
+    /// makes sense: rate limits (but not spam blocks), 5xx answers,
+    /// transport failures other than an oversized answer, and a job still
+    /// running.
     pub fn is_transient(&self) -> bool {
         match self {
             ConnectorError::RateLimited { error, .. } => {
@@ -171,6 +196,7 @@ impl ConnectorError {
                 e.kind,
                 TransportKind::Refused | TransportKind::TimedOut | TransportKind::Interrupted
             ),
+            ConnectorError::JobPending(_) => true,
             _ => false,
         }
     }
@@ -254,6 +280,16 @@ impl ConnectorError {
                 ..e
             }),
             ConnectorError::DeniedByHost(m) => ConnectorError::DeniedByHost(clean(m)),
+            ConnectorError::JobFailed(job) => ConnectorError::JobFailed(JobState {
+                id: clean(job.id),
+                state: clean(job.state),
+                ..job
+            }),
+            ConnectorError::JobPending(job) => ConnectorError::JobPending(JobState {
+                id: clean(job.id),
+                state: clean(job.state),
+                ..job
+            }),
         }
     }
 }

@@ -229,6 +229,33 @@ fn code_29_says_to_use_the_sandbox() {
     }
 }
 
+fn job(state: &str) -> JobState {
+    JobState {
+        job: "report".into(),
+        id: "tok-1".into(),
+        state: state.into(),
+        polls: 3,
+    }
+}
+
+#[test]
+fn jobs_say_which_job_where_it_stood_and_hide_secrets() {
+    assert_eq!(
+        ConnectorError::JobFailed(job("EXPIRED")).to_string(),
+        "report tok-1 ended EXPIRED"
+    );
+    assert_eq!(
+        ConnectorError::JobPending(job("IN_PROGRESS")).to_string(),
+        "report tok-1 is still IN_PROGRESS after 3 polls"
+    );
+    let echoed = ConnectorError::JobFailed(JobState {
+        state: "failed: token s3cr3t".into(),
+        ..job("x")
+    })
+    .redact(&["s3cr3t"]);
+    assert!(!echoed.to_string().contains("s3cr3t"), "{echoed}");
+}
+
 #[test]
 fn kinds_are_named_as_the_wit_names_them() {
     let api = ApiError {
@@ -283,6 +310,16 @@ fn kinds_are_named_as_the_wit_names_them() {
             ConnectorError::DeniedByHost("no".into()),
             "denied-by-host",
             false,
+        ),
+        (
+            ConnectorError::JobFailed(job("EXPIRED")),
+            "job-failed",
+            false,
+        ),
+        (
+            ConnectorError::JobPending(job("IN_PROGRESS")),
+            "job-pending",
+            true,
         ),
     ];
     for (error, kind, transient) in cases {

@@ -13,6 +13,7 @@
 //! - [`schema`]: checking values against the description's schemas;
 //! - `sample` (the `sample` feature): small values a schema accepts, for
 //!   tests and mocks;
+//! - [`report`]: an asynchronous ads report's token, states and download;
 //! - [`raw`]: checking the relative URL of a raw request;
 //! - [`options`]: per-call retries, timeouts and the response cap;
 //! - [`retry`]: which failures are retried, with backoff, within a budget;
@@ -20,6 +21,8 @@
 //! - [`error`]: the typed errors and how Pinterest's answers map onto them;
 //! - [`credentials`]: OAuth2 and sandbox credentials, and which API base they use;
 //! - [`destination`]: where a service may send (Pinterest's API hosts only);
+//! - [`media`]: a video upload's registration, multipart framing and
+//!   processing status;
 //! - [`http`]: the request and response types and the [`http::Transport`] trait;
 //! - [`session`]: an action's credentials, refreshed when due or after a 401;
 //! - [`connector`]: the actions, generic over a transport.
@@ -33,11 +36,13 @@ pub mod credentials;
 pub mod destination;
 pub mod error;
 pub mod http;
+pub mod media;
 pub mod oauth;
 pub mod openapi;
 pub mod options;
 pub mod pagination;
 pub mod raw;
+pub mod report;
 pub mod request;
 pub mod retry;
 #[cfg(any(test, feature = "sample"))]

@@ -4,7 +4,8 @@ use pinterest_connector_core::credentials::{self as core_credentials, OAuth2Cred
 use std::time::Duration;
 
 use pinterest_connector_core::error::{
-    ApiError as CoreApiError, ConnectorError as CoreError, TransportKind as CoreTransportKind,
+    ApiError as CoreApiError, ConnectorError as CoreError, JobState as CoreJobState,
+    TransportKind as CoreTransportKind,
 };
 use pinterest_connector_core::http::Method;
 use pinterest_connector_core::options::CallOptions as CoreCallOptions;
@@ -19,8 +20,8 @@ use crate::bindings::pinterest::connector::credentials::{
     Credentials, CredentialsState, Oauth2Credentials,
 };
 use crate::bindings::pinterest::connector::types::{
-    ActionError, ApiError, CallOptions, ConnectorError, HttpMethod, InvalidInput, MissingScopes,
-    RateLimit, SpecSource, TransportError, TransportKind,
+    ActionError, ApiError, CallOptions, ConnectorError, HttpMethod, InvalidInput, JobState,
+    MissingScopes, RateLimit, SpecSource, TransportError, TransportKind,
 };
 
 /// WIT credentials to core credentials.
@@ -190,6 +191,17 @@ pub(crate) fn error(error: CoreError) -> ConnectorError {
             attempts: e.attempts,
         }),
         CoreError::DeniedByHost(message) => ConnectorError::DeniedByHost(message),
+        CoreError::JobFailed(job) => ConnectorError::JobFailed(job_state(job)),
+        CoreError::JobPending(job) => ConnectorError::JobPending(job_state(job)),
+    }
+}
+
+fn job_state(job: CoreJobState) -> JobState {
+    JobState {
+        job: job.job,
+        id: job.id,
+        state: job.state,
+        polls: job.polls,
     }
 }
 

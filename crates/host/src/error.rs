@@ -120,6 +120,11 @@ pub fn describe(error: &ConnectorError) -> String {
             text
         }
         ConnectorError::DeniedByHost(message) => format!("denied by host: {message}"),
+        ConnectorError::JobFailed(job) => format!("{} {} ended {}", job.job, job.id, job.state),
+        ConnectorError::JobPending(job) => format!(
+            "{} {} is still {} after {} polls: ask again later",
+            job.job, job.id, job.state, job.polls
+        ),
     }
 }
 

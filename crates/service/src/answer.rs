@@ -127,6 +127,12 @@ pub(crate) enum ErrorDetail<'a> {
         transport_kind: &'static str,
         attempts: u32,
     },
+    Job {
+        job: &'a str,
+        id: &'a str,
+        state: &'a str,
+        polls: u32,
+    },
     None {},
 }
 
@@ -150,6 +156,12 @@ impl<'a> ErrorJson<'a> {
                 transport_kind: t.kind.as_str(),
                 attempts: t.attempts,
             },
+            E::JobFailed(job) | E::JobPending(job) => ErrorDetail::Job {
+                job: &job.job,
+                id: &job.id,
+                state: &job.state,
+                polls: job.polls,
+            },
             E::UnsupportedInSandbox(_) | E::DeniedByHost(_) => ErrorDetail::None {},
         };
         ErrorJson {
@@ -171,7 +183,8 @@ pub fn status_of(error: &ConnectorError) -> u16 {
         E::UnsupportedInSandbox(_) => 422,
         E::RateLimited { .. } => 429,
         E::Transport(t) if t.kind == TransportKind::TimedOut => 504,
-        E::Upstream(_) | E::Transport(_) | E::DeniedByHost(_) => 502,
+        E::JobPending(_) => 504,
+        E::Upstream(_) | E::Transport(_) | E::DeniedByHost(_) | E::JobFailed(_) => 502,
     }
 }
 

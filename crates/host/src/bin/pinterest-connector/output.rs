@@ -28,8 +28,10 @@ impl Failure {
     /// The process exit code:
     /// 1 other failures, 2 usage, invalid input, missing scopes and endpoints
     /// the sandbox does not serve, 3 unauthorized or
-    /// forbidden, 4 not found, 5 rate limited, 6 other upstream errors,
-    /// 7 transport failures and requests the host denied.
+    /// forbidden, 4 not found, 5 rate limited, 6 other upstream errors and
+    /// failed jobs,
+    /// 7 transport failures and requests the host denied, 8 a job still
+    /// running when the wait ran out.
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
@@ -41,8 +43,9 @@ impl Failure {
                 ConnectorError::Unauthorized(_) | ConnectorError::Forbidden(_) => 3,
                 ConnectorError::NotFound(_) => 4,
                 ConnectorError::RateLimited(_) => 5,
-                ConnectorError::Upstream(_) => 6,
+                ConnectorError::Upstream(_) | ConnectorError::JobFailed(_) => 6,
                 ConnectorError::Transport(_) | ConnectorError::DeniedByHost(_) => 7,
+                ConnectorError::JobPending(_) => 8,
             },
         }
     }
