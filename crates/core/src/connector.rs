@@ -87,6 +87,12 @@ impl<T: Transport> Connector<T> {
         &self.transport
     }
 
+    /// The transport, to send through it directly (a job's upload or
+    /// download, which go without the session's token).
+    pub(crate) fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
     /// The transport, for sending what the connector prepared (the pages of
     /// a walk, say).
     pub fn into_transport(self) -> T {

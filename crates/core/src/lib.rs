@@ -21,6 +21,7 @@
 //! - [`error`]: the typed errors and how Pinterest's answers map onto them;
 //! - [`credentials`]: OAuth2 and sandbox credentials, and which API base they use;
 //! - [`destination`]: where a service may send (Pinterest's API hosts only);
+//! - [`jobs`]: jobs that span calls (a video upload, an ads report);
 //! - [`media`]: a video upload's registration, multipart framing and
 //!   processing status;
 //! - [`http`]: the request and response types and the [`http::Transport`] trait;
@@ -36,6 +37,7 @@ pub mod credentials;
 pub mod destination;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod media;
 pub mod oauth;
 pub mod openapi;

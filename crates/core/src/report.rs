@@ -98,6 +98,15 @@ pub fn is_gzip(content_encoding: Option<&str>, first_bytes: &[u8]) -> bool {
         || first_bytes.starts_with(&[0x1f, 0x8b])
 }
 
+/// Unpacks a whole gzip-compressed report (every member, as `gzip -d`
+/// does).
+pub fn gunzip(compressed: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(compressed).read_to_end(&mut out)?;
+    Ok(out)
+}
+
 fn malformed(response: &HttpResponse, why: String) -> ConnectorError {
     let mut api = response.api_error();
     api.message = format!("the report answer {why}");
