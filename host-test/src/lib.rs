@@ -11,6 +11,7 @@ pub mod component;
 pub mod description;
 pub mod hostile;
 pub mod load;
+pub mod media_mock;
 pub mod mock;
 pub mod node;
 pub mod oracle;
@@ -26,12 +27,13 @@ use pinterest_connector_host::wasmtime::Engine;
 use pinterest_connector_host::wasmtime::component::Component;
 use pinterest_connector_host::{ConnectorHost, HostConfig, NetworkPolicy};
 
-/// A network policy that sends the production and sandbox Pinterest hosts to
-/// `mock`'s listeners.
+/// A network policy that sends the production and sandbox Pinterest hosts,
+/// and the video upload host, to `mock`'s listeners.
 pub fn mock_policy(mock: &MockPinterest) -> anyhow::Result<NetworkPolicy> {
     Ok(NetworkPolicy::default()
         .route("api.pinterest.com", mock.production_addr)?
-        .route("api-sandbox.pinterest.com", mock.sandbox_addr)?)
+        .route("api-sandbox.pinterest.com", mock.sandbox_addr)?
+        .route(media_mock::UPLOAD_HOST, mock.upload_addr)?)
 }
 
 /// A host running the freshly built component, routed to `mock`. The

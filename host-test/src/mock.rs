@@ -31,6 +31,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::media_mock::{MediaStore, ReceivedUpload};
 use crate::spec_mock::SpecModel;
 
 /// Which API a listener plays.
@@ -66,6 +67,11 @@ pub struct MockConfig {
     /// answered with a schema-shaped body; the description itself is served
     /// at `/openapi.json`.
     pub openapi: Option<String>,
+    /// How many status asks after a video's upload answer `processing`
+    /// before it `succeeded` (or `failed`, for an image).
+    pub media_processing_polls: u32,
+    /// The upload host `POST /v5/media` names.
+    pub upload_host: String,
 }
 
 impl Default for MockConfig {
@@ -80,6 +86,8 @@ impl Default for MockConfig {
             refresh_token: "mock-refresh-token".into(),
             access_token_ttl: 30 * 24 * 3600,
             openapi: None,
+            media_processing_polls: 2,
+            upload_host: crate::media_mock::UPLOAD_HOST.into(),
         }
     }
 }
@@ -138,6 +146,7 @@ struct Shared {
     reset_in: AtomicU64,
     oauth: Mutex<OAuthState>,
     spec: Option<SpecModel>,
+    media: Arc<MediaStore>,
     log: Mutex<Vec<RecordedRequest>>,
     next_rid: AtomicU64,
 }
@@ -154,6 +163,8 @@ pub struct MockPinterest {
     pub production_addr: SocketAddr,
     /// Where the sandbox API listens.
     pub sandbox_addr: SocketAddr,
+    /// Where the S3-like upload host listens.
+    pub upload_addr: SocketAddr,
     shared: Arc<Shared>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -174,7 +185,12 @@ impl MockPinterest {
             refresh_tokens: vec![config.refresh_token.clone()],
             ..OAuthState::default()
         });
+        let media = Arc::new(MediaStore::new(
+            config.media_processing_polls,
+            config.upload_host.clone(),
+        ));
         let shared = Arc::new(Shared {
+            media: media.clone(),
             refuse_bearers: Default::default(),
             hold_later_pages: tokio::sync::watch::Sender::new(false),
             echo_secrets: Default::default(),
@@ -201,9 +217,16 @@ impl MockPinterest {
                 let _ = axum::serve(listener, app).await;
             }));
         }
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let upload_addr = listener.local_addr()?;
+        let uploads = crate::media_mock::upload_router(media);
+        tasks.push(tokio::spawn(async move {
+            let _ = axum::serve(listener, uploads).await;
+        }));
         Ok(MockPinterest {
             production_addr: addrs[0],
             sandbox_addr: addrs[1],
+            upload_addr,
             shared,
             tasks,
         })
@@ -221,6 +244,11 @@ impl MockPinterest {
             .lock()
             .map(|log| log.clone())
             .unwrap_or_default()
+    }
+
+    /// Every upload the S3-like upload host received, in order.
+    pub fn uploads(&self) -> Vec<ReceivedUpload> {
+        self.shared.media.received()
     }
 
     /// How many requests were received so far.
@@ -340,6 +368,8 @@ fn router(state: AppState) -> Router {
             .route("/v5/boards/{board_id}/pins", get(list_board_pins))
             .route("/v5/pins", get(list_pins).post(create_pin))
             .route("/v5/pins/{pin_id}", get(get_pin).delete(delete_pin))
+            .route("/v5/media", axum::routing::post(register_media))
+            .route("/v5/media/{media_id}", get(media_status))
             .route("/v5/oauth/token", axum::routing::post(token_endpoint))
             .route("/oauth/", get(authorization_endpoint))
     };
@@ -869,6 +899,14 @@ async fn delete_pin(State(state): State<AppState>, Path(pin_id): Path<String>) -
     }
 }
 
+async fn register_media(State(state): State<AppState>, body: Bytes) -> Response {
+    state.shared.media.register(&body)
+}
+
+async fn media_status(State(state): State<AppState>, Path(media_id): Path<String>) -> Response {
+    state.shared.media.status(&media_id)
+}
+
 async fn create_pin(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     if header(&headers, "content-type").as_deref() != Some("application/json") {
         return error(
@@ -883,8 +921,30 @@ async fn create_pin(State(state): State<AppState>, headers: HeaderMap, body: Byt
     let Some(board_id) = body.get("board_id").and_then(Value::as_str) else {
         return error(StatusCode::BAD_REQUEST, 1, "board_id is required.");
     };
-    if body.get("media_source").is_none() {
+    let Some(source) = body.get("media_source") else {
         return error(StatusCode::BAD_REQUEST, 1, "media_source is required.");
+    };
+    if source.get("source_type").and_then(Value::as_str) == Some("video_id") {
+        let media_id = source
+            .get("media_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !state.shared.media.is_ready(media_id) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                1,
+                "The video is not uploaded, or not processed yet.",
+            );
+        }
+        if source.get("cover_image_url").is_none()
+            && source.get("cover_image_key_frame_time").is_none()
+        {
+            return error(
+                StatusCode::BAD_REQUEST,
+                1,
+                "A video pin needs cover_image_url or cover_image_key_frame_time.",
+            );
+        }
     }
     if board_index(&state.shared.config, board_id).is_none() {
         return error(StatusCode::NOT_FOUND, 40, "Board not found.");

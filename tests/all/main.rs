@@ -11,7 +11,8 @@
 //! - `cli`: the `pinterest-connector` CLI as a process;
 //! - `node`: the component in Node.js through jco, the edge build under
 //!   `jco serve`;
-//! - `dist`: the release files.
+//! - `dist`: the release files;
+//! - `jobs`: a video upload for a pin, through the built component.
 //!
 //! Run one area with `cargo test -p pinterest-connector-host --test all
 //! AREA::`.
@@ -20,6 +21,7 @@ mod catalog_walk;
 mod cli;
 mod conformance;
 mod dist;
+mod jobs;
 mod load;
 mod node;
 mod oauth_lifecycle;

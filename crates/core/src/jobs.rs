@@ -49,7 +49,44 @@ pub struct FinishedReport {
     pub size: Option<u64>,
 }
 
+/// A video to upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    /// Its file name, such as `clip.mp4`.
+    pub file_name: String,
+    /// Its media type, such as `video/mp4`.
+    pub content_type: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
 impl<T: Transport> Connector<T> {
+    /// The whole job of a video pin's media: registers the upload, sends
+    /// `file` to the host Pinterest names (without the token), and waits for
+    /// processing; the media id, which a pin's `media_source` names
+    /// (`source_type: "video_id"`). The file is framed before anything is
+    /// sent, so a file name that cannot be sent is refused up front.
+    pub fn upload_video(
+        &mut self,
+        session: &mut Session,
+        file: &MediaFile,
+        wait: JobWait,
+    ) -> Result<String, ConnectorError> {
+        MultipartUpload::new(&[], &file.file_name, &file.content_type, "check")?;
+        let registration = self.register_media(session)?;
+        let boundary =
+            media::boundary([self.transport_mut().random(), self.transport_mut().random()]);
+        let upload = MultipartUpload::new(
+            &registration.upload_parameters,
+            &file.file_name,
+            &file.content_type,
+            &boundary,
+        )?;
+        self.upload_media(&registration, &upload, &file.bytes)?;
+        self.await_media(session, &registration.media_id, wait)?;
+        Ok(registration.media_id)
+    }
+
     /// Registers a video upload (`POST /media`): where the file goes.
     pub fn register_media(
         &mut self,

@@ -283,3 +283,38 @@ fn a_corrupt_gzip_report_is_an_upstream_error() {
         Err(ConnectorError::Upstream(api)) if api.message.contains("gzip")
     ));
 }
+
+#[test]
+fn the_whole_video_job_ends_with_the_media_id_and_refuses_a_bad_name_up_front() {
+    let mut c = connector(vec![
+        json(201, REGISTERED),
+        HttpResponse::new(204, vec![], vec![]),
+        json(200, r#"{"status": "succeeded"}"#),
+    ]);
+    let file = MediaFile {
+        file_name: "clip.mp4".into(),
+        content_type: "video/mp4".into(),
+        bytes: b"MOVIE".to_vec(),
+    };
+    let id = c.upload_video(&mut session(), &file, WAIT).unwrap();
+    assert_eq!(id, "555");
+    let upload = &c.transport().sent[1];
+    let content_type = upload
+        .headers
+        .iter()
+        .find(|(n, _)| n == "Content-Type")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert!(content_type.starts_with("multipart/form-data; boundary=pinterest-connector-"));
+
+    let mut c = connector(vec![]);
+    let bad = MediaFile {
+        file_name: "a\"b.mp4".into(),
+        ..file
+    };
+    assert!(matches!(
+        c.upload_video(&mut session(), &bad, WAIT),
+        Err(ConnectorError::InvalidInput { .. })
+    ));
+    assert!(c.transport().sent.is_empty());
+}

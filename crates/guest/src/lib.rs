@@ -28,11 +28,13 @@ use bindings::exports::pinterest::connector::actions::{
     RawRequestInput, RawResponse,
 };
 use bindings::exports::pinterest::connector::catalog::{self, Endpoint};
+use bindings::exports::pinterest::connector::jobs::{self, JobWait, MediaFile, MediaUploaded};
 use bindings::exports::pinterest::connector::oauth::{self, OauthApp};
 use bindings::pinterest::connector::credentials::{Credentials, Oauth2Credentials};
 use bindings::pinterest::connector::types::{ActionError, CallOptions, ConnectorError, SpecSource};
 use pinterest_connector_core::Connector;
 use pinterest_connector_core::connector::OAuthApp;
+use pinterest_connector_core::jobs::{JobWait as CoreJobWait, MediaFile as CoreMediaFile};
 use pinterest_connector_core::oauth as core_oauth;
 use pinterest_connector_core::options::CallOptions as CoreCallOptions;
 use pinterest_connector_core::pagination::{self, PageWalker};
@@ -220,6 +222,53 @@ impl actions::GuestPageStream for PageStreamState {
 }
 
 /// The connector of an action.
+impl jobs::Guest for Component {
+    fn upload_media(
+        credentials: Credentials,
+        file: MediaFile,
+        wait: Option<JobWait>,
+        options: Option<CallOptions>,
+    ) -> Result<MediaUploaded, ActionError> {
+        let mut session = Session::new(convert::credentials(credentials));
+        let file = CoreMediaFile {
+            file_name: file.file_name,
+            content_type: file.content_type,
+            bytes: file.bytes,
+        };
+        let wait = job_wait(wait, CoreJobWait::MEDIA);
+        let result = convert::call_options(options)
+            .and_then(|options| acting(options).upload_video(&mut session, &file, wait));
+        convert::outcome(&session, result, |media_id, credentials| MediaUploaded {
+            media_id,
+            credentials,
+        })
+    }
+
+    fn await_media(
+        credentials: Credentials,
+        media_id: String,
+        wait: Option<JobWait>,
+        options: Option<CallOptions>,
+    ) -> Result<MediaUploaded, ActionError> {
+        let mut session = Session::new(convert::credentials(credentials));
+        let wait = job_wait(wait, CoreJobWait::MEDIA);
+        let result = convert::call_options(options)
+            .and_then(|options| acting(options).await_media(&mut session, &media_id, wait));
+        convert::outcome(&session, result, |(), credentials| MediaUploaded {
+            media_id,
+            credentials,
+        })
+    }
+}
+
+/// A WIT wait, or `default`.
+fn job_wait(wait: Option<JobWait>, default: CoreJobWait) -> CoreJobWait {
+    wait.map_or(default, |wait| CoreJobWait {
+        max_polls: wait.max_polls,
+        interval: std::time::Duration::from_millis(u64::from(wait.poll_interval_ms)),
+    })
+}
+
 fn acting(options: CoreCallOptions) -> Connector<Retrying<WasiHttpTransport>> {
     Connector::new(retrying(options))
 }

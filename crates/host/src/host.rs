@@ -13,6 +13,7 @@ use crate::bindings::exports::pinterest::connector::actions::{
     Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
 };
 use crate::bindings::exports::pinterest::connector::catalog::Endpoint;
+use crate::bindings::exports::pinterest::connector::jobs::{JobWait, MediaFile, MediaUploaded};
 use crate::bindings::exports::pinterest::connector::oauth::OauthApp;
 use crate::bindings::pinterest::connector::types::{
     ActionError, CallOptions, ConnectorError, SpecSource,
@@ -273,6 +274,42 @@ impl ConnectorHost {
                 .await
         })
         .await
+    }
+
+    /// Uploads a video for a pin and waits for Pinterest to process it
+    /// (`jobs.upload-media`): its media id.
+    pub async fn upload_media(
+        &self,
+        credentials: &Credentials,
+        file: &MediaFile,
+        wait: Option<JobWait>,
+    ) -> Result<Result<MediaUploaded, ActionFailure>, HostError> {
+        self.run(async |store, instance| {
+            instance
+                .pinterest_connector_jobs()
+                .call_upload_media(store, credentials, file, wait, self.call_options)
+                .await
+        })
+        .await
+        .map(with_failure)
+    }
+
+    /// Waits for an upload's processing by its media id
+    /// (`jobs.await-media`), after a `job-pending`.
+    pub async fn await_media(
+        &self,
+        credentials: &Credentials,
+        media_id: &str,
+        wait: Option<JobWait>,
+    ) -> Result<Result<MediaUploaded, ActionFailure>, HostError> {
+        self.run(async |store, instance| {
+            instance
+                .pinterest_connector_jobs()
+                .call_await_media(store, credentials, media_id, wait, self.call_options)
+                .await
+        })
+        .await
+        .map(with_failure)
     }
 
     /// Calls one endpoint once.

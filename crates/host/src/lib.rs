@@ -33,6 +33,7 @@ pub use bindings::exports::pinterest::connector::actions::{
     Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
 };
 pub use bindings::exports::pinterest::connector::catalog::Endpoint;
+pub use bindings::exports::pinterest::connector::jobs::{JobWait, MediaFile, MediaUploaded};
 pub use bindings::exports::pinterest::connector::oauth::OauthApp;
 /// The WIT types: `pinterest:connector/types` and the credentials.
 pub mod types {
@@ -43,6 +44,6 @@ pub use cache::{CacheOutcome, CompileCache};
 pub use error::{ActionFailure, HostError, describe};
 pub use host::{ConnectorHost, HostConfig, PageStream};
 pub use limits::{CallLimits, EPOCH_TICK};
-pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError};
+pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError, is_s3_host};
 pub use pool::Connections;
 pub use wasmtime;

@@ -1,9 +1,12 @@
 //! Where the component's requests may go.
 //!
-//! By default only the Pinterest API hosts, over HTTPS. An embedder (a test,
-//! the demo) can add loopback test hosts, or route a Pinterest host to a
-//! loopback address where a mock answers in its place. Everything else is
-//! refused, and the guest sees `denied-by-host`.
+//! By default only the Pinterest API hosts, and the Amazon S3 hosts the
+//! jobs that span calls reach (the video upload host Pinterest names, the
+//! hosts of pre-signed report downloads), over HTTPS on port 443; a request
+//! with an `Authorization` header never goes to S3. An embedder (a test, the demo) can add
+//! loopback test hosts, or route a host to a loopback address where a mock
+//! answers in its place. Everything else is refused, and the guest sees
+//! `denied-by-host`.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -20,20 +23,37 @@ use crate::pool::ConnectionPool;
 /// The hosts the connector talks to in production.
 pub const PINTEREST_HOSTS: &[&str] = &["api.pinterest.com", "api-sandbox.pinterest.com"];
 
+/// Whether `host` is an Amazon S3 host: what Pinterest names for a video
+/// upload (`pinterest-media-upload.s3-accelerate.amazonaws.com`) and for a
+/// report download (a bucket's `….s3.amazonaws.com` or a regional
+/// `….s3.us-east-1.amazonaws.com`, `….s3-us-west-2.amazonaws.com`).
+pub fn is_s3_host(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    let Some(rest) = host.strip_suffix(".amazonaws.com") else {
+        return false;
+    };
+    rest.split('.')
+        .skip(1)
+        .any(|label| label == "s3" || label.starts_with("s3-"))
+}
+
 /// Which authorities outgoing requests may reach, and how.
 #[derive(Debug, Clone)]
 pub struct NetworkPolicy {
     https_hosts: Vec<String>,
+    s3_hosts: bool,
     test_hosts: Vec<SocketAddr>,
     routes: BTreeMap<String, SocketAddr>,
     max_timeout: Duration,
 }
 
 impl Default for NetworkPolicy {
-    /// The Pinterest API hosts over HTTPS, nothing else.
+    /// The Pinterest API hosts and the S3 hosts of uploads and reports,
+    /// over HTTPS, nothing else.
     fn default() -> Self {
         NetworkPolicy {
             https_hosts: PINTEREST_HOSTS.iter().map(|h| h.to_string()).collect(),
+            s3_hosts: true,
             test_hosts: Vec::new(),
             routes: BTreeMap::new(),
             max_timeout: Duration::from_secs(60),
@@ -46,6 +66,7 @@ impl NetworkPolicy {
     pub fn deny_all() -> Self {
         NetworkPolicy {
             https_hosts: Vec::new(),
+            s3_hosts: false,
             ..NetworkPolicy::default()
         }
     }
@@ -91,7 +112,7 @@ impl NetworkPolicy {
             return None;
         }
         if *scheme == Scheme::HTTPS
-            && self.https_hosts.contains(&host)
+            && (self.https_hosts.contains(&host) || (self.s3_hosts && is_s3_host(&host)))
             && authority.port_u16().is_none_or(|p| p == 443)
         {
             return Some(uri.clone());
@@ -173,6 +194,13 @@ impl WasiHttpHooks for PolicyHooks {
         options: Option<RequestOptions>,
         _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
     ) -> SendFuture {
+        // Credentials never go to S3 (routed or not): a pre-signed URL or
+        // an upload policy is all it takes.
+        if request.headers().contains_key(http::header::AUTHORIZATION)
+            && request.uri().host().is_some_and(is_s3_host)
+        {
+            return Box::new(async { Err(HttpError::HttpRequestDenied) });
+        }
         let Some(uri) = self.policy.destination(request.uri()) else {
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         };

@@ -103,3 +103,35 @@ fn deny_all_lets_nothing_out() {
             .is_none()
     );
 }
+
+#[test]
+fn the_s3_hosts_of_uploads_and_reports_are_allowed_over_https_443_only() {
+    let p = NetworkPolicy::default();
+    for allowed in [
+        "https://pinterest-media-upload.s3-accelerate.amazonaws.com/",
+        "https://pinterest-reports.s3.amazonaws.com/r.csv?X-Amz-Signature=a",
+        "https://bucket.s3.us-east-1.amazonaws.com/r.csv",
+        "https://bucket.s3-us-west-2.amazonaws.com:443/r.csv",
+    ] {
+        assert!(p.destination(&uri(allowed)).is_some(), "{allowed}");
+    }
+    for refused in [
+        "http://pinterest-media-upload.s3-accelerate.amazonaws.com/",
+        "https://pinterest-media-upload.s3-accelerate.amazonaws.com:8443/",
+        "https://s3.amazonaws.com.evil.example/",
+        "https://ec2.amazonaws.com/",
+        "https://amazonaws.com/",
+        "https://s3.amazonaws.com/",
+        "https://evil.example/s3.amazonaws.com",
+    ] {
+        assert!(p.destination(&uri(refused)).is_none(), "{refused}");
+    }
+    assert!(
+        NetworkPolicy::deny_all()
+            .destination(&uri("https://bucket.s3.amazonaws.com/"))
+            .is_none()
+    );
+    assert!(is_s3_host(
+        "Pinterest-Media-Upload.S3-Accelerate.AmazonAWS.com"
+    ));
+}

@@ -42,6 +42,22 @@ fn wall_clock_seconds() -> u64 {
     wasip2::clocks::wall_clock::now().seconds
 }
 
+/// Writes a whole request body and finishes it.
+fn write_body(body: OutgoingBody, bytes: &[u8]) -> Result<(), ConnectorError> {
+    let stream = body
+        .write()
+        .map_err(|()| other("the request body stream was already taken"))?;
+    // `blocking-write-and-flush` takes at most 4096 bytes a call.
+    for chunk in bytes.chunks(4096) {
+        stream
+            .blocking_write_and_flush(chunk)
+            .map_err(|e| stream_error("writing the request body", e))?;
+    }
+    // The stream is a child of the body: it goes first.
+    drop(stream);
+    OutgoingBody::finish(body, None).map_err(error_code)
+}
+
 fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
@@ -68,26 +84,25 @@ impl Transport for WasiHttpTransport {
         let _ = options.set_between_bytes_timeout(Some(nanos(self.options.between_bytes_timeout)));
         let pending = outgoing_handler::handle(outgoing, Some(options)).map_err(error_code)?;
 
-        if let (Some(body), Some(bytes)) = (body, bytes) {
-            let stream = body
-                .write()
-                .map_err(|()| other("the request body stream was already taken"))?;
-            for chunk in bytes.chunks(4096) {
-                stream
-                    .blocking_write_and_flush(chunk)
-                    .map_err(|e| stream_error("writing the request body", e))?;
-            }
-            // The stream is a child of the body: it goes first.
-            drop(stream);
-            OutgoingBody::finish(body, None).map_err(error_code)?;
-        }
+        // A write that breaks is reported only when nothing better is known:
+        // the host may have refused the request (`denied-by-host`), or the
+        // server answered early and closed (S3's 411, a 413), and that
+        // answer says more than the broken write.
+        let broken = match (body, bytes) {
+            (Some(body), Some(bytes)) => write_body(body, bytes).err(),
+            _ => None,
+        };
 
         pending.subscribe().block();
-        let response = pending
-            .get()
-            .ok_or_else(|| other("the response was not ready after waiting for it"))?
-            .map_err(|()| other("the response was already taken"))?
-            .map_err(error_code)?;
+        let response = match pending.get() {
+            Some(Ok(Ok(response))) => response,
+            Some(Ok(Err(code))) => return Err(error_code(code)),
+            Some(Err(())) => return Err(other("the response was already taken")),
+            None => {
+                return Err(broken
+                    .unwrap_or_else(|| other("the response was not ready after waiting for it")));
+            }
+        };
 
         let status = response.status();
         let headers = response

@@ -1,0 +1,256 @@
+//! Jobs that span calls, through the built component against the mock: a
+//! video pin from upload to pin, a failed processing, a wait that runs out,
+//! an upload host the policy does not know, and the token never reaching
+//! the upload host (asserted on what that host received).
+
+use pinterest_connector_host::types::{ConnectorError, Credentials, Oauth2Credentials, SpecSource};
+use pinterest_connector_host::{
+    ApiCallInput, ConnectorHost, HostConfig, JobWait, MediaFile, NetworkPolicy,
+};
+use pinterest_host_test::media_mock::UPLOAD_HOST;
+use pinterest_host_test::{MockConfig, MockPinterest, compiled_component, host_for};
+
+fn credentials(mock: &MockPinterest) -> Credentials {
+    Credentials::Oauth2(Oauth2Credentials {
+        client_id: "app".into(),
+        client_secret: "client-secret".into(),
+        access_token: mock.config().access_token.clone(),
+        refresh_token: None,
+        expires_at: None,
+        refresh_token_expires_at: None,
+        token_endpoint: None,
+        continuous_refresh: false,
+        scopes: vec![],
+    })
+}
+
+/// A few megabytes that look like an MP4 (an `ftyp` box first).
+fn video(len: usize) -> Vec<u8> {
+    let mut bytes = b"\0\0\0\x18ftypmp42".to_vec();
+    bytes.extend((0..len).map(|i| (i * 31 % 251) as u8));
+    bytes
+}
+
+fn file(bytes: Vec<u8>) -> MediaFile {
+    MediaFile {
+        file_name: "clip.mp4".into(),
+        content_type: "video/mp4".into(),
+        bytes,
+    }
+}
+
+/// Polls every 10 ms: the mock processes in a few polls.
+fn quick(max_polls: u32) -> Option<JobWait> {
+    Some(JobWait {
+        max_polls,
+        poll_interval_ms: 10,
+    })
+}
+
+#[tokio::test]
+async fn a_video_pin_is_created_end_to_end() {
+    let mock = MockPinterest::start(MockConfig::default()).await.unwrap();
+    let host = host_for(&mock).unwrap();
+    let creds = credentials(&mock);
+    let bytes = video(3 * 1024 * 1024);
+    let uploaded = host
+        .upload_media(&creds, &file(bytes.clone()), quick(10))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!uploaded.media_id.is_empty());
+
+    // What the upload host received: the policy's fields, then the file,
+    // with a Content-Length and no credentials of any kind.
+    let uploads = mock.uploads();
+    assert_eq!(uploads.len(), 1);
+    let upload = &uploads[0];
+    assert_eq!(upload.status, 204);
+    assert_eq!(upload.file_len, bytes.len());
+    let header = |name: &str| {
+        upload
+            .headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert!(header("content-length").is_some());
+    assert_eq!(header("transfer-encoding"), None);
+    assert_eq!(header("authorization"), None);
+    assert_eq!(header("host").as_deref(), Some(UPLOAD_HOST));
+    let token = &mock.config().access_token;
+    assert!(
+        upload
+            .headers
+            .iter()
+            .all(|(_, v)| !v.contains(token.as_str()))
+            && upload
+                .fields
+                .iter()
+                .all(|(_, v)| !v.contains(token.as_str())),
+        "the token reached the upload host"
+    );
+    let names: Vec<&str> = upload.fields.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"key") && names.contains(&"policy"),
+        "{names:?}"
+    );
+
+    // The pin, an ordinary call naming the media.
+    let body = serde_json::json!({
+        "board_id": MockPinterest::board_id(0),
+        "title": "A video pin",
+        "media_source": {
+            "source_type": "video_id",
+            "media_id": uploaded.media_id,
+            "cover_image_url": "https://example.com/cover.jpg",
+        },
+    });
+    let pin = host
+        .api_call(
+            &creds,
+            &ApiCallInput {
+                spec: SpecSource::Embedded,
+                endpoint: "POST /pins".into(),
+                path_params: vec![],
+                query_params: vec![],
+                body: Some(body.to_string()),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(pin.status, 201);
+}
+
+#[tokio::test]
+async fn an_image_uploaded_as_the_video_fails_processing() {
+    let mock = MockPinterest::start(MockConfig::default()).await.unwrap();
+    let host = host_for(&mock).unwrap();
+    let png = b"\x89PNG\r\n\x1a\nnot a video".to_vec();
+    let failure = host
+        .upload_media(&credentials(&mock), &file(png), quick(10))
+        .await
+        .unwrap()
+        .unwrap_err();
+    match failure.error {
+        ConnectorError::JobFailed(job) => {
+            assert_eq!((job.job.as_str(), job.state.as_str()), ("media", "failed"));
+            assert!(job.polls >= 3, "{job:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_wait_that_runs_out_is_pending_and_can_be_taken_up_again() {
+    let mock = MockPinterest::start(MockConfig {
+        media_processing_polls: 4,
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let host = host_for(&mock).unwrap();
+    let creds = credentials(&mock);
+    let failure = host
+        .upload_media(&creds, &file(video(1024)), quick(2))
+        .await
+        .unwrap()
+        .unwrap_err();
+    let ConnectorError::JobPending(job) = failure.error else {
+        panic!("{:?}", failure.error);
+    };
+    assert_eq!((job.state.as_str(), job.polls), ("processing", 2));
+    let done = host
+        .await_media(&creds, &job.id, quick(5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.media_id, job.id);
+}
+
+#[tokio::test]
+async fn an_upload_host_the_policy_does_not_know_is_refused() {
+    let mock = MockPinterest::start(MockConfig {
+        upload_host: "uploads.evil.example".into(),
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let host = host_for(&mock).unwrap();
+    let failure = host
+        .upload_media(&credentials(&mock), &file(video(1024)), quick(3))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(failure.error, ConnectorError::DeniedByHost(_)),
+        "{:?}",
+        failure.error
+    );
+    assert!(mock.uploads().is_empty());
+}
+
+#[tokio::test]
+async fn a_policy_without_s3_refuses_the_upload_host() {
+    let mock = MockPinterest::start(MockConfig::default()).await.unwrap();
+    let (engine, component) = compiled_component().unwrap();
+    let policy = NetworkPolicy::deny_all()
+        .route("api.pinterest.com", mock.production_addr)
+        .unwrap();
+    let host = ConnectorHost::from_component(
+        engine,
+        component,
+        HostConfig {
+            network: policy,
+            ..HostConfig::default()
+        },
+    )
+    .unwrap();
+    let failure = host
+        .upload_media(&credentials(&mock), &file(video(1024)), quick(3))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(failure.error, ConnectorError::DeniedByHost(_)),
+        "{:?}",
+        failure.error
+    );
+    assert!(mock.uploads().is_empty());
+}
+
+/// The upload host is as strict as S3 where it matters to the connector: a
+/// chunked upload (no `Content-Length`) is refused with 411, and so is a
+/// request carrying an `Authorization` header (400).
+#[tokio::test]
+async fn the_mock_upload_host_refuses_chunked_and_credentialed_uploads() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mock = MockPinterest::start(MockConfig::default()).await.unwrap();
+    let send = |request: String| async move {
+        let mut stream = tokio::net::TcpStream::connect(mock.upload_addr)
+            .await
+            .unwrap();
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer).await;
+        String::from_utf8_lossy(&answer).into_owned()
+    };
+    let body = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n\r\nx\r\n--b--\r\n";
+    let chunked = format!(
+        "POST / HTTP/1.1\r\nHost: {UPLOAD_HOST}\r\nContent-Type: multipart/form-data; boundary=b\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+        body.len()
+    );
+    let answer = send(chunked).await;
+    assert!(answer.starts_with("HTTP/1.1 411"), "{answer}");
+    assert!(answer.contains("MissingContentLength"), "{answer}");
+    let credentialed = format!(
+        "POST / HTTP/1.1\r\nHost: {UPLOAD_HOST}\r\nContent-Type: multipart/form-data; boundary=b\r\n\
+         Authorization: Bearer t\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = send(credentialed).await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert_eq!(mock.uploads().len(), 2);
+}
