@@ -80,7 +80,14 @@ fn the_wit_package_encodes_and_decodes_to_the_same_package() {
     interfaces.sort_unstable();
     assert_eq!(
         interfaces,
-        ["actions", "catalog", "credentials", "oauth", "types"]
+        [
+            "actions",
+            "catalog",
+            "credentials",
+            "jobs",
+            "oauth",
+            "types"
+        ]
     );
     assert!(package.worlds.contains_key("connector"));
 }
