@@ -15,6 +15,7 @@ pub mod media_mock;
 pub mod mock;
 pub mod node;
 pub mod oracle;
+pub mod report_mock;
 pub mod spec_mock;
 
 pub use browser::Browser;
@@ -28,12 +29,14 @@ use pinterest_connector_host::wasmtime::component::Component;
 use pinterest_connector_host::{ConnectorHost, HostConfig, NetworkPolicy};
 
 /// A network policy that sends the production and sandbox Pinterest hosts,
-/// and the video upload host, to `mock`'s listeners.
+/// the video upload host and the report download host to `mock`'s
+/// listeners.
 pub fn mock_policy(mock: &MockPinterest) -> anyhow::Result<NetworkPolicy> {
     Ok(NetworkPolicy::default()
         .route("api.pinterest.com", mock.production_addr)?
         .route("api-sandbox.pinterest.com", mock.sandbox_addr)?
-        .route(media_mock::UPLOAD_HOST, mock.upload_addr)?)
+        .route(media_mock::UPLOAD_HOST, mock.upload_addr)?
+        .route(report_mock::REPORT_HOST, mock.download_addr)?)
 }
 
 /// A host running the freshly built component, routed to `mock`. The

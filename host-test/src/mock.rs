@@ -32,6 +32,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::media_mock::{MediaStore, ReceivedUpload};
+use crate::report_mock::{ReceivedDownload, ReportPlay, ReportStore};
 use crate::spec_mock::SpecModel;
 
 /// Which API a listener plays.
@@ -72,6 +73,8 @@ pub struct MockConfig {
     pub media_processing_polls: u32,
     /// The upload host `POST /v5/media` names.
     pub upload_host: String,
+    /// What the asynchronous report endpoints play.
+    pub reports: ReportPlay,
 }
 
 impl Default for MockConfig {
@@ -88,6 +91,7 @@ impl Default for MockConfig {
             openapi: None,
             media_processing_polls: 2,
             upload_host: crate::media_mock::UPLOAD_HOST.into(),
+            reports: ReportPlay::default(),
         }
     }
 }
@@ -147,6 +151,7 @@ struct Shared {
     oauth: Mutex<OAuthState>,
     spec: Option<SpecModel>,
     media: Arc<MediaStore>,
+    reports: Arc<ReportStore>,
     log: Mutex<Vec<RecordedRequest>>,
     next_rid: AtomicU64,
 }
@@ -165,6 +170,8 @@ pub struct MockPinterest {
     pub sandbox_addr: SocketAddr,
     /// Where the S3-like upload host listens.
     pub upload_addr: SocketAddr,
+    /// Where the S3-like report download host listens.
+    pub download_addr: SocketAddr,
     shared: Arc<Shared>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -189,8 +196,10 @@ impl MockPinterest {
             config.media_processing_polls,
             config.upload_host.clone(),
         ));
+        let reports = Arc::new(ReportStore::new(config.reports.clone()));
         let shared = Arc::new(Shared {
             media: media.clone(),
+            reports: reports.clone(),
             refuse_bearers: Default::default(),
             hold_later_pages: tokio::sync::watch::Sender::new(false),
             echo_secrets: Default::default(),
@@ -223,10 +232,17 @@ impl MockPinterest {
         tasks.push(tokio::spawn(async move {
             let _ = axum::serve(listener, uploads).await;
         }));
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let download_addr = listener.local_addr()?;
+        let downloads = crate::report_mock::download_router(reports);
+        tasks.push(tokio::spawn(async move {
+            let _ = axum::serve(listener, downloads).await;
+        }));
         Ok(MockPinterest {
             production_addr: addrs[0],
             sandbox_addr: addrs[1],
             upload_addr,
+            download_addr,
             shared,
             tasks,
         })
@@ -249,6 +265,11 @@ impl MockPinterest {
     /// Every upload the S3-like upload host received, in order.
     pub fn uploads(&self) -> Vec<ReceivedUpload> {
         self.shared.media.received()
+    }
+
+    /// Every request the report download host received, in order.
+    pub fn downloads(&self) -> Vec<ReceivedDownload> {
+        self.shared.reports.received()
     }
 
     /// How many requests were received so far.
@@ -370,6 +391,10 @@ fn router(state: AppState) -> Router {
             .route("/v5/pins/{pin_id}", get(get_pin).delete(delete_pin))
             .route("/v5/media", axum::routing::post(register_media))
             .route("/v5/media/{media_id}", get(media_status))
+            .route(
+                "/v5/ad_accounts/{ad_account_id}/reports",
+                get(report_status).post(create_report),
+            )
             .route("/v5/oauth/token", axum::routing::post(token_endpoint))
             .route("/oauth/", get(authorization_endpoint))
     };
@@ -905,6 +930,21 @@ async fn register_media(State(state): State<AppState>, body: Bytes) -> Response 
 
 async fn media_status(State(state): State<AppState>, Path(media_id): Path<String>) -> Response {
     state.shared.media.status(&media_id)
+}
+
+async fn create_report(State(state): State<AppState>) -> Response {
+    state.shared.reports.create()
+}
+
+async fn report_status(
+    State(state): State<AppState>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Response {
+    let token = query
+        .iter()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.as_str());
+    state.shared.reports.status(token)
 }
 
 async fn create_pin(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {

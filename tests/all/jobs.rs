@@ -1,13 +1,17 @@
 //! Jobs that span calls, through the built component against the mock: a
 //! video pin from upload to pin, a failed processing, a wait that runs out,
 //! an upload host the policy does not know, and the token never reaching
-//! the upload host (asserted on what that host received).
+//! the upload host (asserted on what that host received); an ads report of
+//! tens of MB downloaded in chunks with flat guest memory, plain and
+//! gzipped, each state that will not finish, a wait that runs out, and
+//! sandbox credentials refused.
 
 use pinterest_connector_host::types::{ConnectorError, Credentials, Oauth2Credentials, SpecSource};
 use pinterest_connector_host::{
     ApiCallInput, ConnectorHost, HostConfig, JobWait, MediaFile, NetworkPolicy,
 };
 use pinterest_host_test::media_mock::UPLOAD_HOST;
+use pinterest_host_test::report_mock::{ReportEncoding, ReportPlay, report_csv};
 use pinterest_host_test::{MockConfig, MockPinterest, compiled_component, host_for};
 
 fn credentials(mock: &MockPinterest) -> Credentials {
@@ -253,4 +257,180 @@ async fn the_mock_upload_host_refuses_chunked_and_credentialed_uploads() {
     let answer = send(credentialed).await;
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert_eq!(mock.uploads().len(), 2);
+}
+
+const REPORT_REQUEST: &str = r#"{"start_date": "2024-01-01", "end_date": "2024-06-30",
+    "granularity": "DAY", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR", "IMPRESSION_1"]}"#;
+
+/// Asks for a report and downloads it through the component, checking
+/// every chunk against the mock's report as it arrives; the guest's memory
+/// peak.
+async fn download(mock: &MockPinterest, host: &ConnectorHost) -> (usize, usize) {
+    let creds = credentials(mock);
+    let started = host
+        .create_report(&creds, "549755885175", REPORT_REQUEST)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut stream = host
+        .download_report(&creds, "549755885175", &started.token, quick(10))
+        .await
+        .unwrap()
+        .unwrap();
+    let expected = report_csv(mock.config().reports.bytes);
+    let mut at = 0;
+    let mut chunks = 0;
+    while let Some(chunk) = stream.next().await.unwrap().unwrap() {
+        assert!(
+            expected.get(at..at + chunk.len()) == Some(chunk.as_slice()),
+            "chunk {chunks} at {at} differs"
+        );
+        at += chunk.len();
+        chunks += 1;
+    }
+    assert_eq!(at, expected.len(), "the whole report");
+    assert!(chunks > 1, "{chunks} chunks");
+    (at, stream.memory_peak_bytes())
+}
+
+fn reporting(bytes: usize, encoding: ReportEncoding) -> MockConfig {
+    MockConfig {
+        reports: ReportPlay {
+            bytes,
+            encoding,
+            ..ReportPlay::default()
+        },
+        ..MockConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn a_large_report_downloads_in_chunks_with_flat_guest_memory() {
+    let mock = MockPinterest::start(reporting(40 << 20, ReportEncoding::Plain))
+        .await
+        .unwrap();
+    let host = host_for(&mock).unwrap();
+    let (bytes, peak) = download(&mock, &host).await;
+    eprintln!("report of {bytes} bytes: guest memory peak {peak} bytes");
+    assert!(
+        peak < 16 << 20,
+        "the guest held {peak} bytes for a {bytes}-byte report"
+    );
+    let downloads = mock.downloads();
+    assert_eq!(downloads.len(), 1);
+    assert_eq!(downloads[0].status, 200);
+    let token = &mock.config().access_token;
+    assert!(
+        downloads[0]
+            .headers
+            .iter()
+            .all(|(n, v)| n != "authorization" && !v.contains(token.as_str())),
+        "credentials reached the download host"
+    );
+}
+
+#[tokio::test]
+async fn a_gzipped_report_is_unpacked_whether_or_not_it_says_so() {
+    for encoding in [ReportEncoding::GzipDeclared, ReportEncoding::GzipUndeclared] {
+        let mock = MockPinterest::start(reporting(12 << 20, encoding))
+            .await
+            .unwrap();
+        let host = host_for(&mock).unwrap();
+        let (bytes, peak) = download(&mock, &host).await;
+        eprintln!("{encoding:?} report of {bytes} bytes: guest memory peak {peak} bytes");
+        assert!(peak < 16 << 20, "{encoding:?}: {peak} bytes held");
+    }
+}
+
+#[tokio::test]
+async fn every_report_that_will_not_finish_is_a_typed_failed_job() {
+    for state in ["FAILED", "CANCELLED", "EXPIRED", "DOES_NOT_EXIST"] {
+        let mock = MockPinterest::start(MockConfig {
+            reports: ReportPlay {
+                end: Some(state.into()),
+                ..ReportPlay::default()
+            },
+            ..MockConfig::default()
+        })
+        .await
+        .unwrap();
+        let host = host_for(&mock).unwrap();
+        let creds = credentials(&mock);
+        let started = host
+            .create_report(&creds, "549755885175", REPORT_REQUEST)
+            .await
+            .unwrap()
+            .unwrap();
+        let failure = host
+            .download_report(&creds, "549755885175", &started.token, quick(10))
+            .await
+            .unwrap()
+            .err()
+            .expect("a failed job");
+        match failure.error {
+            ConnectorError::JobFailed(job) => {
+                assert_eq!((job.job.as_str(), job.state.as_str()), ("report", state));
+                assert_eq!(job.id, started.token);
+            }
+            other => panic!("{state}: {other:?}"),
+        }
+        assert!(mock.downloads().is_empty(), "{state}: nothing to download");
+    }
+}
+
+#[tokio::test]
+async fn a_report_wait_that_runs_out_is_pending() {
+    let mock = MockPinterest::start(MockConfig {
+        reports: ReportPlay {
+            polls: 5,
+            ..ReportPlay::default()
+        },
+        ..MockConfig::default()
+    })
+    .await
+    .unwrap();
+    let host = host_for(&mock).unwrap();
+    let creds = credentials(&mock);
+    let started = host
+        .create_report(&creds, "549755885175", REPORT_REQUEST)
+        .await
+        .unwrap()
+        .unwrap();
+    let failure = host
+        .download_report(&creds, "549755885175", &started.token, quick(3))
+        .await
+        .unwrap()
+        .err()
+        .expect("still running");
+    match failure.error {
+        ConnectorError::JobPending(job) => {
+            assert_eq!((job.state.as_str(), job.polls), ("IN_PROGRESS", 3))
+        }
+        other => panic!("{other:?}"),
+    }
+    // Asked again, it finishes.
+    let mut stream = host
+        .download_report(&creds, "549755885175", &started.token, quick(5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stream.next().await.unwrap().unwrap().is_some());
+}
+
+#[tokio::test]
+async fn reports_are_refused_to_sandbox_credentials_before_sending() {
+    let mock = MockPinterest::start(MockConfig::default()).await.unwrap();
+    let host = host_for(&mock).unwrap();
+    let sandbox = Credentials::Sandbox(mock.config().sandbox_token.clone());
+    let failure = host
+        .create_report(&sandbox, "549755885175", REPORT_REQUEST)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(failure.error, ConnectorError::UnsupportedInSandbox(_)),
+        "{:?}",
+        failure.error
+    );
+    assert_eq!(mock.request_count(), 0);
 }

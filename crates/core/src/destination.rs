@@ -9,7 +9,7 @@
 
 use crate::credentials::{PRODUCTION_API_BASE, SANDBOX_API_BASE};
 use crate::error::ConnectorError;
-use crate::http::{HttpRequest, HttpResponse, Transport};
+use crate::http::{HttpRequest, HttpResponse, StreamedResponse, Transport};
 
 /// Whether `url` is on one of Pinterest's API hosts (production or
 /// sandbox), over HTTPS on the default port, with no user info.
@@ -55,6 +55,15 @@ impl<T: Transport> Transport for PinterestOnly<T> {
 
     fn now(&self) -> u64 {
         self.0.now()
+    }
+
+    fn open(&mut self, request: &HttpRequest) -> Result<StreamedResponse, ConnectorError> {
+        if !is_pinterest_api(&request.url) {
+            return Err(ConnectorError::DeniedByHost(
+                "this service sends only to Pinterest's API hosts over HTTPS".into(),
+            ));
+        }
+        self.0.open(request)
     }
 }
 

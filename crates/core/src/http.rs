@@ -321,6 +321,39 @@ fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a st
         .map(|(_, v)| v.as_str())
 }
 
+/// A response whose body is handed over in chunks as it arrives: for
+/// answers too large to hold whole (a report download).
+pub struct StreamedResponse {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The response headers.
+    pub headers: Vec<(String, String)>,
+    /// The body, a chunk at a time.
+    pub body: Box<dyn BodyChunks>,
+}
+
+impl StreamedResponse {
+    /// The value of the first header called `name`, ignoring case.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        find_header(&self.headers, name)
+    }
+}
+
+/// A response body read a chunk at a time.
+pub trait BodyChunks {
+    /// The next chunk; `None` after the last.
+    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ConnectorError>;
+}
+
+/// A body already read whole, handed over as one chunk.
+struct WholeBody(Option<Vec<u8>>);
+
+impl BodyChunks for WholeBody {
+    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ConnectorError> {
+        Ok(self.0.take().filter(|body| !body.is_empty()))
+    }
+}
+
 /// Sends requests. The guest implements it over `wasi:http`; tests and
 /// native tools implement it however they like.
 pub trait Transport {
@@ -344,6 +377,18 @@ pub trait Transport {
     /// The wall clock, in Unix seconds: when an access token is due for a
     /// refresh, and the instants a token answer's lifetimes end at.
     fn now(&self) -> u64;
+
+    /// Sends `request` and hands its body over in chunks as it arrives. The
+    /// default reads it whole with [`Transport::send`] and hands it over as
+    /// one chunk (for tests and transports that cannot stream).
+    fn open(&mut self, request: &HttpRequest) -> Result<StreamedResponse, ConnectorError> {
+        let response = self.send(request)?;
+        Ok(StreamedResponse {
+            status: response.status,
+            headers: response.headers,
+            body: Box::new(WholeBody(Some(response.body))),
+        })
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
@@ -361,6 +406,10 @@ impl<T: Transport + ?Sized> Transport for &mut T {
 
     fn now(&self) -> u64 {
         (**self).now()
+    }
+
+    fn open(&mut self, request: &HttpRequest) -> Result<StreamedResponse, ConnectorError> {
+        (**self).open(request)
     }
 }
 

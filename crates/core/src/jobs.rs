@@ -11,7 +11,7 @@ use crate::connector::Connector;
 use crate::error::{ConnectorError, JobState};
 use crate::http::{HttpRequest, HttpResponse, Method, Transport};
 use crate::media::{self, MediaRegistration, MediaStatus, MultipartUpload};
-use crate::report::{self, ReportStatus};
+use crate::report::{self, ReportReader, ReportStatus};
 use crate::request::CallInput;
 use crate::session::Session;
 
@@ -221,20 +221,28 @@ impl<T: Transport> Connector<T> {
         )))
     }
 
-    /// Downloads a finished report whole, without credentials, unpacking a
-    /// gzip-compressed one.
-    pub fn download_report(&mut self, report: &FinishedReport) -> Result<Vec<u8>, ConnectorError> {
-        let request = download_request(&report.url);
-        let response = self.transport_mut().send(&request)?;
-        check_foreign(&response, "the report host")?;
-        if report::is_gzip(response.header("content-encoding"), &response.body) {
-            return report::gunzip(&response.body).map_err(|e| {
-                let mut api = response.api_error();
-                api.message = format!("the report is not valid gzip: {e}");
-                ConnectorError::Upstream(api)
-            });
+    /// Opens a finished report's download, without credentials: its bytes
+    /// come a chunk at a time, unpacked when gzip-compressed. A refusal (S3
+    /// answers XML; an expired URL is a 403) is `upstream`.
+    pub fn open_report(&mut self, report: &FinishedReport) -> Result<ReportReader, ConnectorError> {
+        let mut response = self.transport_mut().open(&download_request(&report.url))?;
+        if !(200..300).contains(&response.status) {
+            let said = response.body.next_chunk()?.unwrap_or_default();
+            let headers = std::mem::take(&mut response.headers);
+            let answer = HttpResponse::new(response.status, headers, said);
+            return Err(foreign_error(&answer, "the report host"));
         }
-        Ok(response.body)
+        Ok(ReportReader::new(response))
+    }
+
+    /// Downloads a finished report whole (see [`Connector::open_report`]).
+    pub fn download_report(&mut self, report: &FinishedReport) -> Result<Vec<u8>, ConnectorError> {
+        let mut reader = self.open_report(report)?;
+        let mut whole = Vec::new();
+        while let Some(chunk) = reader.next_chunk()? {
+            whole.extend_from_slice(&chunk);
+        }
+        Ok(whole)
     }
 }
 
@@ -275,10 +283,15 @@ fn check_foreign(response: &HttpResponse, host: &str) -> Result<(), ConnectorErr
     if (200..300).contains(&response.status) {
         return Ok(());
     }
+    Err(foreign_error(response, host))
+}
+
+/// The `upstream` error of a non-2xx answer from `host`.
+fn foreign_error(response: &HttpResponse, host: &str) -> ConnectorError {
     let mut api = response.api_error();
     let said: String = response.body_text().chars().take(300).collect();
     api.message = format!("{host} answered {}: {said}", response.status);
-    Err(ConnectorError::Upstream(api))
+    ConnectorError::Upstream(api)
 }
 
 #[cfg(test)]

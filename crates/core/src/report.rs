@@ -11,8 +11,8 @@
 use serde::Deserialize;
 
 use crate::destination::is_plain_https;
-use crate::error::ConnectorError;
-use crate::http::HttpResponse;
+use crate::error::{ApiError, ConnectorError};
+use crate::http::{BodyChunks, HttpResponse, StreamedResponse};
 
 /// Where a report stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,13 +98,110 @@ pub fn is_gzip(content_encoding: Option<&str>, first_bytes: &[u8]) -> bool {
         || first_bytes.starts_with(&[0x1f, 0x8b])
 }
 
-/// Unpacks a whole gzip-compressed report (every member, as `gzip -d`
-/// does).
-pub fn gunzip(compressed: &[u8]) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(compressed).read_to_end(&mut out)?;
-    Ok(out)
+/// A finished report's bytes as they download, unpacked on the way when
+/// they come gzip-compressed (every member, as `gzip -d` does): each chunk
+/// is handed over as it arrives, so that no more than a chunk is held.
+pub struct ReportReader {
+    body: Box<dyn BodyChunks>,
+    status: u16,
+    said_gzip: bool,
+    unpack: Unpack,
+}
+
+enum Unpack {
+    /// Fewer than the two bytes that tell plain from gzip seen yet: these.
+    Undecided(Vec<u8>),
+    Plain,
+    Gzip(Box<flate2::write::MultiGzDecoder<Vec<u8>>>),
+    Done,
+}
+
+impl ReportReader {
+    /// Reads `response`'s body (a 2xx download).
+    pub fn new(response: StreamedResponse) -> ReportReader {
+        ReportReader {
+            said_gzip: is_gzip(response.header("content-encoding"), &[]),
+            status: response.status,
+            body: response.body,
+            unpack: Unpack::Undecided(Vec::new()),
+        }
+    }
+
+    /// The next chunk of the report, unpacked; `None` after the last. A
+    /// body that says it is gzip and is not is `upstream`.
+    pub fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ConnectorError> {
+        use std::io::Write;
+        loop {
+            let Some(mut chunk) = self.body_chunk()? else {
+                return self.finish();
+            };
+            if let Unpack::Undecided(seen) = &mut self.unpack {
+                seen.extend_from_slice(&chunk);
+                if seen.len() < 2 && !self.said_gzip {
+                    continue;
+                }
+                chunk = std::mem::take(seen);
+                self.unpack = if self.said_gzip || is_gzip(None, &chunk) {
+                    Unpack::Gzip(Box::new(flate2::write::MultiGzDecoder::new(Vec::new())))
+                } else {
+                    Unpack::Plain
+                };
+            }
+            let status = self.status;
+            match &mut self.unpack {
+                Unpack::Gzip(decoder) => {
+                    decoder
+                        .write_all(&chunk)
+                        .map_err(|e| corrupt(status, &e.to_string()))?;
+                    let out = std::mem::take(decoder.get_mut());
+                    if !out.is_empty() {
+                        return Ok(Some(out));
+                    }
+                }
+                _ => return Ok(Some(chunk)),
+            }
+        }
+    }
+
+    fn body_chunk(&mut self) -> Result<Option<Vec<u8>>, ConnectorError> {
+        if matches!(self.unpack, Unpack::Done) {
+            return Ok(None);
+        }
+        // Empty chunks say nothing; skip them.
+        loop {
+            match self.body.next_chunk()? {
+                Some(chunk) if chunk.is_empty() => {}
+                other => return Ok(other),
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Result<Option<Vec<u8>>, ConnectorError> {
+        let unpack = std::mem::replace(&mut self.unpack, Unpack::Done);
+        let mut decoder = match unpack {
+            Unpack::Gzip(decoder) => decoder,
+            // A body of one byte: plain.
+            Unpack::Undecided(seen) => return Ok((!seen.is_empty()).then_some(seen)),
+            Unpack::Plain | Unpack::Done => return Ok(None),
+        };
+        decoder
+            .try_finish()
+            .map_err(|e| corrupt(self.status, &e.to_string()))?;
+        let out = std::mem::take(decoder.get_mut());
+        Ok((!out.is_empty()).then_some(out))
+    }
+}
+
+/// The `upstream` error of a download (answered `status`) that says it is
+/// gzip and is not.
+fn corrupt(status: u16, why: &str) -> ConnectorError {
+    ConnectorError::Upstream(ApiError {
+        status,
+        code: None,
+        message: format!("the report is not valid gzip: {why}"),
+        request_id: None,
+        attempts: 1,
+    })
 }
 
 fn malformed(response: &HttpResponse, why: String) -> ConnectorError {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::http::{BodyChunks, StreamedResponse};
 
 fn answer(status: u16, body: &str) -> HttpResponse {
     HttpResponse::new(status, vec![], body.as_bytes().to_vec())
@@ -91,4 +92,95 @@ fn gzip_is_told_by_its_header_or_its_magic_bytes() {
     assert!(is_gzip(None, &[0x1f, 0x8b, 8, 0]));
     assert!(!is_gzip(None, b"date,spend\n"));
     assert!(!is_gzip(Some("identity"), b"\x1f"));
+}
+
+/// Hands a body over in chunks of `size` bytes.
+struct Chunked(Vec<u8>, usize);
+
+impl BodyChunks for Chunked {
+    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ConnectorError> {
+        if self.0.is_empty() {
+            return Ok(None);
+        }
+        let rest = self.0.split_off(self.1.min(self.0.len()));
+        Ok(Some(std::mem::replace(&mut self.0, rest)))
+    }
+}
+
+fn read_all(
+    body: Vec<u8>,
+    chunk: usize,
+    encoding: Option<&str>,
+) -> Result<Vec<u8>, ConnectorError> {
+    let headers = encoding
+        .map(|e| vec![("Content-Encoding".to_string(), e.to_string())])
+        .unwrap_or_default();
+    let mut reader = ReportReader::new(StreamedResponse {
+        status: 200,
+        headers,
+        body: Box::new(Chunked(body, chunk)),
+    });
+    let mut out = Vec::new();
+    let mut chunks = 0;
+    while let Some(part) = reader.next_chunk()? {
+        assert!(!part.is_empty());
+        out.extend_from_slice(&part);
+        chunks += 1;
+    }
+    assert!(reader.next_chunk()?.is_none(), "done stays done");
+    assert!(chunks >= 1 || out.is_empty());
+    Ok(out)
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(data).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[test]
+fn a_report_is_unpacked_chunk_by_chunk_whatever_the_chunk_size() {
+    let csv: Vec<u8> = (0..2_000)
+        .flat_map(|i| format!("2024-01-01,campaign-{i},{}.{:02}\n", i % 97, i % 100).into_bytes())
+        .collect();
+    let packed = gzip(&csv);
+    // Two members, as `cat a.gz b.gz` makes: `gzip -d` gives both.
+    let two = [gzip(&csv[..1000]), gzip(&csv[1000..])].concat();
+    for chunk in [1, 7, 4096, 1 << 20] {
+        assert_eq!(
+            read_all(csv.clone(), chunk, None).unwrap(),
+            csv,
+            "plain {chunk}"
+        );
+        assert_eq!(
+            read_all(packed.clone(), chunk, Some("gzip")).unwrap(),
+            csv,
+            "gzip {chunk}"
+        );
+        assert_eq!(
+            read_all(packed.clone(), chunk, None).unwrap(),
+            csv,
+            "magic {chunk}"
+        );
+        assert_eq!(
+            read_all(two.clone(), chunk, None).unwrap(),
+            csv,
+            "members {chunk}"
+        );
+    }
+    assert_eq!(read_all(Vec::new(), 10, None).unwrap(), b"");
+    assert_eq!(read_all(b"x".to_vec(), 10, None).unwrap(), b"x");
+}
+
+#[test]
+fn a_truncated_or_false_gzip_is_an_upstream_error() {
+    let packed = gzip(b"date,spend\n2024-01-01,3\n");
+    let truncated = packed[..packed.len() - 6].to_vec();
+    for (body, encoding) in [(truncated, None), (b"plain text".to_vec(), Some("gzip"))] {
+        match read_all(body, 5, encoding) {
+            Err(ConnectorError::Upstream(api)) => assert!(api.message.contains("gzip"), "{api:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
 }

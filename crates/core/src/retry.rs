@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use crate::error::{ConnectorError, TransportKind};
-use crate::http::{HttpRequest, HttpResponse, Method, Transport};
+use crate::http::{HttpRequest, HttpResponse, Method, StreamedResponse, Transport};
 
 /// How requests are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +174,12 @@ impl<T: Transport> Transport for Retrying<T> {
 
     fn now(&self) -> u64 {
         self.inner.now()
+    }
+
+    /// A stream is not retried: a download that breaks half-way has handed
+    /// part of itself over already.
+    fn open(&mut self, request: &HttpRequest) -> Result<StreamedResponse, ConnectorError> {
+        self.inner.open(request)
     }
 }
 

@@ -28,7 +28,9 @@ use bindings::exports::pinterest::connector::actions::{
     RawRequestInput, RawResponse,
 };
 use bindings::exports::pinterest::connector::catalog::{self, Endpoint};
-use bindings::exports::pinterest::connector::jobs::{self, JobWait, MediaFile, MediaUploaded};
+use bindings::exports::pinterest::connector::jobs::{
+    self, JobWait, MediaFile, MediaUploaded, ReportDownload, ReportReady, ReportStarted,
+};
 use bindings::exports::pinterest::connector::oauth::{self, OauthApp};
 use bindings::pinterest::connector::credentials::{Credentials, Oauth2Credentials};
 use bindings::pinterest::connector::types::{ActionError, CallOptions, ConnectorError, SpecSource};
@@ -38,6 +40,7 @@ use pinterest_connector_core::jobs::{JobWait as CoreJobWait, MediaFile as CoreMe
 use pinterest_connector_core::oauth as core_oauth;
 use pinterest_connector_core::options::CallOptions as CoreCallOptions;
 use pinterest_connector_core::pagination::{self, PageWalker};
+use pinterest_connector_core::report::ReportReader;
 use pinterest_connector_core::retry::Retrying;
 use pinterest_connector_core::session::Session;
 
@@ -222,7 +225,63 @@ impl actions::GuestPageStream for PageStreamState {
 }
 
 /// The connector of an action.
+/// A report's download: the reader over the host's response stream.
+struct ReportDownloadState {
+    reader: RefCell<ReportReader>,
+}
+
+impl jobs::GuestReportDownload for ReportDownloadState {
+    fn next(&self) -> Result<Option<Vec<u8>>, ConnectorError> {
+        self.reader
+            .borrow_mut()
+            .next_chunk()
+            .map_err(convert::error)
+    }
+}
+
 impl jobs::Guest for Component {
+    type ReportDownload = ReportDownloadState;
+
+    fn create_report(
+        credentials: Credentials,
+        ad_account_id: String,
+        body: String,
+        options: Option<CallOptions>,
+    ) -> Result<ReportStarted, ActionError> {
+        let mut session = Session::new(convert::credentials(credentials));
+        let result = convert::call_options(options)
+            .and_then(|options| acting(options).create_report(&mut session, &ad_account_id, &body));
+        convert::outcome(&session, result, |token, credentials| ReportStarted {
+            token,
+            credentials,
+        })
+    }
+
+    fn download_report(
+        credentials: Credentials,
+        ad_account_id: String,
+        token: String,
+        wait: Option<JobWait>,
+        options: Option<CallOptions>,
+    ) -> Result<ReportReady, ActionError> {
+        let mut session = Session::new(convert::credentials(credentials));
+        let wait = job_wait(wait, CoreJobWait::REPORT);
+        let result = convert::call_options(options).and_then(|options| {
+            let mut connector = acting(options);
+            let finished = connector.await_report(&mut session, &ad_account_id, &token, wait)?;
+            Ok((connector.open_report(&finished)?, finished.size))
+        });
+        convert::outcome(&session, result, |(reader, size), credentials| {
+            ReportReady {
+                download: ReportDownload::new(ReportDownloadState {
+                    reader: RefCell::new(reader),
+                }),
+                size,
+                credentials,
+            }
+        })
+    }
+
     fn upload_media(
         credentials: Credentials,
         file: MediaFile,

@@ -13,13 +13,16 @@ use crate::bindings::exports::pinterest::connector::actions::{
     Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
 };
 use crate::bindings::exports::pinterest::connector::catalog::Endpoint;
-use crate::bindings::exports::pinterest::connector::jobs::{JobWait, MediaFile, MediaUploaded};
+use crate::bindings::exports::pinterest::connector::jobs::{
+    JobWait, MediaFile, MediaUploaded, ReportStarted,
+};
 use crate::bindings::exports::pinterest::connector::oauth::OauthApp;
 use crate::bindings::pinterest::connector::types::{
     ActionError, CallOptions, ConnectorError, SpecSource,
 };
 use crate::bindings::{Connector, ConnectorPre};
 use crate::cache::{CacheOutcome, CompileCache};
+use crate::credentials::CredentialsState;
 use crate::credentials::{Credentials, Oauth2Credentials};
 use crate::error::{ActionFailure, HostError};
 use crate::limits::{CallLimits, tick_epochs_of};
@@ -312,6 +315,59 @@ impl ConnectorHost {
         .map(with_failure)
     }
 
+    /// Asks for an asynchronous ads report (`jobs.create-report`): its
+    /// token.
+    pub async fn create_report(
+        &self,
+        credentials: &Credentials,
+        ad_account_id: &str,
+        body: &str,
+    ) -> Result<Result<ReportStarted, ActionFailure>, HostError> {
+        self.run(async |store, instance| {
+            instance
+                .pinterest_connector_jobs()
+                .call_create_report(store, credentials, ad_account_id, body, self.call_options)
+                .await
+        })
+        .await
+        .map(with_failure)
+    }
+
+    /// Waits for a report to finish and opens its download
+    /// (`jobs.download-report`); its bytes come from [`ReportStream::next`].
+    pub async fn download_report(
+        &self,
+        credentials: &Credentials,
+        ad_account_id: &str,
+        token: &str,
+        wait: Option<JobWait>,
+    ) -> Result<Result<ReportStream, ActionFailure>, HostError> {
+        let (mut store, instance) = self.instantiate().await?;
+        let started = bounded(
+            self.limits,
+            instance.pinterest_connector_jobs().call_download_report(
+                &mut store,
+                credentials,
+                ad_account_id,
+                token,
+                wait,
+                self.call_options,
+            ),
+        )
+        .await;
+        let started = settle(self.limits, &store, started)?;
+        Ok(started
+            .map(|ready| ReportStream {
+                store,
+                instance,
+                resource: Some(ready.download),
+                limits: self.limits,
+                size: ready.size,
+                credentials: ready.credentials,
+            })
+            .map_err(ActionFailure::from))
+    }
+
     /// Calls one endpoint once.
     pub async fn api_call(
         &self,
@@ -449,6 +505,64 @@ impl PageStream {
             // first only lets the guest release it in order.
             let _ = resource.resource_drop_async(&mut self.store).await;
         }
+    }
+}
+
+/// A finished report's bytes, one chunk per [`ReportStream::next`]. It owns
+/// its component instance; dropping it stops the download.
+pub struct ReportStream {
+    store: Store<StoreState>,
+    instance: Connector,
+    resource: Option<ResourceAny>,
+    limits: CallLimits,
+    size: Option<u64>,
+    credentials: CredentialsState,
+}
+
+impl ReportStream {
+    /// The next chunk of the report, unpacked when it came
+    /// gzip-compressed; `None` after the last. Each chunk has the whole
+    /// deadline to itself.
+    pub async fn next(&mut self) -> Result<Result<Option<Vec<u8>>, ConnectorError>, HostError> {
+        let Some(resource) = self.resource else {
+            return Ok(Ok(None));
+        };
+        self.store.set_epoch_deadline(self.limits.deadline_ticks());
+        let called = bounded(
+            self.limits,
+            self.instance
+                .pinterest_connector_jobs()
+                .report_download()
+                .call_next(&mut self.store, resource),
+        )
+        .await;
+        let result = settle(self.limits, &self.store, called);
+        if !matches!(result, Ok(Ok(Some(_)))) {
+            if result.is_err() {
+                // A store that trapped cannot run the destructor.
+                self.resource = None;
+            }
+            if let Some(resource) = self.resource.take() {
+                let _ = resource.resource_drop_async(&mut self.store).await;
+            }
+        }
+        result
+    }
+
+    /// The report's size in bytes as Pinterest announced it, when it did.
+    pub fn size(&self) -> Option<u64> {
+        self.size
+    }
+
+    /// The credentials as they stood when the download opened: store them
+    /// when refreshed.
+    pub fn credentials(&self) -> &CredentialsState {
+        &self.credentials
+    }
+
+    /// The largest the instance's linear memory has been so far, in bytes.
+    pub fn memory_peak_bytes(&self) -> usize {
+        self.store.data().memory.peak_bytes()
     }
 }
 

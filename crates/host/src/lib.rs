@@ -33,7 +33,9 @@ pub use bindings::exports::pinterest::connector::actions::{
     Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
 };
 pub use bindings::exports::pinterest::connector::catalog::Endpoint;
-pub use bindings::exports::pinterest::connector::jobs::{JobWait, MediaFile, MediaUploaded};
+pub use bindings::exports::pinterest::connector::jobs::{
+    JobWait, MediaFile, MediaUploaded, ReportStarted,
+};
 pub use bindings::exports::pinterest::connector::oauth::OauthApp;
 /// The WIT types: `pinterest:connector/types` and the credentials.
 pub mod types {
@@ -42,7 +44,7 @@ pub mod types {
 }
 pub use cache::{CacheOutcome, CompileCache};
 pub use error::{ActionFailure, HostError, describe};
-pub use host::{ConnectorHost, HostConfig, PageStream};
+pub use host::{ConnectorHost, HostConfig, PageStream, ReportStream};
 pub use limits::{CallLimits, EPOCH_TICK};
 pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError, is_s3_host};
 pub use pool::Connections;

@@ -6,15 +6,17 @@
 use std::time::Duration;
 
 use pinterest_connector_core::error::{ConnectorError, TransportKind};
-use pinterest_connector_core::http::{HttpRequest, HttpResponse, Method, Transport};
+use pinterest_connector_core::http::{
+    BodyChunks, HttpRequest, HttpResponse, Method, StreamedResponse, Transport,
+};
 use pinterest_connector_core::options::CallOptions;
 use pinterest_connector_core::retry::Retrying;
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{
-    ErrorCode, Fields, IncomingBody, Method as WasiMethod, OutgoingBody, OutgoingRequest,
-    RequestOptions, Scheme,
+    ErrorCode, Fields, IncomingBody, IncomingResponse, Method as WasiMethod, OutgoingBody,
+    OutgoingRequest, RequestOptions, Scheme,
 };
-use wasip2::io::streams::StreamError;
+use wasip2::io::streams::{InputStream, StreamError};
 
 /// Sends requests through the host's `wasi:http` implementation, with the
 /// timeouts and the body cap of the call's options. Waits between retries
@@ -42,6 +44,47 @@ fn wall_clock_seconds() -> u64 {
     wasip2::clocks::wall_clock::now().seconds
 }
 
+/// A response's headers, values as text.
+fn headers_of(response: &IncomingResponse) -> Vec<(String, String)> {
+    response
+        .headers()
+        .entries()
+        .into_iter()
+        .map(|(name, value)| (name, String::from_utf8_lossy(&value).into_owned()))
+        .collect()
+}
+
+/// A response body read a chunk at a time, as the host hands it over. The
+/// stream is a child of the body, which is a child of the response: they
+/// are dropped in that order (fields drop in declaration order).
+struct StreamedBody {
+    stream: Option<InputStream>,
+    body: Option<IncomingBody>,
+    _response: IncomingResponse,
+}
+
+impl BodyChunks for StreamedBody {
+    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ConnectorError> {
+        let Some(stream) = &self.stream else {
+            return Ok(None);
+        };
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => Ok(Some(chunk)),
+            Err(StreamError::Closed) => {
+                self.stream = None;
+                if let Some(body) = self.body.take() {
+                    drop(IncomingBody::finish(body));
+                }
+                Ok(None)
+            }
+            Err(e) => {
+                self.stream = None;
+                Err(stream_error("reading the response body", e))
+            }
+        }
+    }
+}
+
 /// Writes a whole request body and finishes it.
 fn write_body(body: OutgoingBody, bytes: &[u8]) -> Result<(), ConnectorError> {
     let stream = body
@@ -62,8 +105,9 @@ fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
-impl Transport for WasiHttpTransport {
-    fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError> {
+impl WasiHttpTransport {
+    /// Sends `request` and waits for the response's head.
+    fn exchange(&mut self, request: &HttpRequest) -> Result<IncomingResponse, ConnectorError> {
         let outgoing = outgoing_request(request)?;
         // A body is taken only to write bytes into it: one taken and left
         // empty has no known size, and goes out chunked. An untaken one is
@@ -104,13 +148,15 @@ impl Transport for WasiHttpTransport {
             }
         };
 
+        Ok(response)
+    }
+}
+
+impl Transport for WasiHttpTransport {
+    fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError> {
+        let response = self.exchange(request)?;
         let status = response.status();
-        let headers = response
-            .headers()
-            .entries()
-            .into_iter()
-            .map(|(name, value)| (name, String::from_utf8_lossy(&value).into_owned()))
-            .collect();
+        let headers = headers_of(&response);
         let incoming = response
             .consume()
             .map_err(|()| other("the response body was already taken"))?;
@@ -125,6 +171,27 @@ impl Transport for WasiHttpTransport {
 
     fn now(&self) -> u64 {
         wall_clock_seconds()
+    }
+
+    fn open(&mut self, request: &HttpRequest) -> Result<StreamedResponse, ConnectorError> {
+        let response = self.exchange(request)?;
+        let status = response.status();
+        let headers = headers_of(&response);
+        let body = response
+            .consume()
+            .map_err(|()| other("the response body was already taken"))?;
+        let stream = body
+            .stream()
+            .map_err(|()| other("the response body stream was already taken"))?;
+        Ok(StreamedResponse {
+            status,
+            headers,
+            body: Box::new(StreamedBody {
+                stream: Some(stream),
+                body: Some(body),
+                _response: response,
+            }),
+        })
     }
 
     fn random(&mut self) -> u64 {
