@@ -663,3 +663,93 @@ async fn a_compile_cache_others_may_write_to_is_refused() {
     let run = cli(&mock, &by_env, &["endpoints"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
+
+/// `cli` with the S3-like hosts of the jobs routed to the mock too.
+async fn cli_with_jobs(mock: &MockPinterest, env: &[(&str, &str)], args: &[&str]) -> Run {
+    let upload = format!(
+        "{}={}",
+        pinterest_host_test::media_mock::UPLOAD_HOST,
+        mock.upload_addr
+    );
+    let download = format!(
+        "{}={}",
+        pinterest_host_test::report_mock::REPORT_HOST,
+        mock.download_addr
+    );
+    let mut all = vec!["--route", upload.as_str(), "--route", download.as_str()];
+    all.extend_from_slice(args);
+    cli(mock, env, &all).await
+}
+
+#[tokio::test]
+async fn upload_media_prints_the_processed_media_id() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let video = dir.path().join("clip.mp4");
+    std::fs::write(&video, b"\0\0\0\x18ftypmp42 a small video").unwrap();
+    let run = cli_with_jobs(
+        &mock,
+        &[("PINTEREST_ACCESS_TOKEN", &token(&mock))],
+        &[
+            "upload-media",
+            video.to_str().unwrap(),
+            "--max-polls",
+            "10",
+            "--poll-interval",
+            "0",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(
+        out["media_id"].as_str().is_some_and(|id| !id.is_empty()),
+        "{out}"
+    );
+    assert_eq!(mock.uploads().len(), 1);
+
+    let unknown = dir.path().join("clip.bin");
+    std::fs::write(&unknown, b"x").unwrap();
+    let run = cli_with_jobs(
+        &mock,
+        &[("PINTEREST_ACCESS_TOKEN", &token(&mock))],
+        &["upload-media", unknown.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(error_line(&run).contains("--content-type"));
+}
+
+#[tokio::test]
+async fn report_writes_the_whole_report_to_a_file() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.csv");
+    let body = r#"{"start_date": "2024-01-01", "end_date": "2024-01-31", "granularity": "DAY", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"]}"#;
+    let run = cli_with_jobs(
+        &mock,
+        &[("PINTEREST_ACCESS_TOKEN", &token(&mock))],
+        &[
+            "report",
+            "--ad-account",
+            "549755885175",
+            "--body",
+            body,
+            "--out",
+            out.to_str().unwrap(),
+            "--max-polls",
+            "10",
+            "--poll-interval",
+            "0",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written = std::fs::read(&out).unwrap();
+    assert!(
+        written == pinterest_host_test::report_mock::report_csv(mock.config().reports.bytes),
+        "the report file differs ({} bytes)",
+        written.len()
+    );
+    assert!(run.stderr.contains("report done"), "{}", run.stderr);
+}

@@ -99,12 +99,62 @@ pub(crate) enum Command {
     Raw(RawArgs),
     /// Checks the credentials with `GET /user_account`.
     Verify,
+    /// Uploads a video for a pin and waits until Pinterest has processed
+    /// it; prints the media id to name in `POST /pins`
+    /// (`media_source.source_type = video_id`).
+    UploadMedia(UploadArgs),
+    /// Asks for an asynchronous ads report, waits until it is ready and
+    /// writes it to --out (or stdout) as it downloads, unpacked.
+    Report(ReportArgs),
     /// Authorises the app for a Pinterest account (OAuth2 with a loopback
     /// redirect) and writes the credentials file. Needs the client id and
     /// secret (PINTEREST_CLIENT_ID, PINTEREST_CLIENT_SECRET) and the scopes.
     Login(LoginArgs),
     /// Deletes the credentials file.
     Logout,
+}
+
+/// How long a job may be waited for.
+#[derive(Debug, Args)]
+pub(crate) struct WaitArgs {
+    /// Ask for the job's state at most this many times.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_polls: Option<u32>,
+    /// Seconds between two asks.
+    #[arg(long, value_name = "SECONDS", requires = "max_polls")]
+    pub(crate) poll_interval: Option<u32>,
+}
+
+/// `upload-media` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct UploadArgs {
+    /// The video file.
+    pub(crate) file: PathBuf,
+    /// The media type Pinterest registers (video only).
+    #[arg(long = "type", default_value = "video", value_parser = ["video"])]
+    pub(crate) media_type: String,
+    /// The file's content type; by default from its extension (mp4, mov, m4v).
+    #[arg(long, value_name = "TYPE")]
+    pub(crate) content_type: Option<String>,
+    #[command(flatten)]
+    pub(crate) wait: WaitArgs,
+}
+
+/// `report` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The ad account the report is about.
+    #[arg(long, value_name = "ID")]
+    pub(crate) ad_account: String,
+    /// The report request as JSON (start_date, end_date, granularity,
+    /// level, columns, …), checked against the description.
+    #[arg(long, value_name = "JSON")]
+    pub(crate) body: String,
+    /// Write the report here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) wait: WaitArgs,
 }
 
 /// `login` arguments.

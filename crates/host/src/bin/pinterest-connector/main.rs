@@ -16,11 +16,11 @@ use anyhow::Context;
 use clap::Parser;
 use pinterest_connector_host::types::CredentialsState;
 use pinterest_connector_host::{
-    ActionFailure, ApiCallInput, CompileCache, ConnectorHost, HostConfig, NetworkPolicy,
-    PaginationOptions, RawRequestInput,
+    ActionFailure, ApiCallInput, CompileCache, ConnectorHost, HostConfig, JobWait, MediaFile,
+    NetworkPolicy, PaginationOptions, RawRequestInput,
 };
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, WaitArgs};
 use crate::output::{Failure, emit, print_json};
 use crate::store::CredentialSource;
 
@@ -49,6 +49,68 @@ fn failed(source: &CredentialSource, failure: ActionFailure) -> Failure {
         Ok(()) => Failure::Connector(failure.error),
         Err(not_stored) => not_stored,
     }
+}
+
+/// A job's wait from the flags; none for the component's default.
+fn job_wait(wait: &WaitArgs) -> Option<JobWait> {
+    wait.max_polls.map(|max_polls| JobWait {
+        max_polls,
+        poll_interval_ms: wait.poll_interval.unwrap_or(5).saturating_mul(1000),
+    })
+}
+
+/// A video's content type from its file name's extension.
+fn video_type(path: &std::path::Path) -> Result<String, Failure> {
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("mp4" | "m4v") => Ok("video/mp4".into()),
+        Some("mov") => Ok("video/quicktime".into()),
+        _ => Err(Failure::usage(
+            "say the video's --content-type (the extension is not mp4, m4v or mov)",
+        )),
+    }
+}
+
+/// The credentials to use after an action handed `state` back.
+fn credentials_after(
+    before: &pinterest_connector_host::types::Credentials,
+    state: &CredentialsState,
+) -> pinterest_connector_host::types::Credentials {
+    if state.refreshed {
+        state.credentials.clone()
+    } else {
+        before.clone()
+    }
+}
+
+/// Writes a report to `out` (or stdout) as it downloads, with progress on
+/// stderr.
+async fn write_report(
+    stream: &mut pinterest_connector_host::ReportStream,
+    out: Option<&std::path::Path>,
+) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut sink: Box<dyn Write> = match out {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut written = 0u64;
+    let mut reported = 0u64;
+    while let Some(chunk) = stream.next().await?.map_err(Failure::Connector)? {
+        sink.write_all(&chunk).map_err(output::write_failure)?;
+        written += chunk.len() as u64;
+        if written - reported >= 8 << 20 {
+            eprintln!("{:.1} MB downloaded", written as f64 / 1e6);
+            reported = written;
+        }
+    }
+    sink.flush().map_err(output::write_failure)?;
+    eprintln!("report done: {:.1} MB", written as f64 / 1e6);
+    Ok(())
 }
 
 #[tokio::main]
@@ -174,6 +236,52 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 "scopes": account.scopes,
                 "user_accounts_read": account.user_accounts_read,
             }))?;
+        }
+        Command::UploadMedia(upload) => {
+            let (credentials, source) = cli.credentials()?;
+            let content_type = match &upload.content_type {
+                Some(given) => given.clone(),
+                None => video_type(&upload.file)?,
+            };
+            let bytes = std::fs::read(&upload.file)
+                .with_context(|| format!("reading {}", upload.file.display()))?;
+            let file_name = upload
+                .file
+                .file_name()
+                .map_or_else(|| "video".into(), |n| n.to_string_lossy().into_owned());
+            eprintln!(
+                "uploading {} ({:.1} MB), then waiting for Pinterest to process it",
+                file_name,
+                bytes.len() as f64 / 1e6
+            );
+            let file = MediaFile {
+                file_name,
+                content_type,
+                bytes,
+            };
+            let result = host
+                .upload_media(&credentials, &file, job_wait(&upload.wait))
+                .await?;
+            let uploaded = settle(&source, result, |u| &u.credentials)?;
+            print_json(&serde_json::json!({ "media_id": uploaded.media_id }))?;
+        }
+        Command::Report(report) => {
+            let (credentials, source) = cli.credentials()?;
+            let result = host
+                .create_report(&credentials, &report.ad_account, &report.body)
+                .await?;
+            let started = settle(&source, result, |s| &s.credentials)?;
+            eprintln!("report {} asked for; waiting for it", started.token);
+            let result = host
+                .download_report(
+                    &credentials_after(&credentials, &started.credentials),
+                    &report.ad_account,
+                    &started.token,
+                    job_wait(&report.wait),
+                )
+                .await?;
+            let mut stream = settle(&source, result, |s| s.credentials())?;
+            write_report(&mut stream, report.out.as_deref()).await?;
         }
         Command::Login(args) => {
             let path = cli.credentials_path()?;

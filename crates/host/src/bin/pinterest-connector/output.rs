@@ -87,10 +87,16 @@ pub(crate) fn emit(line: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{line}")
         .and_then(|()| stdout.flush())
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::BrokenPipe => Failure::StdoutClosed,
-            _ => Failure::Other(anyhow::Error::new(e).context("writing to stdout")),
-        })
+        .map_err(write_failure)
+}
+
+/// A failure to write the output: a reader that went away (`| head`) is
+/// no error.
+pub(crate) fn write_failure(e: std::io::Error) -> Failure {
+    match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Failure::StdoutClosed,
+        _ => Failure::Other(anyhow::Error::new(e).context("writing the output")),
+    }
 }
 
 /// Prints a value as pretty JSON.
