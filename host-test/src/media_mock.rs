@@ -160,8 +160,8 @@ pub(crate) fn upload_router(store: Arc<MediaStore>) -> Router {
         .with_state(store)
 }
 
-/// An S3 error answer.
-fn s3_error(status: StatusCode, code: &str, message: &str) -> Response {
+/// An S3 error answer, as both S3-like hosts of the mock give it.
+pub(crate) fn s3_error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
         [("content-type", "application/xml")],

@@ -14,6 +14,8 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+
+use crate::media_mock::s3_error;
 use serde_json::json;
 
 /// The download host the mock names.
@@ -230,13 +232,4 @@ async fn download(
         });
     }
     answer
-}
-
-fn s3_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        [("content-type", "application/xml")],
-        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>"),
-    )
-        .into_response()
 }

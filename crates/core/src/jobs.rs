@@ -248,7 +248,7 @@ impl<T: Transport> Connector<T> {
 
 /// The upload's request: the multipart body to the registration's URL,
 /// with no `Authorization`.
-pub fn upload_request(
+fn upload_request(
     registration: &MediaRegistration,
     upload: &MultipartUpload,
     body: Vec<u8>,
@@ -267,7 +267,7 @@ pub fn upload_request(
 /// The download's request: a plain GET of the pre-signed URL, with no
 /// `Authorization` (S3 refuses a request that carries two kinds of
 /// credentials).
-pub fn download_request(url: &url::Url) -> HttpRequest {
+fn download_request(url: &url::Url) -> HttpRequest {
     HttpRequest {
         method: Method::Get,
         url: url.clone(),
