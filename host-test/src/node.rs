@@ -97,11 +97,14 @@ fn succeeded(output: &Output, what: &str) -> anyhow::Result<()> {
 }
 
 /// The environment the Node tests and the routing module read: where the
-/// Pinterest hosts are routed and the mock's tokens and OAuth app.
+/// Pinterest hosts (the API's and the S3-like upload and report hosts) are
+/// routed and the mock's tokens and OAuth app.
 pub fn mock_environment(mock: &MockPinterest) -> Vec<(&'static str, String)> {
     let routes = serde_json::json!({
         "api.pinterest.com": mock.production_addr.to_string(),
         "api-sandbox.pinterest.com": mock.sandbox_addr.to_string(),
+        crate::media_mock::UPLOAD_HOST: mock.upload_addr.to_string(),
+        crate::report_mock::REPORT_HOST: mock.download_addr.to_string(),
     });
     let config = mock.config();
     vec![
@@ -295,6 +298,20 @@ pub async fn exchange(
     path: &str,
     body: Option<&serde_json::Value>,
 ) -> anyhow::Result<Exchange> {
+    let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+    let json = [("content-type", "application/json")];
+    exchange_bytes(addr, method, path, &json, bytes.into_bytes()).await
+}
+
+/// Sends `method path` with `headers` and `body` to `addr` on a new
+/// connection.
+pub async fn exchange_bytes(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> anyhow::Result<Exchange> {
     use http_body_util::{BodyExt, Full};
     use hyper::body::Bytes;
 
@@ -305,13 +322,14 @@ pub async fn exchange(
         // Ends with the connection.
         let _ = connection.await;
     });
-    let bytes = body.map(|b| b.to_string()).unwrap_or_default();
-    let request = hyper::Request::builder()
+    let mut request = hyper::Request::builder()
         .method(method)
         .uri(path)
-        .header("host", addr.to_string())
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(bytes)))?;
+        .header("host", addr.to_string());
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Full::new(Bytes::from(body)))?;
     let response = sender.send_request(request).await?;
     let status = response.status().as_u16();
     let headers: Vec<(String, String)> = response

@@ -6,14 +6,18 @@
 //!   (verify-credentials, api-call with and without pagination, raw-request,
 //!   refresh, the catalog);
 //! - `jco serve` serves the edge build (`wasi:http/proxy`) and the test
-//!   drives it over HTTP.
+//!   drives it over HTTP;
+//! - the jobs that span calls (a video pin, an ads report) both ways: the
+//!   connector's `jobs` interface from `tests/node/jobs.test.mjs`, and the
+//!   edge build's `/upload-media`, `/create-report` and `/download-report`.
 
 use pinterest_host_test::component::{built_component, built_edge_component};
 use std::path::PathBuf;
 
 use pinterest_host_test::node::{
-    JcoServe, exchange, mock_environment, node_test, project_dir, transpile,
+    JcoServe, exchange, exchange_bytes, mock_environment, node_test, project_dir, transpile,
 };
+use pinterest_host_test::report_mock::{ReportEncoding, ReportPlay, report_csv};
 use pinterest_host_test::{Flavour, MockConfig, MockPinterest, assert_no_secrets};
 use serde_json::json;
 
@@ -63,9 +67,12 @@ async fn the_connector_runs_in_node_through_jco() {
 /// (transpiled into `tests/node/build/NAME`, its output in
 /// `tests/node/build/NAME.log`), routed to the mock.
 async fn serve_edge(name: &str) -> (MockPinterest, JcoServe, PathBuf) {
-    let mock = MockPinterest::start(MockConfig::default())
-        .await
-        .expect("mock starts");
+    serve_edge_with(name, MockConfig::default()).await
+}
+
+/// [`serve_edge`] with a mock of `config`.
+async fn serve_edge_with(name: &str, config: MockConfig) -> (MockPinterest, JcoServe, PathBuf) {
+    let mock = MockPinterest::start(config).await.expect("mock starts");
     let component = built_edge_component().expect("the edge component builds");
     let log = project_dir().join("build").join(format!("{name}.log"));
     let served = JcoServe::start(&component, name, &mock_environment(&mock), &log)
@@ -474,4 +481,181 @@ async fn the_served_edge_build_sends_only_to_pinterest() {
 fn base64_of(text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+/// A mock whose ads reports are `bytes` long, served with `encoding`.
+fn reporting(bytes: usize, encoding: ReportEncoding) -> MockConfig {
+    MockConfig {
+        reports: ReportPlay {
+            bytes,
+            encoding,
+            ..ReportPlay::default()
+        },
+        ..MockConfig::default()
+    }
+}
+
+const AD_ACCOUNT: &str = "549755885175";
+
+/// No request to the S3-like hosts carried an `Authorization` header or
+/// the token, and each was answered as a success.
+fn assert_no_credentials_reached_s3(mock: &MockPinterest) {
+    let token = mock.config().access_token.clone();
+    let clean = |headers: &[(String, String)]| {
+        headers
+            .iter()
+            .all(|(n, v)| n != "authorization" && !v.contains(token.as_str()))
+    };
+    let uploads = mock.uploads();
+    assert!(!uploads.is_empty(), "the upload host was reached");
+    for upload in &uploads {
+        assert!(
+            clean(&upload.headers) && upload.fields.iter().all(|(_, v)| !v.contains(&token)),
+            "credentials reached the upload host"
+        );
+    }
+    let downloads = mock.downloads();
+    assert_eq!(downloads.len(), 1);
+    assert_eq!(downloads[0].status, 200);
+    assert!(
+        clean(&downloads[0].headers),
+        "credentials reached the report host"
+    );
+}
+
+/// The `jobs` interface in Node.js: a video pin, a failed processing, a
+/// gzip-compressed report of 8 MB checked byte for byte (its SHA-256).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_jobs_run_in_node_through_jco() {
+    use sha2::{Digest, Sha256};
+
+    let mock = MockPinterest::start(reporting(8 << 20, ReportEncoding::GzipDeclared))
+        .await
+        .expect("mock starts");
+    let component = built_component().expect("component builds");
+    transpile(&component, "jobs").expect("jco transpiles the component");
+    let report = report_csv(8 << 20);
+    let mut env = mock_environment(&mock);
+    env.extend([
+        ("MOCK_BOARD_ID", MockPinterest::board_id(0)),
+        ("MOCK_AD_ACCOUNT_ID", AD_ACCOUNT.to_owned()),
+        ("MOCK_REPORT_BYTES", report.len().to_string()),
+        (
+            "MOCK_REPORT_SHA256",
+            format!("{:x}", Sha256::digest(&report)),
+        ),
+    ]);
+    let output = node_test("jobs.test.mjs", &env).await.expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "node --test failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(
+        stdout.contains("ℹ pass 3"),
+        "every Node test ran:\n{stdout}"
+    );
+    assert!(stdout.contains("ℹ fail 0"), "{stdout}");
+    assert_no_credentials_reached_s3(&mock);
+    let uploads = mock.uploads();
+    assert_eq!(uploads.len(), 2, "the video and the image");
+    assert_eq!(uploads[0].file_len, 12 + 2 * 1024 * 1024);
+}
+
+/// The edge build's job routes served by `jco serve`: a video sent as the
+/// request body becomes a media id, then a pin; a report is created, then
+/// answered as it downloads; a job route without its arguments is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_edge_build_runs_the_jobs_through_jco_serve() {
+    let (mock, served, log) = serve_edge_with(
+        "edge-jobs",
+        reporting(6 << 20, ReportEncoding::GzipUndeclared),
+    )
+    .await;
+    let at = served.addr;
+    let credentials = json!({ "oauth2": { "access_token": mock.config().access_token } });
+
+    let mut video = b"\0\0\0\x18ftypmp42".to_vec();
+    video.extend((0..3 << 20).map(|i: usize| (i * 31 % 251) as u8));
+    let arg = json!({
+        "credentials": credentials, "file_name": "clip.mp4",
+        "wait": { "max_polls": 10, "poll_interval_ms": 10 },
+    })
+    .to_string();
+    let uploaded = exchange_bytes(
+        at,
+        "POST",
+        "/upload-media",
+        &[
+            ("pinterest-connector-arg", &arg),
+            ("content-type", "video/mp4"),
+        ],
+        video.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        uploaded.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&uploaded.body)
+    );
+    let media_id = uploaded.json()["media_id"].as_str().unwrap().to_owned();
+    assert_eq!(mock.uploads()[0].file_len, video.len());
+
+    let pin = json!({
+        "credentials": credentials, "endpoint": "POST /pins",
+        "body": { "board_id": MockPinterest::board_id(0), "title": "From the edge",
+                  "media_source": { "source_type": "video_id", "media_id": media_id,
+                                    "cover_image_url": "https://example.com/c.jpg" } },
+    });
+    let created = exchange(at, "POST", "/api-call", Some(&pin)).await.unwrap();
+    assert_eq!(created.json()["status"], 201, "{}", created.json());
+
+    let report_request = json!({
+        "credentials": credentials, "ad_account_id": AD_ACCOUNT,
+        "body": { "start_date": "2024-01-01", "end_date": "2024-06-30", "granularity": "DAY",
+                  "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR", "IMPRESSION_1"] },
+    });
+    let started = exchange(at, "POST", "/create-report", Some(&report_request))
+        .await
+        .unwrap();
+    assert_eq!(started.status, 200, "{}", started.json());
+    let token = started.json()["token"].as_str().unwrap().to_owned();
+    let download = json!({
+        "credentials": credentials, "ad_account_id": AD_ACCOUNT, "token": token,
+        "wait": { "max_polls": 10, "poll_interval_ms": 10 },
+    });
+    let report = exchange(at, "POST", "/download-report", Some(&download))
+        .await
+        .unwrap();
+    assert_eq!(report.status, 200);
+    assert_eq!(report.content_type.as_deref(), Some("text/csv"));
+    assert!(
+        report.body == report_csv(6 << 20),
+        "the report, unpacked, byte for byte ({} bytes)",
+        report.body.len()
+    );
+    assert_no_credentials_reached_s3(&mock);
+
+    let missing = exchange_bytes(at, "POST", "/upload-media", &[], b"video".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(missing.status, 400);
+    assert_eq!(missing.json()["error"]["field"], "pinterest-connector-arg");
+    let index = exchange(at, "GET", "/", None).await.unwrap();
+    assert!(
+        index.json()["routes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("POST /download-report"))
+    );
+
+    drop(served);
+    let logged = std::fs::read_to_string(&log).expect("the log is readable");
+    let mut secrets = mock.secrets();
+    secrets.retain(|s| !s.is_empty());
+    assert_no_secrets(&logged, &secrets);
 }

@@ -1,15 +1,19 @@
-//! Where a service may send: Pinterest's API hosts, and nowhere else.
+//! Where a service may send: Pinterest's API hosts, and the S3 hosts
+//! Pinterest itself names for a job.
 //!
 //! The component sends wherever its host lets it (the host's policy
 //! decides). A service that takes requests from callers — the edge build —
 //! must not let a caller pick the address: a token endpoint or a spec URL
 //! in a request body would make it connect to any host its network
 //! reaches, and echo what answers. [`PinterestOnly`] refuses every request
-//! that is not for Pinterest's API over HTTPS, whatever asked for it.
+//! that is not for Pinterest's API over HTTPS, whatever asked for it, but
+//! one: a video's upload or a report's download, to an Amazon S3 host over
+//! HTTPS on port 443, without credentials, at a URL Pinterest's answer named
+//! in the same action ([`NamedBy::PinterestAnswer`]).
 
 use crate::credentials::{PRODUCTION_API_BASE, SANDBOX_API_BASE};
 use crate::error::ConnectorError;
-use crate::http::{HttpRequest, HttpResponse, StreamedResponse, Transport};
+use crate::http::{HttpRequest, HttpResponse, NamedBy, StreamedResponse, Transport};
 
 /// Whether `url` is on one of Pinterest's API hosts (production or
 /// sandbox), over HTTPS on the default port, with no user info.
@@ -23,6 +27,35 @@ pub fn is_pinterest_api(url: &url::Url) -> bool {
             .any(|base| origin(base) == Some(url.origin()))
 }
 
+/// Whether `host` is an Amazon S3 host: what Pinterest names for a video
+/// upload (`pinterest-media-upload.s3-accelerate.amazonaws.com`) and for a
+/// report download (a bucket's `….s3.amazonaws.com` or a regional
+/// `….s3.us-east-1.amazonaws.com`, `….s3-us-west-2.amazonaws.com`).
+pub fn is_s3_host(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    let Some(rest) = host.strip_suffix(".amazonaws.com") else {
+        return false;
+    };
+    rest.split('.')
+        .skip(1)
+        .any(|label| label == "s3" || label.starts_with("s3-"))
+}
+
+/// Whether `request` may leave a service that sends only to Pinterest:
+/// one for Pinterest's API, or one to an S3 host over HTTPS on port 443,
+/// at a URL Pinterest named, with no `Authorization` header.
+pub fn is_for_pinterest(request: &HttpRequest) -> bool {
+    let url = &request.url;
+    if is_pinterest_api(url) {
+        return true;
+    }
+    request.named_by == NamedBy::PinterestAnswer
+        && is_plain_https(url)
+        && url.port().is_none()
+        && url.host_str().is_some_and(is_s3_host)
+        && request.header("authorization").is_none()
+}
+
 /// An `https` URL with a host and no credentials in it.
 pub(crate) fn is_plain_https(url: &url::Url) -> bool {
     url.scheme() == "https"
@@ -31,17 +64,13 @@ pub(crate) fn is_plain_https(url: &url::Url) -> bool {
         && url.password().is_none()
 }
 
-/// A transport that sends only to Pinterest's API hosts: anything else is
-/// `denied-by-host`, and nothing is sent.
+/// A transport that sends only what [`is_for_pinterest`] lets out:
+/// anything else is `denied-by-host`, and nothing is sent.
 pub struct PinterestOnly<T>(pub T);
 
 impl<T: Transport> Transport for PinterestOnly<T> {
     fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError> {
-        if !is_pinterest_api(&request.url) {
-            return Err(ConnectorError::DeniedByHost(
-                "this service sends only to Pinterest's API hosts over HTTPS".into(),
-            ));
-        }
+        refuse_unless_for_pinterest(request)?;
         self.0.send(request)
     }
 
@@ -58,13 +87,21 @@ impl<T: Transport> Transport for PinterestOnly<T> {
     }
 
     fn open(&mut self, request: &HttpRequest) -> Result<StreamedResponse, ConnectorError> {
-        if !is_pinterest_api(&request.url) {
-            return Err(ConnectorError::DeniedByHost(
-                "this service sends only to Pinterest's API hosts over HTTPS".into(),
-            ));
-        }
+        refuse_unless_for_pinterest(request)?;
         self.0.open(request)
     }
+}
+
+/// `denied-by-host` for a request [`is_for_pinterest`] does not let out.
+fn refuse_unless_for_pinterest(request: &HttpRequest) -> Result<(), ConnectorError> {
+    if is_for_pinterest(request) {
+        return Ok(());
+    }
+    Err(ConnectorError::DeniedByHost(
+        "this service sends only to Pinterest's API hosts over HTTPS, and to the S3 host \
+         Pinterest names for an upload or a report, without credentials"
+            .into(),
+    ))
 }
 
 #[cfg(test)]

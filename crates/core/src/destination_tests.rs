@@ -1,5 +1,5 @@
 use super::*;
-use crate::http::Method;
+use crate::http::{Method, NamedBy};
 
 #[test]
 fn only_pinterest_api_hosts_over_https_pass() {
@@ -45,6 +45,7 @@ fn anything_else_is_denied_before_it_is_sent() {
         url: url::Url::parse(u).unwrap(),
         headers: vec![],
         body: None,
+        named_by: NamedBy::Connector,
     };
     assert!(matches!(
         transport.send(&request("https://127.0.0.1:9/v5/oauth/token")),
@@ -56,5 +57,73 @@ fn anything_else_is_denied_before_it_is_sent() {
             .send(&request("https://api.pinterest.com/v5/oauth/token"))
             .is_ok()
     );
+    assert_eq!(transport.0.0, 1);
+}
+
+#[test]
+fn s3_hosts_are_told_apart() {
+    for s3 in [
+        "pinterest-media-upload.s3-accelerate.amazonaws.com",
+        "bucket.s3.amazonaws.com",
+        "bucket.s3.us-east-1.amazonaws.com",
+        "bucket.s3-us-west-2.amazonaws.com",
+        "Bucket.S3.AmazonAWS.com",
+    ] {
+        assert!(is_s3_host(s3), "{s3}");
+    }
+    for other in [
+        "s3.amazonaws.com.evil.example",
+        "amazonaws.com",
+        "ec2.us-east-1.amazonaws.com",
+        "evil.example",
+        "s3-bucket.evil.example",
+    ] {
+        assert!(!is_s3_host(other), "{other}");
+    }
+}
+
+#[test]
+fn an_s3_url_passes_only_when_pinterest_named_it_and_no_credentials_go() {
+    let request = |u: &str, named_by: NamedBy, headers: Vec<(String, String)>| HttpRequest {
+        method: Method::Post,
+        url: url::Url::parse(u).unwrap(),
+        headers,
+        body: None,
+        named_by,
+    };
+    let upload = "https://pinterest-media-upload.s3-accelerate.amazonaws.com/";
+    let answer = NamedBy::PinterestAnswer;
+    assert!(is_for_pinterest(&request(upload, answer, vec![])));
+    // A URL the connector chose (a token endpoint, a description's URL a
+    // caller passed) never reaches S3.
+    assert!(!is_for_pinterest(&request(
+        upload,
+        NamedBy::Connector,
+        vec![]
+    )));
+    let bearer = vec![("Authorization".into(), "Bearer t".into())];
+    assert!(!is_for_pinterest(&request(upload, answer, bearer)));
+    for bad in [
+        "http://pinterest-media-upload.s3-accelerate.amazonaws.com/",
+        "https://pinterest-media-upload.s3-accelerate.amazonaws.com:8443/",
+        "https://user:pw@bucket.s3.amazonaws.com/r.csv",
+        "https://169.254.169.254/latest",
+        "https://evil.example/",
+    ] {
+        assert!(!is_for_pinterest(&request(bad, answer, vec![])), "{bad}");
+    }
+    // Pinterest's API hosts pass either way.
+    assert!(is_for_pinterest(&request(
+        "https://api.pinterest.com/v5/media",
+        NamedBy::Connector,
+        vec![]
+    )));
+
+    let mut transport = PinterestOnly(Counting::default());
+    assert!(matches!(
+        transport.send(&request(upload, NamedBy::Connector, vec![])),
+        Err(ConnectorError::DeniedByHost(_))
+    ));
+    assert!(transport.send(&request(upload, answer, vec![])).is_ok());
     assert_eq!(transport.0.0, 1);
 }

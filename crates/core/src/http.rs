@@ -66,6 +66,22 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body, if any.
     pub body: Option<Vec<u8>>,
+    /// Who chose the URL: a service that sends only to Pinterest lets a
+    /// request go elsewhere only when Pinterest's own answer named it.
+    pub named_by: NamedBy,
+}
+
+/// Who chose where a request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NamedBy {
+    /// The connector: the API base of the credentials, a description's
+    /// server, a token endpoint.
+    #[default]
+    Connector,
+    /// Pinterest, in an answer earlier in the same action: a video's upload
+    /// URL, a report's pre-signed download URL. Such a request carries no
+    /// credentials.
+    PinterestAnswer,
 }
 
 impl fmt::Debug for HttpRequest {
@@ -87,6 +103,7 @@ impl fmt::Debug for HttpRequest {
             .field("url", &self.url.as_str())
             .field("headers", &headers)
             .field("body_len", &self.body.as_ref().map(Vec::len))
+            .field("named_by", &self.named_by)
             .finish()
     }
 }

@@ -18,6 +18,7 @@ fn headers_are_found_ignoring_case_and_authorization_is_never_shown() {
         url: url::Url::parse("https://api.pinterest.com/v5/pins").unwrap(),
         headers: vec![("Authorization".into(), "Bearer secret-token".into())],
         body: None,
+        named_by: NamedBy::Connector,
     };
     assert_eq!(request.header("authorization"), Some("Bearer secret-token"));
     assert!(!format!("{request:?}").contains("secret-token"));
@@ -30,6 +31,7 @@ fn every_body_has_a_length_and_bodiless_writes_say_zero() {
         url: url::Url::parse("https://api.pinterest.com/v5/pins").unwrap(),
         headers: vec![],
         body: body.map(|b| b.as_bytes().to_vec()),
+        named_by: NamedBy::Connector,
     };
     assert_eq!(
         request(Method::Post, Some("{\"a\":1}")).content_length(),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::connector::Connector;
 use crate::error::{ConnectorError, JobState};
-use crate::http::{HttpRequest, HttpResponse, Method, Transport};
+use crate::http::{HttpRequest, HttpResponse, Method, NamedBy, Transport};
 use crate::media::{self, MediaRegistration, MediaStatus, MultipartUpload};
 use crate::report::{self, ReportReader, ReportStatus};
 use crate::request::CallInput;
@@ -261,6 +261,7 @@ fn upload_request(
             ("User-Agent".into(), crate::http::USER_AGENT.into()),
         ],
         body: Some(body),
+        named_by: NamedBy::PinterestAnswer,
     }
 }
 
@@ -273,6 +274,7 @@ fn download_request(url: &url::Url) -> HttpRequest {
         url: url.clone(),
         headers: vec![("User-Agent".into(), crate::http::USER_AGENT.into())],
         body: None,
+        named_by: NamedBy::PinterestAnswer,
     }
 }
 

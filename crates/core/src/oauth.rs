@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
 use crate::error::ConnectorError;
-use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::http::{HttpRequest, HttpResponse, Method, NamedBy};
 use crate::http::{USER_AGENT, form_string, form_value};
 
 /// Pinterest's authorization endpoint.
@@ -169,6 +169,7 @@ pub(crate) fn token_request(
             ("User-Agent".into(), USER_AGENT.into()),
         ],
         body: Some(body.into_bytes()),
+        named_by: NamedBy::Connector,
     })
 }
 

@@ -9,7 +9,7 @@
 use crate::credentials::Credentials;
 use crate::error::ConnectorError;
 use crate::http::base_headers;
-use crate::http::{HttpRequest, Method};
+use crate::http::{HttpRequest, Method, NamedBy};
 
 /// The inputs of a raw request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +55,7 @@ pub fn prepare_raw(
         url,
         headers,
         body,
+        named_by: NamedBy::Connector,
     })
 }
 

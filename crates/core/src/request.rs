@@ -8,7 +8,9 @@ use serde_json::Value;
 use crate::catalog::{Auth, Catalog, Operation, ParamLocation, Parameter};
 use crate::credentials::Credentials;
 use crate::error::ConnectorError;
-use crate::http::{HttpRequest, base_headers, encode_path_segment, form_string, form_value};
+use crate::http::{
+    HttpRequest, NamedBy, base_headers, encode_path_segment, form_string, form_value,
+};
 use crate::schema::{Validator, check_count};
 
 /// The inputs of one call to a catalog endpoint.
@@ -101,6 +103,7 @@ pub fn prepare_call(
             url,
             headers,
             body,
+            named_by: NamedBy::Connector,
         },
         bookmark,
         paginated: op.paginated,

@@ -1,6 +1,7 @@
 use std::collections::VecDeque;
 
 use super::*;
+use crate::http::NamedBy;
 
 /// Answers from a script and records every wait.
 #[derive(Default)]
@@ -54,6 +55,7 @@ fn request(method: Method) -> HttpRequest {
         url: "https://api.pinterest.com/v5/pins".parse().unwrap(),
         headers: vec![],
         body: None,
+        named_by: NamedBy::Connector,
     }
 }
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::http::Method;
+use crate::http::{Method, NamedBy};
 
 /// Plays a token endpoint and an API: the API accepts only the tokens in
 /// `accepted`; each refresh issues `access-N`/`refresh-N` and accepts the
@@ -84,6 +84,7 @@ fn request() -> HttpRequest {
         url: "https://api.pinterest.com/v5/user_account".parse().unwrap(),
         headers: vec![("Authorization".into(), "Bearer stale".into())],
         body: None,
+        named_by: NamedBy::Connector,
     }
 }
 

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use crate::catalog::{self, Catalog};
 use crate::error::ConnectorError;
 use crate::http::USER_AGENT;
-use crate::http::{HttpRequest, Method, Transport};
+use crate::http::{HttpRequest, Method, NamedBy, Transport};
 use crate::openapi::read_catalog;
 
 /// Where the API description comes from.
@@ -48,6 +48,7 @@ pub(crate) fn load_catalog(
                     ("User-Agent".into(), USER_AGENT.into()),
                 ],
                 body: None,
+                named_by: NamedBy::Connector,
             };
             let response = transport.send(&request)?;
             response.check_status()?;

@@ -4,8 +4,11 @@ fn engine() -> Engine {
     crate::ConnectorHost::default_engine().unwrap()
 }
 
-const EMPTY: &[u8] = b"(component)";
-const OTHER: &[u8] = b"(component (core module))";
+/// `(component)` in the binary format (the host is built without WAT).
+const EMPTY: &[u8] = b"\0asm\x0d\x00\x01\x00";
+/// `(component (core module))`: a core module section (id 1, 8 bytes)
+/// holding an empty module.
+const OTHER: &[u8] = b"\0asm\x0d\x00\x01\x00\x01\x08\0asm\x01\x00\x00\x00";
 
 #[test]
 fn a_miss_compiles_and_stores_then_hits() {

@@ -26,7 +26,7 @@ use crate::credentials::CredentialsState;
 use crate::credentials::{Credentials, Oauth2Credentials};
 use crate::error::{ActionFailure, HostError};
 use crate::limits::{CallLimits, tick_epochs_of};
-use crate::policy::NetworkPolicy;
+use crate::policy::{NetworkPolicy, Reach};
 use crate::pool::{ConnectionPool, Connections};
 use crate::state::StoreState;
 
@@ -162,9 +162,10 @@ impl ConnectorHost {
         &self.engine
     }
 
-    async fn instantiate(&self) -> Result<(Store<StoreState>, Connector), HostError> {
+    async fn instantiate(&self, reach: Reach) -> Result<(Store<StoreState>, Connector), HostError> {
         let state = StoreState::new(
             self.network.clone(),
+            reach,
             self.pool.clone(),
             self.limits.max_memory_bytes,
         );
@@ -182,7 +183,16 @@ impl ConnectorHost {
         &self,
         call: impl AsyncFnOnce(&mut Store<StoreState>, &Connector) -> wasmtime::Result<T>,
     ) -> Result<T, HostError> {
-        let (mut store, instance) = self.instantiate().await?;
+        self.run_reaching(Reach::Api, call).await
+    }
+
+    /// [`ConnectorHost::run`] for an action that may also reach `reach`.
+    async fn run_reaching<T>(
+        &self,
+        reach: Reach,
+        call: impl AsyncFnOnce(&mut Store<StoreState>, &Connector) -> wasmtime::Result<T>,
+    ) -> Result<T, HostError> {
+        let (mut store, instance) = self.instantiate(reach).await?;
         let called = bounded(self.limits, call(&mut store, &instance)).await;
         settle(self.limits, &store, called)
     }
@@ -191,7 +201,7 @@ impl ConnectorHost {
     /// nothing: the fixed cost every call pays before it starts. For
     /// benchmarks and health checks.
     pub async fn instantiate_and_drop(&self) -> Result<(), HostError> {
-        self.instantiate().await.map(drop)
+        self.instantiate(Reach::Api).await.map(drop)
     }
 
     /// Every endpoint of the description `spec` points at.
@@ -287,7 +297,7 @@ impl ConnectorHost {
         file: &MediaFile,
         wait: Option<JobWait>,
     ) -> Result<Result<MediaUploaded, ActionFailure>, HostError> {
-        self.run(async |store, instance| {
+        self.run_reaching(Reach::ApiAndS3, async |store, instance| {
             instance
                 .pinterest_connector_jobs()
                 .call_upload_media(store, credentials, file, wait, self.call_options)
@@ -342,7 +352,7 @@ impl ConnectorHost {
         token: &str,
         wait: Option<JobWait>,
     ) -> Result<Result<ReportStream, ActionFailure>, HostError> {
-        let (mut store, instance) = self.instantiate().await?;
+        let (mut store, instance) = self.instantiate(Reach::ApiAndS3).await?;
         let started = bounded(
             self.limits,
             instance.pinterest_connector_jobs().call_download_report(
@@ -391,7 +401,7 @@ impl ConnectorHost {
         input: &ApiCallInput,
         options: PaginationOptions,
     ) -> Result<Result<PageStream, ActionFailure>, HostError> {
-        let (mut store, instance) = self.instantiate().await?;
+        let (mut store, instance) = self.instantiate(Reach::Api).await?;
         let started = bounded(
             self.limits,
             instance

@@ -1,9 +1,9 @@
 //! Where the component's requests may go.
 //!
-//! By default only the Pinterest API hosts, and the Amazon S3 hosts the
-//! jobs that span calls reach (the video upload host Pinterest names, the
-//! hosts of pre-signed report downloads), over HTTPS on port 443; a request
-//! with an `Authorization` header never goes to S3. An embedder (a test, the demo) can add
+//! By default only the Pinterest API hosts, and, for the jobs that span
+//! calls (a video upload, a report download: [`Reach::ApiAndS3`]), the
+//! Amazon S3 hosts Pinterest names for them, over HTTPS on port 443; a
+//! request with an `Authorization` header never goes to S3. An embedder (a test, the demo) can add
 //! loopback test hosts, or route a host to a loopback address where a mock
 //! answers in its place. Everything else is refused, and the guest sees
 //! `denied-by-host`.
@@ -23,18 +23,17 @@ use crate::pool::ConnectionPool;
 /// The hosts the connector talks to in production.
 pub const PINTEREST_HOSTS: &[&str] = &["api.pinterest.com", "api-sandbox.pinterest.com"];
 
-/// Whether `host` is an Amazon S3 host: what Pinterest names for a video
-/// upload (`pinterest-media-upload.s3-accelerate.amazonaws.com`) and for a
-/// report download (a bucket's `….s3.amazonaws.com` or a regional
-/// `….s3.us-east-1.amazonaws.com`, `….s3-us-west-2.amazonaws.com`).
-pub fn is_s3_host(host: &str) -> bool {
-    let host = host.to_ascii_lowercase();
-    let Some(rest) = host.strip_suffix(".amazonaws.com") else {
-        return false;
-    };
-    rest.split('.')
-        .skip(1)
-        .any(|label| label == "s3" || label.starts_with("s3-"))
+pub use pinterest_connector_core::destination::is_s3_host;
+
+/// What one action may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The API hosts (and test hosts and routes): every action.
+    Api,
+    /// Also the S3 hosts, routed or not: the jobs that send to a URL
+    /// Pinterest's answer named in the same action (`upload-media`,
+    /// `download-report`). The component sends there only such a URL.
+    ApiAndS3,
 }
 
 /// Which authorities outgoing requests may reach, and how.
@@ -98,12 +97,16 @@ impl NetworkPolicy {
         self
     }
 
-    /// Where a request for `uri` goes: `Some(uri)` to send (possibly
-    /// rewritten to a route), `None` to refuse.
-    pub fn destination(&self, uri: &Uri) -> Option<Uri> {
+    /// Where a request for `uri` from an action of `reach` goes:
+    /// `Some(uri)` to send (possibly rewritten to a route), `None` to
+    /// refuse.
+    pub fn destination(&self, uri: &Uri, reach: Reach) -> Option<Uri> {
         let authority = uri.authority()?;
         let host = authority.host().to_ascii_lowercase();
         let scheme = uri.scheme()?;
+        if is_s3_host(&host) && reach != Reach::ApiAndS3 {
+            return None;
+        }
         if let Some(addr) = self.routes.get(&host) {
             let default_port = if *scheme == Scheme::HTTPS { 443 } else { 80 };
             if authority.port_u16().unwrap_or(default_port) == default_port {
@@ -167,14 +170,23 @@ pub enum PolicyError {
 /// The `wasi:http` hooks that enforce a [`NetworkPolicy`].
 pub(crate) struct PolicyHooks {
     policy: Arc<NetworkPolicy>,
+    reach: Reach,
     pool: Option<Arc<ConnectionPool>>,
 }
 
 impl PolicyHooks {
-    /// Hooks letting out what `policy` allows, through `pool` (a new
-    /// connection per request without one).
-    pub(crate) fn new(policy: Arc<NetworkPolicy>, pool: Option<Arc<ConnectionPool>>) -> Self {
-        PolicyHooks { policy, pool }
+    /// Hooks letting out what `policy` allows an action of `reach`, through
+    /// `pool` (a new connection per request without one).
+    pub(crate) fn new(
+        policy: Arc<NetworkPolicy>,
+        reach: Reach,
+        pool: Option<Arc<ConnectionPool>>,
+    ) -> Self {
+        PolicyHooks {
+            policy,
+            reach,
+            pool,
+        }
     }
 }
 
@@ -201,7 +213,7 @@ impl WasiHttpHooks for PolicyHooks {
         {
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
-        let Some(uri) = self.policy.destination(request.uri()) else {
+        let Some(uri) = self.policy.destination(request.uri(), self.reach) else {
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         };
         *request.uri_mut() = uri;

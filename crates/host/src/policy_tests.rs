@@ -8,34 +8,40 @@ fn uri(s: &str) -> Uri {
 fn default_policy_allows_only_pinterest_over_https() {
     let p = NetworkPolicy::default();
     assert!(
-        p.destination(&uri("https://api.pinterest.com/v5/pins"))
+        p.destination(&uri("https://api.pinterest.com/v5/pins"), Reach::Api)
             .is_some()
     );
     assert!(
-        p.destination(&uri("https://api-sandbox.pinterest.com/v5/pins"))
+        p.destination(
+            &uri("https://api-sandbox.pinterest.com/v5/pins"),
+            Reach::Api
+        )
+        .is_some()
+    );
+    assert!(
+        p.destination(&uri("https://API.Pinterest.com:443/v5/pins"), Reach::Api)
             .is_some()
     );
     assert!(
-        p.destination(&uri("https://API.Pinterest.com:443/v5/pins"))
-            .is_some()
-    );
-    assert!(
-        p.destination(&uri("http://api.pinterest.com/v5/pins"))
+        p.destination(&uri("http://api.pinterest.com/v5/pins"), Reach::Api)
             .is_none()
     );
     assert!(
-        p.destination(&uri("https://api.pinterest.com:8443/v5/pins"))
+        p.destination(&uri("https://api.pinterest.com:8443/v5/pins"), Reach::Api)
             .is_none()
     );
     assert!(
-        p.destination(&uri("https://evil.example/v5/pins"))
+        p.destination(&uri("https://evil.example/v5/pins"), Reach::Api)
             .is_none()
     );
     assert!(
-        p.destination(&uri("https://api.pinterest.com.evil.example/"))
+        p.destination(&uri("https://api.pinterest.com.evil.example/"), Reach::Api)
             .is_none()
     );
-    assert!(p.destination(&uri("http://127.0.0.1:8080/")).is_none());
+    assert!(
+        p.destination(&uri("http://127.0.0.1:8080/"), Reach::Api)
+            .is_none()
+    );
 }
 
 #[test]
@@ -48,11 +54,11 @@ fn test_hosts_must_be_loopback_and_are_matched_exactly() {
     );
     let p = NetworkPolicy::default().allow_test_host(addr).unwrap();
     assert!(
-        p.destination(&uri("http://127.0.0.1:4000/v5/pins"))
+        p.destination(&uri("http://127.0.0.1:4000/v5/pins"), Reach::Api)
             .is_some()
     );
     assert!(
-        p.destination(&uri("http://127.0.0.1:4001/v5/pins"))
+        p.destination(&uri("http://127.0.0.1:4001/v5/pins"), Reach::Api)
             .is_none()
     );
 }
@@ -64,11 +70,11 @@ fn routes_rewrite_to_the_loopback_address() {
         .route("api.pinterest.com", addr)
         .unwrap();
     let routed = p
-        .destination(&uri("https://api.pinterest.com/v5/pins?a=1"))
+        .destination(&uri("https://api.pinterest.com/v5/pins?a=1"), Reach::Api)
         .unwrap();
     assert_eq!(routed.to_string(), "http://127.0.0.1:4000/v5/pins?a=1");
     assert!(
-        p.destination(&uri("https://api.pinterest.com:8443/v5/pins"))
+        p.destination(&uri("https://api.pinterest.com:8443/v5/pins"), Reach::Api)
             .is_none()
     );
     assert!(
@@ -95,17 +101,20 @@ fn timeouts_are_clamped() {
 fn deny_all_lets_nothing_out() {
     let p = NetworkPolicy::deny_all();
     assert!(
-        p.destination(&uri("https://api.pinterest.com/v5/pins"))
+        p.destination(&uri("https://api.pinterest.com/v5/pins"), Reach::Api)
             .is_none()
     );
     assert!(
-        p.destination(&uri("https://api-sandbox.pinterest.com/v5/pins"))
-            .is_none()
+        p.destination(
+            &uri("https://api-sandbox.pinterest.com/v5/pins"),
+            Reach::Api
+        )
+        .is_none()
     );
 }
 
 #[test]
-fn the_s3_hosts_of_uploads_and_reports_are_allowed_over_https_443_only() {
+fn the_s3_hosts_of_uploads_and_reports_are_allowed_to_jobs_over_https_443_only() {
     let p = NetworkPolicy::default();
     for allowed in [
         "https://pinterest-media-upload.s3-accelerate.amazonaws.com/",
@@ -113,7 +122,16 @@ fn the_s3_hosts_of_uploads_and_reports_are_allowed_over_https_443_only() {
         "https://bucket.s3.us-east-1.amazonaws.com/r.csv",
         "https://bucket.s3-us-west-2.amazonaws.com:443/r.csv",
     ] {
-        assert!(p.destination(&uri(allowed)).is_some(), "{allowed}");
+        assert!(
+            p.destination(&uri(allowed), Reach::ApiAndS3).is_some(),
+            "{allowed}"
+        );
+        // Any other action (an api-call, a token refresh) reaches no S3
+        // host, whatever URL it was given.
+        assert!(
+            p.destination(&uri(allowed), Reach::Api).is_none(),
+            "{allowed}"
+        );
     }
     for refused in [
         "http://pinterest-media-upload.s3-accelerate.amazonaws.com/",
@@ -124,14 +142,31 @@ fn the_s3_hosts_of_uploads_and_reports_are_allowed_over_https_443_only() {
         "https://s3.amazonaws.com/",
         "https://evil.example/s3.amazonaws.com",
     ] {
-        assert!(p.destination(&uri(refused)).is_none(), "{refused}");
+        assert!(
+            p.destination(&uri(refused), Reach::ApiAndS3).is_none(),
+            "{refused}"
+        );
     }
     assert!(
         NetworkPolicy::deny_all()
-            .destination(&uri("https://bucket.s3.amazonaws.com/"))
+            .destination(&uri("https://bucket.s3.amazonaws.com/"), Reach::ApiAndS3)
             .is_none()
     );
-    assert!(is_s3_host(
-        "Pinterest-Media-Upload.S3-Accelerate.AmazonAWS.com"
-    ));
+    // A routed S3 host (a mock in its place) keeps the rule.
+    let routed = NetworkPolicy::deny_all()
+        .route("bucket.s3.amazonaws.com", "127.0.0.1:4000".parse().unwrap())
+        .unwrap();
+    let object = uri("https://bucket.s3.amazonaws.com/r.csv");
+    assert_eq!(
+        routed
+            .destination(&object, Reach::ApiAndS3)
+            .map(|u| u.to_string()),
+        Some("http://127.0.0.1:4000/r.csv".into())
+    );
+    assert!(routed.destination(&object, Reach::Api).is_none());
+    assert!(
+        routed
+            .destination(&uri("https://api.pinterest.com/v5/pins"), Reach::ApiAndS3)
+            .is_none()
+    );
 }

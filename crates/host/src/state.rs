@@ -8,7 +8,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::limits::MemoryLimiter;
-use crate::policy::{NetworkPolicy, PolicyHooks};
+use crate::policy::{NetworkPolicy, PolicyHooks, Reach};
 use crate::pool::ConnectionPool;
 
 /// The per-call state of one component instance.
@@ -22,11 +22,12 @@ pub(crate) struct StoreState {
 
 impl StoreState {
     /// Fresh state: no environment, arguments, files or stdio for the guest,
-    /// outgoing requests filtered by `policy` and sent through `pool` (a new
-    /// connection each without one), linear memory capped at
-    /// `max_memory_bytes`.
+    /// outgoing requests filtered by `policy` for an action of `reach` and
+    /// sent through `pool` (a new connection each without one), linear
+    /// memory capped at `max_memory_bytes`.
     pub(crate) fn new(
         policy: Arc<NetworkPolicy>,
+        reach: Reach,
         pool: Option<Arc<ConnectionPool>>,
         max_memory_bytes: usize,
     ) -> Self {
@@ -34,7 +35,7 @@ impl StoreState {
             table: ResourceTable::new(),
             wasi: WasiCtx::builder().build(),
             http: WasiHttpCtx::new(),
-            hooks: PolicyHooks::new(policy, pool),
+            hooks: PolicyHooks::new(policy, reach, pool),
             memory: MemoryLimiter::new(max_memory_bytes),
         }
     }

@@ -66,6 +66,16 @@ impl Runtime for Fixed {
     }
 }
 
+/// A request without headers.
+fn at<'a>(method: &'a str, path: &'a str, body: &'a [u8]) -> ServiceRequest<'a> {
+    ServiceRequest {
+        method,
+        path,
+        headers: &[],
+        body,
+    }
+}
+
 /// The transport's clock, in Unix seconds.
 const NOW: u64 = 1_700_000_000;
 
@@ -92,7 +102,8 @@ fn serve_once(
     answers: Vec<Result<HttpResponse, ConnectorError>>,
 ) -> (Answer, Value, Vec<HttpRequest>) {
     let mut runtime = Fixed::new(answers);
-    let Reply::Done(answer) = serve(&mut runtime, method, path, body.to_string().as_bytes()) else {
+    let body = body.to_string();
+    let Reply::Done(answer) = serve(&mut runtime, at(method, path, body.as_bytes())) else {
         panic!("expected a whole answer");
     };
     let parsed: Value = serde_json::from_slice(&answer.body).expect("the answer is JSON");
@@ -399,9 +410,7 @@ fn walk(answers: Vec<Result<HttpResponse, ConnectorError>>, max_pages: Option<u3
     });
     let Reply::Pages(mut lines) = serve(
         &mut runtime,
-        "POST",
-        "/api-call",
-        request.to_string().as_bytes(),
+        at("POST", "/api-call", request.to_string().as_bytes()),
     ) else {
         panic!("expected pages");
     };
@@ -462,9 +471,7 @@ fn a_walk_that_cannot_start_is_an_error_answer() {
     });
     let reply = serve(
         &mut runtime,
-        "POST",
-        "/api-call",
-        request.to_string().as_bytes(),
+        at("POST", "/api-call", request.to_string().as_bytes()),
     );
     let Reply::Done(answer) = reply else {
         panic!("expected an error answer");
@@ -488,9 +495,11 @@ fn options_reach_the_transport() {
     });
     let reply = serve(
         &mut runtime,
-        "POST",
-        "/verify-credentials",
-        request.to_string().as_bytes(),
+        at(
+            "POST",
+            "/verify-credentials",
+            request.to_string().as_bytes(),
+        ),
     );
     assert!(matches!(reply, Reply::Done(Answer { status: 200, .. })));
     let options = runtime.options[0];
@@ -546,4 +555,181 @@ fn a_token_endpoint_off_pinterest_is_refused_and_nothing_is_sent() {
     );
     assert_eq!(answer.status, 200, "{body}");
     assert_eq!(sent.len(), 2);
+}
+
+/// What Pinterest answers a video's registration.
+fn registration() -> Result<HttpResponse, ConnectorError> {
+    ok(r#"{"media_id":"12345","media_type":"video",
+        "upload_url":"https://pinterest-media-upload.s3-accelerate.amazonaws.com/",
+        "upload_parameters":{"key":"uploads/12345","policy":"p","x-amz-signature":"s"}}"#)
+}
+
+#[test]
+fn a_video_is_the_body_and_its_arguments_a_header() {
+    let mut runtime = Fixed::new(vec![
+        registration(),
+        Ok(HttpResponse::new(204, vec![], vec![])),
+        ok(r#"{"status":"processing"}"#),
+        ok(r#"{"status":"succeeded"}"#),
+    ]);
+    let arg = serde_json::json!({
+        "credentials": { "oauth2": { "access_token": TOKEN } },
+        "file_name": "clip.mp4",
+        "wait": { "max_polls": 3, "poll_interval_ms": 1 },
+    })
+    .to_string();
+    let headers = [
+        (UPLOAD_ARG_HEADER.to_owned(), arg),
+        ("Content-Type".to_owned(), "video/mp4".to_owned()),
+    ];
+    let video = b"\x00\x00\x00\x18ftypmp42 a small video";
+    let reply = serve(
+        &mut runtime,
+        ServiceRequest {
+            method: "POST",
+            path: "/upload-media",
+            headers: &headers,
+            body: video,
+        },
+    );
+    let Reply::Done(answer) = reply else {
+        panic!("a whole answer");
+    };
+    let body: Value = serde_json::from_slice(&answer.body).unwrap();
+    assert_eq!(answer.status, 200, "{body}");
+    assert_eq!(body["media_id"], "12345");
+    let sent = runtime.sent();
+    assert_eq!(sent.len(), 4);
+    let upload = &sent[1];
+    assert_eq!(
+        upload.url.host_str(),
+        Some("pinterest-media-upload.s3-accelerate.amazonaws.com")
+    );
+    assert_eq!(
+        upload.header("authorization"),
+        None,
+        "no token to the upload host"
+    );
+    let multipart = upload.body.as_deref().unwrap();
+    let text = String::from_utf8_lossy(multipart);
+    assert!(text.contains("filename=\"clip.mp4\""), "{text}");
+    assert!(text.contains("Content-Type: video/mp4"), "{text}");
+    assert!(multipart.windows(video.len()).any(|w| w == video));
+    assert!(sent[2].url.path().ends_with("/media/12345"));
+}
+
+#[test]
+fn an_upload_without_its_arguments_or_media_type_is_refused_before_sending() {
+    let mut runtime = Fixed::new(vec![]);
+    let Reply::Done(answer) = serve(&mut runtime, at("POST", "/upload-media", b"video")) else {
+        panic!("a whole answer");
+    };
+    assert_eq!(answer.status, 400);
+    let body: Value = serde_json::from_slice(&answer.body).unwrap();
+    assert_eq!(body["error"]["field"], UPLOAD_ARG_HEADER);
+
+    let arg = serde_json::json!({ "credentials": sandbox() }).to_string();
+    let headers = [(UPLOAD_ARG_HEADER.to_owned(), arg)];
+    let Reply::Done(answer) = serve(
+        &mut runtime,
+        ServiceRequest {
+            method: "POST",
+            path: "/upload-media",
+            headers: &headers,
+            body: b"video",
+        },
+    ) else {
+        panic!("a whole answer");
+    };
+    let body: Value = serde_json::from_slice(&answer.body).unwrap();
+    assert_eq!(answer.status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "content_type");
+    assert!(runtime.sent().is_empty());
+    assert_eq!(max_body_bytes("/upload-media"), MAX_UPLOAD_BYTES);
+    assert_eq!(max_body_bytes("/api-call"), MAX_JSON_BYTES);
+}
+
+#[test]
+fn a_report_is_created_then_answered_as_it_downloads() {
+    let oauth = serde_json::json!({ "oauth2": { "access_token": TOKEN } });
+    let (answer, body, sent) = serve_once(
+        "POST",
+        "/create-report",
+        &serde_json::json!({
+            "credentials": oauth, "ad_account_id": "549755885175",
+            "body": { "start_date": "2024-01-01", "end_date": "2024-01-31",
+                      "granularity": "DAY", "level": "CAMPAIGN", "columns": ["SPEND_IN_DOLLAR"] },
+        }),
+        vec![ok(
+            r#"{"token":"report-token-1","report_status":"IN_PROGRESS"}"#,
+        )],
+    );
+    assert_eq!(answer.status, 200, "{body}");
+    assert_eq!(body["token"], "report-token-1");
+    assert!(
+        sent[0]
+            .url
+            .path()
+            .ends_with("/ad_accounts/549755885175/reports")
+    );
+
+    let csv = "DATE,SPEND_IN_DOLLAR\n2024-01-01,1.5\n";
+    let mut runtime = Fixed::new(vec![
+        ok(r#"{"report_status":"IN_PROGRESS"}"#),
+        ok(
+            r#"{"report_status":"FINISHED","url":"https://reports.s3.amazonaws.com/r.csv?X-Amz-Signature=x","size":33}"#,
+        ),
+        Ok(HttpResponse::new(200, vec![], csv.as_bytes().to_vec())),
+    ]);
+    let request = serde_json::json!({
+        "credentials": oauth, "ad_account_id": "549755885175", "token": "report-token-1",
+        "wait": { "poll_interval_ms": 1 },
+    });
+    let Reply::Report(mut report) = serve(
+        &mut runtime,
+        at("POST", "/download-report", request.to_string().as_bytes()),
+    ) else {
+        panic!("a report");
+    };
+    assert!(
+        report
+            .headers()
+            .contains(&("content-type".into(), "text/csv".into()))
+    );
+    assert!(
+        report
+            .headers()
+            .contains(&("pinterest-report-size".into(), "33".into()))
+    );
+    let mut got = Vec::new();
+    while let Some(chunk) = report.next_chunk().unwrap() {
+        got.extend(chunk);
+    }
+    assert_eq!(got, csv.as_bytes());
+    let sent = runtime.sent();
+    assert_eq!(
+        sent[2].header("authorization"),
+        None,
+        "no token to the download host"
+    );
+}
+
+#[test]
+fn a_report_that_ended_otherwise_is_an_error_answer() {
+    let request = serde_json::json!({
+        "credentials": { "oauth2": { "access_token": TOKEN } }, "ad_account_id": "1", "token": "t",
+        "wait": { "max_polls": 2, "poll_interval_ms": 1 },
+    });
+    let mut runtime = Fixed::new(vec![ok(r#"{"report_status":"EXPIRED"}"#)]);
+    let reply = serve(
+        &mut runtime,
+        at("POST", "/download-report", request.to_string().as_bytes()),
+    );
+    let Reply::Done(answer) = reply else {
+        panic!("an error answer");
+    };
+    let body: Value = serde_json::from_slice(&answer.body).unwrap();
+    assert_eq!(answer.status, 502, "{body}");
+    assert_eq!(body["error"]["kind"], "job-failed");
+    assert_eq!(body["error"]["state"], "EXPIRED");
 }

@@ -25,6 +25,14 @@ pub enum Route {
     RawRequest,
     /// `POST /verify-credentials`
     VerifyCredentials,
+    /// `POST /upload-media`
+    UploadMedia,
+    /// `POST /await-media`
+    AwaitMedia,
+    /// `POST /create-report`
+    CreateReport,
+    /// `POST /download-report`
+    DownloadReport,
 }
 
 /// The route of `method` and `path`, or the `404`/`405` answer.
@@ -35,6 +43,10 @@ pub fn route(method: &str, path: &str) -> Result<Route, Answer> {
         "/api-call" => (Route::ApiCall, "POST"),
         "/raw-request" => (Route::RawRequest, "POST"),
         "/verify-credentials" => (Route::VerifyCredentials, "POST"),
+        "/upload-media" => (Route::UploadMedia, "POST"),
+        "/await-media" => (Route::AwaitMedia, "POST"),
+        "/create-report" => (Route::CreateReport, "POST"),
+        "/download-report" => (Route::DownloadReport, "POST"),
         _ => match path.strip_prefix("/endpoints/") {
             Some(id) if !id.is_empty() => {
                 let id = percent_encoding::percent_decode_str(id)
@@ -79,6 +91,10 @@ pub(crate) fn index() -> Value {
             "POST /api-call",
             "POST /raw-request",
             "POST /verify-credentials",
+            "POST /upload-media",
+            "POST /await-media",
+            "POST /create-report",
+            "POST /download-report",
         ],
     })
 }

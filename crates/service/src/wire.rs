@@ -7,6 +7,7 @@ use serde_json::value::RawValue;
 
 use pinterest_connector_core::credentials::Credentials;
 use pinterest_connector_core::error::ConnectorError;
+use pinterest_connector_core::jobs::JobWait;
 use pinterest_connector_core::options::CallOptions;
 use pinterest_connector_core::retry::RetryPolicy;
 
@@ -153,14 +154,92 @@ pub(crate) struct VerifyRequest {
     pub(crate) options: WireOptions,
 }
 
+/// How long to wait for a job; each field left out keeps the job's
+/// default.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WireWait {
+    pub(crate) max_polls: Option<u32>,
+    pub(crate) poll_interval_ms: Option<u64>,
+}
+
+impl WireWait {
+    pub(crate) fn resolve(self, default: JobWait) -> JobWait {
+        JobWait {
+            max_polls: self.max_polls.unwrap_or(default.max_polls),
+            interval: self
+                .poll_interval_ms
+                .map_or(default.interval, std::time::Duration::from_millis),
+        }
+    }
+}
+
+/// `/upload-media`'s arguments (the video is the request body).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UploadMediaArg {
+    pub(crate) credentials: Credentials,
+    #[serde(default)]
+    pub(crate) file_name: Option<String>,
+    #[serde(default)]
+    pub(crate) content_type: Option<String>,
+    #[serde(default)]
+    pub(crate) wait: WireWait,
+    #[serde(default)]
+    pub(crate) options: WireOptions,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AwaitMediaRequest {
+    pub(crate) credentials: Credentials,
+    pub(crate) media_id: String,
+    #[serde(default)]
+    pub(crate) wait: WireWait,
+    #[serde(default)]
+    pub(crate) options: WireOptions,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateReportRequest {
+    pub(crate) credentials: Credentials,
+    pub(crate) ad_account_id: String,
+    pub(crate) body: Box<RawValue>,
+    #[serde(default)]
+    pub(crate) options: WireOptions,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DownloadReportRequest {
+    pub(crate) credentials: Credentials,
+    pub(crate) ad_account_id: String,
+    pub(crate) token: String,
+    #[serde(default)]
+    pub(crate) wait: WireWait,
+    #[serde(default)]
+    pub(crate) options: WireOptions,
+}
+
 /// Reads a request body, or answers `400` saying what is wrong with it.
 pub(crate) fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Answer> {
-    serde_json::from_slice(body).map_err(|e| {
+    parse_named(body, "body", "the request body")
+}
+
+/// Reads JSON that arrived as `what` (named `field` in an error), or
+/// answers `400` saying what is wrong with it.
+pub(crate) fn parse_named<T: for<'de> Deserialize<'de>>(
+    text: &[u8],
+    field: &str,
+    what: &str,
+) -> Result<T, Answer> {
+    serde_json::from_slice(text).map_err(|e| {
         let reason = match e.classify() {
-            serde_json::error::Category::Data => format!("the request body {}", without_values(&e)),
-            _ => format!("the request body is not JSON: {e}"),
+            serde_json::error::Category::Data => format!("{what} {}", without_values(&e)),
+            _ => format!("{what} is not JSON: {e}"),
         };
-        error_answer(&ConnectorError::invalid("body", reason), None)
+        error_answer(&ConnectorError::invalid(field, reason), None)
     })
 }
 
