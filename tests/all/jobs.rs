@@ -6,7 +6,7 @@
 //! gzipped, each state that will not finish, a wait that runs out, and
 //! sandbox credentials refused.
 
-use pinterest_connector_host::types::{ConnectorError, Credentials, Oauth2Credentials, SpecSource};
+use pinterest_connector_host::types::{ConnectorError, Credentials, SpecSource};
 use pinterest_connector_host::{
     ApiCallInput, ConnectorHost, HostConfig, JobWait, MediaFile, NetworkPolicy,
 };
@@ -15,17 +15,7 @@ use pinterest_host_test::report_mock::{ReportEncoding, ReportPlay, report_csv};
 use pinterest_host_test::{MockConfig, MockPinterest, compiled_component, host_for};
 
 fn credentials(mock: &MockPinterest) -> Credentials {
-    Credentials::Oauth2(Oauth2Credentials {
-        client_id: "app".into(),
-        client_secret: "client-secret".into(),
-        access_token: mock.config().access_token.clone(),
-        refresh_token: None,
-        expires_at: None,
-        refresh_token_expires_at: None,
-        token_endpoint: None,
-        continuous_refresh: false,
-        scopes: vec![],
-    })
+    pinterest_host_test::mock_credentials(mock)
 }
 
 /// A few megabytes that look like an MP4 (an `ftyp` box first).

@@ -10,6 +10,7 @@
 //! performance work, reported as reached or not, never asserted.
 
 mod hosts;
+mod jobs;
 mod machine;
 mod report;
 mod stats;
@@ -26,6 +27,10 @@ struct Args {
     /// Where to write the report.
     #[arg(long, default_value = "BENCHMARKS.md")]
     out: PathBuf,
+    /// Only the jobs' figures (upload and report throughput, the 50 MiB
+    /// report's guest memory peak), printed, not written.
+    #[arg(long)]
+    jobs_only: bool,
     /// Fewer samples (a quick look, not for the record).
     #[arg(long)]
     quick: bool,
@@ -49,6 +54,12 @@ fn main() -> anyhow::Result<()> {
     if let Some(kind) = &args.r#loop {
         return runtime.block_on(runtime.spawn(suite::profile_loop(kind.clone(), args.calls)))?;
     }
+    if args.jobs_only {
+        let runs = if args.quick { 2 } else { 5 };
+        let rows = runtime.block_on(runtime.spawn(jobs::run(runs)))??;
+        println!("\n{}", report::table(&rows));
+        return Ok(());
+    }
     let workspace = pinterest_host_test::component::workspace_root();
     let machine = machine::describe(&workspace);
     for (name, value) in &machine {
@@ -59,6 +70,8 @@ fn main() -> anyhow::Result<()> {
     let (mut rows, notes) = runtime.block_on(runtime.spawn(suite::run(scale)))??;
     let calls = ((200.0 * scale) as usize).max(20);
     rows.extend(runtime.block_on(runtime.spawn(hosts::run(calls)))??);
+    let runs = if args.quick { 2 } else { 5 };
+    rows.extend(runtime.block_on(runtime.spawn(jobs::run(runs)))??);
     drop(runtime);
     let one_thread = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -37,7 +37,7 @@ fn main() -> anyhow::Result<()> {
         Some("bench") => bench(&args[1..]),
         Some("dist") => dist(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask <test | demo | bench [--quick] | dist [--source URL] | fuzz [CASES] | gen-catalog [SPEC] [OUT]>"
+            "usage: cargo xtask <test | demo | bench [--quick] [--jobs-only] | dist [--source URL] | fuzz [CASES] | gen-catalog [SPEC] [OUT]>"
         ),
     }
 }
