@@ -686,7 +686,9 @@ async fn upload_media_prints_the_processed_media_id() {
     let mock = mock().await;
     let dir = tempfile::tempdir().unwrap();
     let video = dir.path().join("clip.mp4");
-    std::fs::write(&video, b"\0\0\0\x18ftypmp42 a small video").unwrap();
+    let mut bytes = b"\0\0\0\x18ftypmp42".to_vec();
+    bytes.resize(10 << 20, 7);
+    std::fs::write(&video, &bytes).unwrap();
     let run = cli_with_jobs(
         &mock,
         &[("PINTEREST_ACCESS_TOKEN", &token(&mock))],
@@ -707,6 +709,18 @@ async fn upload_media_prints_the_processed_media_id() {
         "{out}"
     );
     assert_eq!(mock.uploads().len(), 1);
+    // Progress as the file leaves: a line past 8 MB, one at the end.
+    let sent: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.ends_with(" MB sent"))
+        .collect();
+    assert_eq!(sent.len(), 2, "{}", run.stderr);
+    let (done, total) = sent[1]
+        .trim_end_matches(" MB sent")
+        .split_once(" of ")
+        .unwrap();
+    assert_eq!(done, total, "the last line says all was sent");
 
     let unknown = dir.path().join("clip.bin");
     std::fs::write(&unknown, b"x").unwrap();

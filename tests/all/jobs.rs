@@ -424,3 +424,42 @@ async fn reports_are_refused_to_sandbox_credentials_before_sending() {
     );
     assert_eq!(mock.request_count(), 0);
 }
+
+#[tokio::test]
+async fn an_upload_reports_its_progress_as_the_file_leaves() {
+    use std::sync::{Arc, Mutex};
+    let mock = MockPinterest::start(MockConfig::default()).await.unwrap();
+    let host = host_for(&mock).unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = seen.clone();
+    let progress: pinterest_connector_host::UploadProgress =
+        Arc::new(move |sent, total| record.lock().unwrap().push((sent, total)));
+    let bytes = video(2 << 20);
+    host.upload_media_reporting(
+        &credentials(&mock),
+        &file(bytes.clone()),
+        quick(10),
+        Some(progress),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert!(seen.len() > 10, "{} reports", seen.len());
+    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "sent only grows");
+    let (sent, total) = *seen.last().unwrap();
+    assert_eq!(sent, total, "all of it");
+    assert!(
+        total > bytes.len() as u64,
+        "the multipart request, file and fields"
+    );
+    let received = &mock.uploads()[0];
+    let length = received
+        .headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .map(|(_, v)| v.parse::<u64>().unwrap());
+    assert_eq!(length, Some(total));
+    // Only the upload is counted, not the API calls around it.
+    assert!(seen.iter().all(|&(_, t)| t == total));
+}

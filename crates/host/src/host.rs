@@ -26,7 +26,7 @@ use crate::credentials::CredentialsState;
 use crate::credentials::{Credentials, Oauth2Credentials};
 use crate::error::{ActionFailure, HostError};
 use crate::limits::{CallLimits, tick_epochs_of};
-use crate::policy::{NetworkPolicy, Reach};
+use crate::policy::{NetworkPolicy, Reach, UploadProgress};
 use crate::pool::{ConnectionPool, Connections};
 use crate::state::StoreState;
 
@@ -163,12 +163,24 @@ impl ConnectorHost {
     }
 
     async fn instantiate(&self, reach: Reach) -> Result<(Store<StoreState>, Connector), HostError> {
-        let state = StoreState::new(
+        self.instantiate_reporting(reach, None).await
+    }
+
+    /// [`ConnectorHost::instantiate`], telling `progress` how uploads go.
+    async fn instantiate_reporting(
+        &self,
+        reach: Reach,
+        progress: Option<UploadProgress>,
+    ) -> Result<(Store<StoreState>, Connector), HostError> {
+        let mut state = StoreState::new(
             self.network.clone(),
             reach,
             self.pool.clone(),
             self.limits.max_memory_bytes,
         );
+        if let Some(progress) = progress {
+            state.report_uploads(progress);
+        }
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
         store.epoch_deadline_trap();
@@ -183,16 +195,7 @@ impl ConnectorHost {
         &self,
         call: impl AsyncFnOnce(&mut Store<StoreState>, &Connector) -> wasmtime::Result<T>,
     ) -> Result<T, HostError> {
-        self.run_reaching(Reach::Api, call).await
-    }
-
-    /// [`ConnectorHost::run`] for an action that may also reach `reach`.
-    async fn run_reaching<T>(
-        &self,
-        reach: Reach,
-        call: impl AsyncFnOnce(&mut Store<StoreState>, &Connector) -> wasmtime::Result<T>,
-    ) -> Result<T, HostError> {
-        let (mut store, instance) = self.instantiate(reach).await?;
+        let (mut store, instance) = self.instantiate(Reach::Api).await?;
         let called = bounded(self.limits, call(&mut store, &instance)).await;
         settle(self.limits, &store, called)
     }
@@ -297,14 +300,34 @@ impl ConnectorHost {
         file: &MediaFile,
         wait: Option<JobWait>,
     ) -> Result<Result<MediaUploaded, ActionFailure>, HostError> {
-        self.run_reaching(Reach::ApiAndS3, async |store, instance| {
-            instance
-                .pinterest_connector_jobs()
-                .call_upload_media(store, credentials, file, wait, self.call_options)
-                .await
-        })
-        .await
-        .map(with_failure)
+        self.upload_media_reporting(credentials, file, wait, None)
+            .await
+    }
+
+    /// [`ConnectorHost::upload_media`], telling `progress` how the upload
+    /// goes as the file leaves (bytes sent, of the request's length).
+    pub async fn upload_media_reporting(
+        &self,
+        credentials: &Credentials,
+        file: &MediaFile,
+        wait: Option<JobWait>,
+        progress: Option<UploadProgress>,
+    ) -> Result<Result<MediaUploaded, ActionFailure>, HostError> {
+        let (mut store, instance) = self
+            .instantiate_reporting(Reach::ApiAndS3, progress)
+            .await?;
+        let called = bounded(
+            self.limits,
+            instance.pinterest_connector_jobs().call_upload_media(
+                &mut store,
+                credentials,
+                file,
+                wait,
+                self.call_options,
+            ),
+        )
+        .await;
+        settle(self.limits, &store, called).map(with_failure)
     }
 
     /// Waits for an upload's processing by its media id

@@ -46,6 +46,6 @@ pub use cache::{CacheOutcome, CompileCache};
 pub use error::{ActionFailure, HostError, describe};
 pub use host::{ConnectorHost, HostConfig, PageStream, ReportStream};
 pub use limits::{CallLimits, EPOCH_TICK};
-pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError, Reach, is_s3_host};
+pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError, Reach, UploadProgress, is_s3_host};
 pub use pool::Connections;
 pub use wasmtime;

@@ -36,6 +36,10 @@ pub enum Reach {
     ApiAndS3,
 }
 
+/// Told how far a video's upload has gone: the bytes of the request sent so
+/// far and its `Content-Length` (0 when it has none), as each piece leaves.
+pub type UploadProgress = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
 /// Which authorities outgoing requests may reach, and how.
 #[derive(Debug, Clone)]
 pub struct NetworkPolicy {
@@ -172,6 +176,7 @@ pub(crate) struct PolicyHooks {
     policy: Arc<NetworkPolicy>,
     reach: Reach,
     pool: Option<Arc<ConnectionPool>>,
+    progress: Option<UploadProgress>,
 }
 
 impl PolicyHooks {
@@ -186,7 +191,49 @@ impl PolicyHooks {
             policy,
             reach,
             pool,
+            progress: None,
         }
+    }
+
+    /// Tells `progress` how each upload to S3 (a `POST` there) goes.
+    pub(crate) fn report_uploads(&mut self, progress: UploadProgress) {
+        self.progress = Some(progress);
+    }
+}
+
+/// A request body that counts what leaves and says so.
+struct Counted {
+    inner: WasiBody,
+    sent: u64,
+    total: u64,
+    progress: UploadProgress,
+}
+
+impl http_body::Body for Counted {
+    type Data = bytes::Bytes;
+    type Error = HttpError;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = &mut *self;
+        let polled = std::pin::Pin::new(&mut this.inner).poll_frame(cx);
+        if let std::task::Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            this.sent += data.len() as u64;
+            (this.progress)(this.sent, this.total);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -216,6 +263,26 @@ impl WasiHttpHooks for PolicyHooks {
         let Some(uri) = self.policy.destination(request.uri(), self.reach) else {
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         };
+        if let Some(progress) = &self.progress
+            && request.method() == http::Method::POST
+            && request.uri().host().is_some_and(is_s3_host)
+        {
+            let total = request
+                .headers()
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse().ok())
+                .unwrap_or(0);
+            let progress = progress.clone();
+            request = request.map(|inner| {
+                Counted {
+                    inner,
+                    sent: 0,
+                    total,
+                    progress,
+                }
+                .boxed_unsync()
+            });
+        }
         *request.uri_mut() = uri;
         let options = self.policy.clamp(options);
         if let Some(pool) = self.pool.clone() {

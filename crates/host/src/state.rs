@@ -8,7 +8,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::limits::MemoryLimiter;
-use crate::policy::{NetworkPolicy, PolicyHooks, Reach};
+use crate::policy::{NetworkPolicy, PolicyHooks, Reach, UploadProgress};
 use crate::pool::ConnectionPool;
 
 /// The per-call state of one component instance.
@@ -38,6 +38,13 @@ impl StoreState {
             hooks: PolicyHooks::new(policy, reach, pool),
             memory: MemoryLimiter::new(max_memory_bytes),
         }
+    }
+}
+
+impl StoreState {
+    /// Tells `progress` how each upload to S3 goes.
+    pub(crate) fn report_uploads(&mut self, progress: UploadProgress) {
+        self.hooks.report_uploads(progress);
     }
 }
 

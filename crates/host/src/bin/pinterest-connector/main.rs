@@ -85,6 +85,24 @@ fn credentials_after(
     }
 }
 
+/// Says on stderr how an upload goes: a line each 8 MB sent and one when
+/// the whole request has left.
+fn upload_progress() -> pinterest_connector_host::UploadProgress {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let reported = AtomicU64::new(0);
+    std::sync::Arc::new(move |sent: u64, total: u64| {
+        let last = reported.load(Ordering::Relaxed);
+        if sent - last.min(sent) >= 8 << 20 || (total > 0 && sent == total && last != sent) {
+            reported.store(sent, Ordering::Relaxed);
+            eprintln!(
+                "{:.1} of {:.1} MB sent",
+                sent as f64 / 1e6,
+                total as f64 / 1e6
+            );
+        }
+    })
+}
+
 /// Writes a report to `out` (or stdout) as it downloads, with progress on
 /// stderr.
 async fn write_report(
@@ -260,7 +278,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 bytes,
             };
             let result = host
-                .upload_media(&credentials, &file, job_wait(&upload.wait))
+                .upload_media_reporting(
+                    &credentials,
+                    &file,
+                    job_wait(&upload.wait),
+                    Some(upload_progress()),
+                )
                 .await?;
             let uploaded = settle(&source, result, |u| &u.credentials)?;
             print_json(&serde_json::json!({ "media_id": uploaded.media_id }))?;
