@@ -49,15 +49,17 @@ pub struct FinishedReport {
     pub size: Option<u64>,
 }
 
-/// A video to upload.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MediaFile {
+/// A video to upload, borrowed from wherever it is held (the guest's
+/// argument, the edge's request body): the only copy made is the
+/// multipart request around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MediaFile<'a> {
     /// Its file name, such as `clip.mp4`.
-    pub file_name: String,
+    pub file_name: &'a str,
     /// Its media type, such as `video/mp4`.
-    pub content_type: String,
+    pub content_type: &'a str,
     /// Its bytes.
-    pub bytes: Vec<u8>,
+    pub bytes: &'a [u8],
 }
 
 impl<T: Transport> Connector<T> {
@@ -69,20 +71,20 @@ impl<T: Transport> Connector<T> {
     pub fn upload_video(
         &mut self,
         session: &mut Session,
-        file: &MediaFile,
+        file: MediaFile<'_>,
         wait: JobWait,
     ) -> Result<String, ConnectorError> {
-        MultipartUpload::new(&[], &file.file_name, &file.content_type, "check")?;
+        MultipartUpload::new(&[], file.file_name, file.content_type, "check")?;
         let registration = self.register_media(session)?;
         let boundary =
             media::boundary([self.transport_mut().random(), self.transport_mut().random()]);
         let upload = MultipartUpload::new(
             &registration.upload_parameters,
-            &file.file_name,
-            &file.content_type,
+            file.file_name,
+            file.content_type,
             &boundary,
         )?;
-        self.upload_media(&registration, &upload, &file.bytes)?;
+        self.upload_media(&registration, &upload, file.bytes)?;
         self.await_media(session, &registration.media_id, wait)?;
         Ok(registration.media_id)
     }

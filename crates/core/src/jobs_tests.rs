@@ -292,11 +292,11 @@ fn the_whole_video_job_ends_with_the_media_id_and_refuses_a_bad_name_up_front() 
         json(200, r#"{"status": "succeeded"}"#),
     ]);
     let file = MediaFile {
-        file_name: "clip.mp4".into(),
-        content_type: "video/mp4".into(),
-        bytes: b"MOVIE".to_vec(),
+        file_name: "clip.mp4",
+        content_type: "video/mp4",
+        bytes: b"MOVIE",
     };
-    let id = c.upload_video(&mut session(), &file, WAIT).unwrap();
+    let id = c.upload_video(&mut session(), file, WAIT).unwrap();
     assert_eq!(id, "555");
     let upload = &c.transport().sent[1];
     let content_type = upload
@@ -309,11 +309,11 @@ fn the_whole_video_job_ends_with_the_media_id_and_refuses_a_bad_name_up_front() 
 
     let mut c = connector(vec![]);
     let bad = MediaFile {
-        file_name: "a\"b.mp4".into(),
+        file_name: "a\"b.mp4",
         ..file
     };
     assert!(matches!(
-        c.upload_video(&mut session(), &bad, WAIT),
+        c.upload_video(&mut session(), bad, WAIT),
         Err(ConnectorError::InvalidInput { .. })
     ));
     assert!(c.transport().sent.is_empty());

@@ -290,13 +290,13 @@ impl jobs::Guest for Component {
     ) -> Result<MediaUploaded, ActionError> {
         let mut session = Session::new(convert::credentials(credentials));
         let file = CoreMediaFile {
-            file_name: file.file_name,
-            content_type: file.content_type,
-            bytes: file.bytes,
+            file_name: &file.file_name,
+            content_type: &file.content_type,
+            bytes: &file.bytes,
         };
         let wait = job_wait(wait, CoreJobWait::MEDIA);
         let result = convert::call_options(options)
-            .and_then(|options| acting(options).upload_video(&mut session, &file, wait));
+            .and_then(|options| acting(options).upload_video(&mut session, file, wait));
         convert::outcome(&session, result, |media_id, credentials| MediaUploaded {
             media_id,
             credentials,

@@ -67,11 +67,11 @@ pub(crate) fn upload_media<R: Runtime>(
         Err(answer) => return answer,
     };
     let file = MediaFile {
-        file_name: arg.file_name.unwrap_or_else(|| "video".into()),
-        content_type,
-        bytes: file.to_vec(),
+        file_name: arg.file_name.as_deref().unwrap_or("video"),
+        content_type: &content_type,
+        bytes: file,
     };
-    let result = connector.upload_video(&mut session, &file, wait);
+    let result = connector.upload_video(&mut session, file, wait);
     media_answer(&session, result)
 }
 
