@@ -283,7 +283,8 @@ async fn download(mock: &MockPinterest, host: &ConnectorHost) -> (usize, usize) 
     (at, stream.memory_peak_bytes())
 }
 
-fn reporting(bytes: usize, encoding: ReportEncoding) -> MockConfig {
+/// A mock whose ads reports are `bytes` long, served with `encoding`.
+pub(crate) fn reporting(bytes: usize, encoding: ReportEncoding) -> MockConfig {
     MockConfig {
         reports: ReportPlay {
             bytes,

@@ -17,7 +17,9 @@ use std::path::PathBuf;
 use pinterest_host_test::node::{
     JcoServe, exchange, exchange_bytes, mock_environment, node_test, project_dir, transpile,
 };
-use pinterest_host_test::report_mock::{ReportEncoding, ReportPlay, report_csv};
+use pinterest_host_test::report_mock::{ReportEncoding, report_csv};
+
+use crate::jobs::reporting;
 use pinterest_host_test::{Flavour, MockConfig, MockPinterest, assert_no_secrets};
 use serde_json::json;
 
@@ -481,18 +483,6 @@ async fn the_served_edge_build_sends_only_to_pinterest() {
 fn base64_of(text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(text)
-}
-
-/// A mock whose ads reports are `bytes` long, served with `encoding`.
-fn reporting(bytes: usize, encoding: ReportEncoding) -> MockConfig {
-    MockConfig {
-        reports: ReportPlay {
-            bytes,
-            encoding,
-            ..ReportPlay::default()
-        },
-        ..MockConfig::default()
-    }
 }
 
 const AD_ACCOUNT: &str = "549755885175";
