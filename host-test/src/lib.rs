@@ -8,6 +8,7 @@
 
 pub mod browser;
 pub mod component;
+pub mod dataset;
 pub mod description;
 pub mod hostile;
 pub mod load;

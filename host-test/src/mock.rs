@@ -3,7 +3,10 @@
 //! It answers like the real one where the connector can tell: `/v5` paths,
 //! `Authorization: Bearer` checked per flavour (production and sandbox each
 //! listen on their own port and accept their own token), bookmark
-//! pagination over a seeded data set, `page_size` bounds of 1–250,
+//! pagination over a data set that tests change while it runs (pins,
+//! boards and sections come and go, newest first, dated to the second:
+//! [`crate::dataset`]), with offset bookmarks that shift when items above
+//! them go, a `Date` on every answer, `page_size` bounds of 1–250,
 //! `{code, message}` errors and an `x-pinterest-rid` on every answer. Every
 //! request it receives is recorded, so a test can prove that nothing was
 //! sent.
@@ -31,6 +34,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::dataset::DataSet;
 use crate::media_mock::{MediaStore, ReceivedUpload};
 use crate::report_mock::{ReceivedDownload, ReportPlay, ReportStore};
 use crate::spec_mock::SpecModel;
@@ -51,9 +55,10 @@ pub struct MockConfig {
     pub access_token: String,
     /// The sandbox access token the mock accepts.
     pub sandbox_token: String,
-    /// How many pins the account owns.
+    /// How many pins the account owns at the start (see
+    /// [`DataSet::seeded`]).
     pub pins: usize,
-    /// How many boards the account owns.
+    /// How many boards the account owns at the start.
     pub boards: usize,
     /// The OAuth app the token endpoint knows.
     pub client_id: String,
@@ -133,6 +138,15 @@ struct OAuthState {
     secrets: Vec<String>,
 }
 
+/// Injected failures: requests to let through, then how many to fail and
+/// with which status.
+#[derive(Default)]
+struct Failures {
+    pass: usize,
+    count: usize,
+    status: u16,
+}
+
 struct Shared {
     config: MockConfig,
     /// When set, the API refuses every bearer token (as for a suspended app).
@@ -144,11 +158,13 @@ struct Shared {
     /// careless or hostile server might.
     echo_secrets: std::sync::atomic::AtomicBool,
     /// How many of the next API requests fail, and with which status.
-    failures: Mutex<(usize, u16)>,
+    failures: Mutex<Failures>,
     /// Seconds from now to the quota's reset, sent on injected 429s as
     /// `X-RateLimit-Reset` holding the reset's Unix instant; 0 sends none.
     reset_in: AtomicU64,
     oauth: Mutex<OAuthState>,
+    /// The account's pins, boards and sections.
+    data: Mutex<DataSet>,
     spec: Option<SpecModel>,
     media: Arc<MediaStore>,
     reports: Arc<ReportStore>,
@@ -203,9 +219,10 @@ impl MockPinterest {
             refuse_bearers: Default::default(),
             hold_later_pages: tokio::sync::watch::Sender::new(false),
             echo_secrets: Default::default(),
-            failures: Mutex::new((0, 0)),
+            failures: Mutex::new(Failures::default()),
             reset_in: AtomicU64::new(0),
             oauth,
+            data: Mutex::new(DataSet::seeded(config.pins, config.boards)),
             spec,
             config,
             log: Mutex::new(Vec::new()),
@@ -311,8 +328,19 @@ impl MockPinterest {
     /// rate limit was exceeded, anything else is a server error), as a
     /// struggling Pinterest would. The token endpoint is spared.
     pub fn fail_next(&self, count: usize, status: u16) {
+        self.fail_after(0, count, status);
+    }
+
+    /// Lets the next `pass` API requests through, then answers the `count`
+    /// after them with `status`: an API that breaks down in the middle of
+    /// a walk.
+    pub fn fail_after(&self, pass: usize, count: usize, status: u16) {
         if let Ok(mut failures) = self.shared.failures.lock() {
-            *failures = (count, status);
+            *failures = Failures {
+                pass,
+                count,
+                status,
+            };
         }
     }
 
@@ -365,14 +393,55 @@ impl MockPinterest {
             .unwrap_or(false)
     }
 
-    /// The id of the pin at `index` in the data set.
+    /// The id of the seeded pin at `index`.
     pub fn pin_id(index: usize) -> String {
-        (1_000_000_000_000u64 + index as u64).to_string()
+        DataSet::pin_id(index)
     }
 
-    /// The id of the board at `index` in the data set.
+    /// The id of the seeded board at `index`.
     pub fn board_id(index: usize) -> String {
-        (2_000_000_000_000u64 + index as u64).to_string()
+        DataSet::board_id(index)
+    }
+
+    /// Creates a pin now on `board_id` (in a section, if given), on top of
+    /// the lists: its id. A test hook: the account changes under the
+    /// connector as a user's does.
+    pub fn add_pin(&self, board_id: &str, section_id: Option<&str>) -> String {
+        let mut data = self.shared.data.lock().unwrap();
+        let title = format!("Added pin {}", data.pins.len());
+        data.add_pin(board_id, section_id, &title)
+    }
+
+    /// Creates a board now, on top of the list: its id.
+    pub fn add_board(&self, name: &str) -> String {
+        self.shared.data.lock().unwrap().add_board(name)
+    }
+
+    /// Creates a section of a board: its id.
+    pub fn add_section(&self, board_id: &str) -> String {
+        self.shared.data.lock().unwrap().add_section(board_id)
+    }
+
+    /// Deletes a pin; whether it was there.
+    pub fn remove_pin(&self, id: &str) -> bool {
+        self.shared.data.lock().unwrap().remove_pin(id)
+    }
+
+    /// Deletes a board and its pins; whether it was there.
+    pub fn remove_board(&self, id: &str) -> bool {
+        self.shared.data.lock().unwrap().remove_board(id)
+    }
+
+    /// The ids of the pins, in the list's order (newest first).
+    pub fn pin_ids(&self) -> Vec<String> {
+        let data = self.shared.data.lock().unwrap();
+        data.pins.iter().map(|pin| pin.id.clone()).collect()
+    }
+
+    /// The ids of the boards, in the list's order (newest first).
+    pub fn board_ids(&self) -> Vec<String> {
+        let data = self.shared.data.lock().unwrap();
+        data.boards.iter().map(|board| board.id.clone()).collect()
     }
 }
 
@@ -387,6 +456,10 @@ fn router(state: AppState) -> Router {
             .route("/v5/boards", get(list_boards))
             .route("/v5/boards/{board_id}", get(get_board))
             .route("/v5/boards/{board_id}/pins", get(list_board_pins))
+            .route(
+                "/v5/boards/{board_id}/sections/{section_id}/pins",
+                get(list_section_pins),
+            )
             .route("/v5/pins", get(list_pins).post(create_pin))
             .route("/v5/pins/{pin_id}", get(get_pin).delete(delete_pin))
             .route("/v5/media", axum::routing::post(register_media))
@@ -486,9 +559,13 @@ async fn record_and_authorize(
     let failure = (!oauth_endpoint)
         .then(|| {
             let mut failures = state.shared.failures.lock().ok()?;
-            (failures.0 > 0).then(|| {
-                failures.0 -= 1;
-                failures.1
+            if failures.pass > 0 {
+                failures.pass -= 1;
+                return None;
+            }
+            (failures.count > 0).then(|| {
+                failures.count -= 1;
+                failures.status
             })
         })
         .flatten();
@@ -782,33 +859,13 @@ async fn user_account(State(state): State<AppState>) -> Response {
         "profile_image": "https://i.pinimg.com/mock.jpg",
         "website_url": "https://example.com",
         "business_name": "Mock Business",
-        "board_count": state.shared.config.boards,
-        "pin_count": state.shared.config.pins,
+        "board_count": state.shared.data.lock().unwrap().boards.len(),
+        "pin_count": state.shared.data.lock().unwrap().pins.len(),
         "follower_count": 42,
         "following_count": 7,
         "monthly_views": 1234,
     }))
     .into_response()
-}
-
-fn pin(index: usize, boards: usize) -> Value {
-    json!({
-        "id": MockPinterest::pin_id(index),
-        "created_at": "2023-08-17T00:00:00",
-        "title": format!("Pin {index}"),
-        "description": format!("The pin at index {index}"),
-        "board_id": MockPinterest::board_id(index % boards.max(1)),
-        "media": {"media_type": "image"},
-    })
-}
-
-fn board(index: usize) -> Value {
-    json!({
-        "id": MockPinterest::board_id(index),
-        "name": format!("Board {index}"),
-        "privacy": "PUBLIC",
-        "owner": {"username": "mock_user"},
-    })
 }
 
 /// The page of `total` items that `query` asks for, or the 400 Pinterest
@@ -871,26 +928,18 @@ async fn list_pins(State(state): State<AppState>, Query(query): QueryPairs) -> R
         // Ends when released (or when the mock is dropped).
         let _ = held.wait_for(|hold| !*hold).await;
     }
-    let config = &state.shared.config;
-    let boards = config.boards;
-    page(&query, config.pins, |i| pin(i, boards))
+    let data = state.shared.data.lock().unwrap();
+    page(&query, data.pins.len(), |i| data.pins[i].json())
 }
 
 async fn list_boards(State(state): State<AppState>, Query(query): QueryPairs) -> Response {
-    page(&query, state.shared.config.boards, board)
-}
-
-fn board_index(config: &MockConfig, board_id: &str) -> Option<usize> {
-    (0..config.boards).find(|&i| MockPinterest::board_id(i) == board_id)
-}
-
-fn pin_index(config: &MockConfig, pin_id: &str) -> Option<usize> {
-    (0..config.pins).find(|&i| MockPinterest::pin_id(i) == pin_id)
+    let data = state.shared.data.lock().unwrap();
+    page(&query, data.boards.len(), |i| data.boards[i].json())
 }
 
 async fn get_board(State(state): State<AppState>, Path(board_id): Path<String>) -> Response {
-    match board_index(&state.shared.config, &board_id) {
-        Some(i) => axum::Json(board(i)).into_response(),
+    match state.shared.data.lock().unwrap().board(&board_id) {
+        Some(board) => axum::Json(board.json()).into_response(),
         None => error(StatusCode::NOT_FOUND, 40, "Board not found."),
     }
 }
@@ -900,27 +949,50 @@ async fn list_board_pins(
     Path(board_id): Path<String>,
     Query(query): QueryPairs,
 ) -> Response {
-    let config = &state.shared.config;
-    let Some(b) = board_index(config, &board_id) else {
+    let data = state.shared.data.lock().unwrap();
+    if data.board(&board_id).is_none() {
         return error(StatusCode::NOT_FOUND, 40, "Board not found.");
-    };
-    let boards = config.boards.max(1);
-    let on_board: Vec<usize> = (0..config.pins).filter(|i| i % boards == b).collect();
-    page(&query, on_board.len(), |i| pin(on_board[i], boards))
+    }
+    let on_board: Vec<_> = data
+        .pins
+        .iter()
+        .filter(|p| p.board_id == board_id)
+        .collect();
+    page(&query, on_board.len(), |i| on_board[i].json())
+}
+
+async fn list_section_pins(
+    State(state): State<AppState>,
+    Path((board_id, section_id)): Path<(String, String)>,
+    Query(query): QueryPairs,
+) -> Response {
+    let data = state.shared.data.lock().unwrap();
+    if data.board(&board_id).is_none() {
+        return error(StatusCode::NOT_FOUND, 40, "Board not found.");
+    }
+    if !data.has_section(&board_id, &section_id) {
+        return error(StatusCode::NOT_FOUND, 4001, "Board section not found.");
+    }
+    let in_section: Vec<_> = data
+        .pins
+        .iter()
+        .filter(|p| p.board_id == board_id && p.section_id.as_deref() == Some(&section_id))
+        .collect();
+    page(&query, in_section.len(), |i| in_section[i].json())
 }
 
 async fn get_pin(State(state): State<AppState>, Path(pin_id): Path<String>) -> Response {
-    let config = &state.shared.config;
-    match pin_index(config, &pin_id) {
-        Some(i) => axum::Json(pin(i, config.boards)).into_response(),
+    match state.shared.data.lock().unwrap().pin(&pin_id) {
+        Some(pin) => axum::Json(pin.json()).into_response(),
         None => error(StatusCode::NOT_FOUND, 50, "Pin not found."),
     }
 }
 
 async fn delete_pin(State(state): State<AppState>, Path(pin_id): Path<String>) -> Response {
-    match pin_index(&state.shared.config, &pin_id) {
-        Some(_) => StatusCode::NO_CONTENT.into_response(),
-        None => error(StatusCode::NOT_FOUND, 50, "Pin not found."),
+    if state.shared.data.lock().unwrap().remove_pin(&pin_id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        error(StatusCode::NOT_FOUND, 50, "Pin not found.")
     }
 }
 
@@ -986,13 +1058,16 @@ async fn create_pin(State(state): State<AppState>, headers: HeaderMap, body: Byt
             );
         }
     }
-    if board_index(&state.shared.config, board_id).is_none() {
+    let mut data = state.shared.data.lock().unwrap();
+    if data.board(board_id).is_none() {
         return error(StatusCode::NOT_FOUND, 40, "Board not found.");
     }
-    let mut created = pin(state.shared.config.pins, state.shared.config.boards);
-    created["board_id"] = Value::String(board_id.to_owned());
-    if let Some(title) = body.get("title") {
-        created["title"] = title.clone();
-    }
+    let section = body.get("board_section_id").and_then(Value::as_str);
+    let title = body
+        .get("title")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let id = data.add_pin(board_id, section, title);
+    let created = data.pin(&id).map(|pin| pin.json()).unwrap_or_default();
     (StatusCode::CREATED, axum::Json(created)).into_response()
 }

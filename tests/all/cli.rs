@@ -767,3 +767,117 @@ async fn report_writes_the_whole_report_to_a_file() {
     );
     assert!(run.stderr.contains("report done"), "{}", run.stderr);
 }
+
+/// Runs `watch` in the background: new pins go on the mock while it runs,
+/// and its JSON lines carry them, oldest first; the state file it keeps is
+/// private and lets a later run go on where it stopped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_prints_new_pins_while_it_runs_and_keeps_its_cursor() {
+    use std::io::BufRead;
+    use std::time::{Duration, Instant};
+
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("watch-state.json");
+    let state_arg = state.to_str().unwrap().to_owned();
+    let board = MockPinterest::board_id(0);
+    let added = tokio::task::block_in_place(|| {
+        let component = built_component().expect("the component builds");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pinterest-connector"))
+            .env_clear()
+            .env("PINTEREST_CONNECTOR_WASM", component)
+            .env("PINTEREST_ACCESS_TOKEN", token(&mock))
+            .arg("--route")
+            .arg(format!("api.pinterest.com={}", mock.production_addr))
+            .args(["watch", "new-pin", "--every", "1", "--page-size", "2"])
+            .args(["--state", &state_arg])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the CLI starts");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !state.exists() {
+            assert!(Instant::now() < deadline, "the first poll never finished");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let started = std::fs::read_to_string(&state).unwrap();
+        let added: Vec<String> = (0..3).map(|_| mock.add_pin(&board, None)).collect();
+        let (lines, received) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                if lines.send(line.unwrap()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut printed = Vec::new();
+        while printed.len() < added.len() {
+            let line = received
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                .expect("watch prints the new pins");
+            let pin: Value = serde_json::from_str(&line).expect("a JSON line");
+            printed.push(pin["id"].as_str().unwrap().to_owned());
+        }
+        // The cursor is written once the lines are out: stopped before
+        // that, a run prints them again (at least once, never lost).
+        while std::fs::read_to_string(&state).unwrap() == started {
+            assert!(Instant::now() < deadline, "the state file never moved on");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.kill().unwrap();
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_no_secrets(&stderr, &mock.secrets());
+        assert_eq!(printed, added, "each new pin once, oldest first");
+        added
+    });
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&state).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the state file is private");
+    }
+    let kept: Value = serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert!(
+        kept["cursor"].as_str().unwrap().starts_with("v1."),
+        "{kept}"
+    );
+
+    // A later run goes on from the state file: nothing new, then one pin.
+    let env = [("PINTEREST_ACCESS_TOKEN", token(&mock))];
+    let env: Vec<(&str, &str)> = env.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let once = ["watch", "new-pin", "--once", "--state", &state_arg];
+    let quiet = cli(&mock, &env, &once).await;
+    assert_eq!(quiet.code, 0, "{}", quiet.stderr);
+    assert_eq!(
+        quiet.stdout, "",
+        "the pins printed before are not printed again"
+    );
+    let fourth = mock.add_pin(&board, None);
+    assert!(!added.contains(&fourth));
+    let next = cli(&mock, &env, &once).await;
+    assert_eq!(next.code, 0, "{}", next.stderr);
+    let lines: Vec<Value> = next
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", next.stdout);
+    assert_eq!(lines[0]["id"], fourth.as_str());
+
+    // The state of one trigger is refused by another.
+    let boards = cli(
+        &mock,
+        &env,
+        &["watch", "new-board", "--once", "--state", &state_arg],
+    )
+    .await;
+    assert_eq!(boards.code, 2, "{}", boards.stderr);
+    assert!(
+        error_line(&boards).contains("another trigger"),
+        "{}",
+        boards.stderr
+    );
+}

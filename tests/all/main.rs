@@ -12,7 +12,8 @@
 //! - `node`: the component in Node.js through jco, the edge build under
 //!   `jco serve`;
 //! - `dist`: the release files;
-//! - `jobs`: a video upload for a pin, through the built component.
+//! - `jobs`: a video upload for a pin, through the built component;
+//! - `triggers`: polls for new pins and boards as the mock's data changes.
 //!
 //! Run one area with `cargo test -p pinterest-connector-host --test all
 //! AREA::`.
@@ -27,3 +28,4 @@ mod node;
 mod oauth_lifecycle;
 mod resilience;
 mod secret_sweep;
+mod triggers;

@@ -9,7 +9,9 @@
 //!   drives it over HTTP;
 //! - the jobs that span calls (a video pin, an ads report) both ways: the
 //!   connector's `jobs` interface from `tests/node/jobs.test.mjs`, and the
-//!   edge build's `/upload-media`, `/create-report` and `/download-report`.
+//!   edge build's `/upload-media`, `/create-report` and `/download-report`;
+//! - triggers both ways: `tests/node/triggers.test.mjs`, and the edge
+//!   build's `/poll`.
 
 use pinterest_host_test::component::{built_component, built_edge_component};
 use std::path::PathBuf;
@@ -31,21 +33,7 @@ async fn the_connector_runs_in_node_through_jco() {
     let component = built_component().expect("component builds");
     transpile(&component, "connector").expect("jco transpiles the component");
 
-    let output = node_test("connector.test.mjs", &mock_environment(&mock))
-        .await
-        .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "node --test failed ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
-    assert!(
-        stdout.contains("ℹ pass 11"),
-        "every Node test ran:\n{stdout}"
-    );
-    assert!(stdout.contains("ℹ fail 0"), "{stdout}");
+    node_tests_pass("connector.test.mjs", &mock, &mock_environment(&mock), 11).await;
 
     // The requests reached the mock through the component's wasi:http
     // import in Node, on both listeners.
@@ -59,10 +47,6 @@ async fn the_connector_runs_in_node_through_jco() {
             .any(|r| r.method == "POST" && r.path == "/v5/oauth/token"),
         "the expired token was refreshed at the token endpoint"
     );
-    // Nothing the component wrote in Node names a secret.
-    let mut secrets = mock.secrets();
-    secrets.retain(|s| !s.is_empty());
-    assert_no_secrets(&stderr, &secrets);
 }
 
 /// A mock and the freshly built edge component served by `jco serve`
@@ -513,6 +497,56 @@ fn assert_no_credentials_reached_s3(mock: &MockPinterest) {
     );
 }
 
+/// Runs a `node --test` file against `mock` (its facts in `env`) and checks
+/// that all `passes` tests ran and passed, and that nothing the component
+/// wrote in Node names a secret.
+async fn node_tests_pass(file: &str, mock: &MockPinterest, env: &[(&str, String)], passes: usize) {
+    let output = node_test(file, env).await.expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "node --test {file} failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(
+        stdout.contains(&format!("ℹ pass {passes}\n")),
+        "every Node test of {file} ran:\n{stdout}"
+    );
+    assert!(stdout.contains("ℹ fail 0"), "{stdout}");
+    let mut secrets = mock.secrets();
+    secrets.retain(|s| !s.is_empty());
+    assert_no_secrets(&stdout, &secrets);
+    assert_no_secrets(&stderr, &secrets);
+}
+
+/// The `triggers` interface in Node.js: pins created through the
+/// connector come once each, oldest first, across bounded polls; a damaged
+/// cursor is a typed error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_triggers_run_in_node_through_jco() {
+    let mock = MockPinterest::start(MockConfig::default())
+        .await
+        .expect("mock starts");
+    let component = built_component().expect("component builds");
+    transpile(&component, "triggers").expect("jco transpiles the component");
+    let mut env = mock_environment(&mock);
+    env.push(("MOCK_BOARD_ID", MockPinterest::board_id(3)));
+    node_tests_pass("triggers.test.mjs", &mock, &env, 2).await;
+    let board_pins = mock
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.path
+                .ends_with(&format!("/boards/{}/pins", MockPinterest::board_id(3)))
+        })
+        .count();
+    assert!(
+        board_pins >= 4,
+        "the polls went through the mock: {board_pins}"
+    );
+}
+
 /// The `jobs` interface in Node.js: a video pin, a failed processing, a
 /// gzip-compressed report of 8 MB checked byte for byte (its SHA-256).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -535,19 +569,7 @@ async fn the_jobs_run_in_node_through_jco() {
             format!("{:x}", Sha256::digest(&report)),
         ),
     ]);
-    let output = node_test("jobs.test.mjs", &env).await.expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "node --test failed ({}):\n{stdout}\n{stderr}",
-        output.status
-    );
-    assert!(
-        stdout.contains("ℹ pass 3"),
-        "every Node test ran:\n{stdout}"
-    );
-    assert!(stdout.contains("ℹ fail 0"), "{stdout}");
+    node_tests_pass("jobs.test.mjs", &mock, &env, 3).await;
     assert_no_credentials_reached_s3(&mock);
     let uploads = mock.uploads();
     assert_eq!(uploads.len(), 2, "the video and the image");
@@ -566,6 +588,16 @@ async fn the_edge_build_runs_the_jobs_through_jco_serve() {
     .await;
     let at = served.addr;
     let credentials = json!({ "oauth2": { "access_token": mock.config().access_token } });
+
+    // A trigger on the board the video pin goes to, started before it.
+    let mut watch = json!({
+        "credentials": credentials,
+        "trigger": { "kind": "new-pin-on-board", "board_id": MockPinterest::board_id(0) },
+    });
+    let first = exchange(at, "POST", "/poll", Some(&watch)).await.unwrap();
+    assert_eq!(first.status, 200, "{}", first.json());
+    assert_eq!(first.json()["items"], json!([]), "no backlog");
+    watch["cursor"] = first.json()["cursor"].clone();
 
     let mut video = b"\0\0\0\x18ftypmp42".to_vec();
     video.extend((0..3 << 20).map(|i: usize| (i * 31 % 251) as u8));
@@ -603,6 +635,20 @@ async fn the_edge_build_runs_the_jobs_through_jco_serve() {
     });
     let created = exchange(at, "POST", "/api-call", Some(&pin)).await.unwrap();
     assert_eq!(created.json()["status"], 201, "{}", created.json());
+
+    // The trigger hands the new pin over, once.
+    let polled = exchange(at, "POST", "/poll", Some(&watch)).await.unwrap();
+    let polled = polled.json();
+    assert_eq!(
+        polled["items"].as_array().map(Vec::len),
+        Some(1),
+        "{polled}"
+    );
+    assert_eq!(polled["items"][0]["id"], created.json()["body"]["id"]);
+    assert_eq!(polled["items"][0]["item"]["title"], "From the edge");
+    watch["cursor"] = polled["cursor"].clone();
+    let again = exchange(at, "POST", "/poll", Some(&watch)).await.unwrap();
+    assert_eq!(again.json()["items"], json!([]), "{}", again.json());
 
     let report_request = json!({
         "credentials": credentials, "ad_account_id": AD_ACCOUNT,

@@ -7,27 +7,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 
 import { actions, jobs } from './build/jobs/jobs.js';
+import { credentials, env } from './mock.mjs';
 
-const env = (name) => {
-  const value = process.env[name];
-  assert.ok(value, `${name} is set by the Rust test that starts the mock`);
-  return value;
-};
-
-const credentials = () => ({
-  tag: 'oauth2',
-  val: {
-    clientId: env('MOCK_CLIENT_ID'),
-    clientSecret: env('MOCK_CLIENT_SECRET'),
-    accessToken: env('MOCK_ACCESS_TOKEN'),
-    refreshToken: undefined,
-    expiresAt: undefined,
-    refreshTokenExpiresAt: undefined,
-    tokenEndpoint: undefined,
-    continuousRefresh: false,
-    scopes: [],
-  },
-});
 const quick = { maxPolls: 10, pollIntervalMs: 10 };
 
 /** A video-looking file: an MP4 `ftyp` box, then `length` bytes. */

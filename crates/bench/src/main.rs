@@ -15,6 +15,7 @@ mod machine;
 mod report;
 mod stats;
 mod suite;
+mod triggers;
 
 use std::path::PathBuf;
 
@@ -31,6 +32,10 @@ struct Args {
     /// report's guest memory peak), printed, not written.
     #[arg(long)]
     jobs_only: bool,
+    /// Only the triggers' figures (a quiet poll, a poll of 250 new pins,
+    /// the cursor's size), printed, not written.
+    #[arg(long)]
+    triggers_only: bool,
     /// Fewer samples (a quick look, not for the record).
     #[arg(long)]
     quick: bool,
@@ -60,6 +65,12 @@ fn main() -> anyhow::Result<()> {
         println!("\n{}", report::table(&rows));
         return Ok(());
     }
+    if args.triggers_only {
+        let runs = if args.quick { 5 } else { 30 };
+        let rows = runtime.block_on(runtime.spawn(triggers::run(runs)))??;
+        println!("\n{}", report::table(&rows));
+        return Ok(());
+    }
     let workspace = pinterest_host_test::component::workspace_root();
     let machine = machine::describe(&workspace);
     for (name, value) in &machine {
@@ -72,6 +83,7 @@ fn main() -> anyhow::Result<()> {
     rows.extend(runtime.block_on(runtime.spawn(hosts::run(calls)))??);
     let runs = if args.quick { 2 } else { 5 };
     rows.extend(runtime.block_on(runtime.spawn(jobs::run(runs)))??);
+    rows.extend(runtime.block_on(runtime.spawn(triggers::run(runs * 6)))??);
     drop(runtime);
     let one_thread = tokio::runtime::Builder::new_current_thread()
         .enable_all()

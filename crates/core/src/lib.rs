@@ -26,6 +26,9 @@
 //!   processing status;
 //! - [`http`]: the request and response types and the [`http::Transport`] trait;
 //! - [`session`]: an action's credentials, refreshed when due or after a 401;
+//! - [`trigger`]: polls that hand over each new item of a list once;
+//! - [`cursor`]: what a trigger remembers between polls, as the host stores it;
+//! - [`instant`]: `created_at` and HTTP `Date` read into Unix seconds;
 //! - [`connector`]: the actions, generic over a transport.
 //!
 //! The actions as JSON over HTTP (the edge build's routes) are an adapter
@@ -34,9 +37,11 @@
 pub mod catalog;
 pub mod connector;
 pub mod credentials;
+pub mod cursor;
 pub mod destination;
 pub mod error;
 pub mod http;
+pub mod instant;
 pub mod jobs;
 pub mod media;
 pub mod oauth;
@@ -52,6 +57,7 @@ pub mod sample;
 pub mod schema;
 pub mod session;
 pub mod spec;
+pub mod trigger;
 
 pub use catalog::{Catalog, Operation};
 pub use connector::Connector;

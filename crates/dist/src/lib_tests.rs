@@ -86,6 +86,7 @@ fn the_wit_package_encodes_and_decodes_to_the_same_package() {
             "credentials",
             "jobs",
             "oauth",
+            "triggers",
             "types"
         ]
     );

@@ -14,8 +14,12 @@ use pinterest_connector_core::request::CallInput;
 use pinterest_connector_core::retry::RetryPolicy;
 use pinterest_connector_core::session::Session;
 use pinterest_connector_core::spec::SpecSource as CoreSpecSource;
+use pinterest_connector_core::trigger::{
+    ListTrigger as CoreListTrigger, PollOptions as CorePollOptions, Trigger as CoreTrigger,
+};
 
 use crate::bindings::exports::pinterest::connector::actions::{ApiCallInput, RawRequestInput};
+use crate::bindings::exports::pinterest::connector::triggers::{PollOptions, Trigger};
 use crate::bindings::pinterest::connector::credentials::{
     Credentials, CredentialsState, Oauth2Credentials,
 };
@@ -139,6 +143,38 @@ pub(crate) fn call_input(input: ApiCallInput) -> CallInput {
         query_params: input.query_params,
         body: input.body,
     }
+}
+
+/// A WIT trigger to the core's.
+pub(crate) fn trigger(trigger: Trigger) -> CoreTrigger {
+    match trigger {
+        Trigger::NewPin => CoreTrigger::NewPin,
+        Trigger::NewPinOnBoard(board_id) => CoreTrigger::NewPinOnBoard { board_id },
+        Trigger::NewPinInSection(section) => CoreTrigger::NewPinInSection {
+            board_id: section.board_id,
+            section_id: section.section_id,
+        },
+        Trigger::NewBoard => CoreTrigger::NewBoard,
+        Trigger::List(list) => CoreTrigger::List(CoreListTrigger {
+            spec: spec(list.spec),
+            endpoint: list.endpoint,
+            path_params: list.path_params,
+            query_params: list.query_params,
+            id_field: list.id_field,
+            time_field: list.time_field,
+            newest_first: list.newest_first,
+        }),
+    }
+}
+
+/// WIT poll options to the core's (the defaults for none).
+pub(crate) fn poll_options(options: Option<PollOptions>) -> CorePollOptions {
+    options.map_or_else(CorePollOptions::default, |o| CorePollOptions {
+        backlog: o.backlog,
+        max_pages: o.max_pages,
+        max_items: o.max_items,
+        page_size: o.page_size,
+    })
 }
 
 /// A WIT raw-request input to the core's.

@@ -32,6 +32,9 @@ use bindings::exports::pinterest::connector::jobs::{
     self, JobWait, MediaFile, MediaUploaded, ReportDownload, ReportReady, ReportStarted,
 };
 use bindings::exports::pinterest::connector::oauth::{self, OauthApp};
+use bindings::exports::pinterest::connector::triggers::{
+    self, NewItem, PollOptions, PollResult, Trigger,
+};
 use bindings::pinterest::connector::credentials::{Credentials, Oauth2Credentials};
 use bindings::pinterest::connector::types::{ActionError, CallOptions, ConnectorError, SpecSource};
 use pinterest_connector_core::Connector;
@@ -315,6 +318,39 @@ impl jobs::Guest for Component {
             .and_then(|options| acting(options).await_media(&mut session, &media_id, wait));
         convert::outcome(&session, result, |(), credentials| MediaUploaded {
             media_id,
+            credentials,
+        })
+    }
+}
+
+impl triggers::Guest for Component {
+    fn poll(
+        credentials: Credentials,
+        trigger: Trigger,
+        cursor: Option<String>,
+        poll_options: Option<PollOptions>,
+        options: Option<CallOptions>,
+    ) -> Result<PollResult, ActionError> {
+        let mut session = Session::new(convert::credentials(credentials));
+        let trigger = convert::trigger(trigger);
+        let poll_options = convert::poll_options(poll_options);
+        let result = convert::call_options(options).and_then(|options| {
+            acting(options).poll(&mut session, &trigger, cursor.as_deref(), &poll_options)
+        });
+        let interrupted = |e| convert::error(session.redact(e));
+        convert::outcome(&session, result, |outcome, credentials| PollResult {
+            items: outcome
+                .items
+                .into_iter()
+                .map(|item| NewItem {
+                    id: item.id,
+                    created_at: item.created_at,
+                    item: item.item,
+                })
+                .collect(),
+            cursor: outcome.cursor,
+            more: outcome.more,
+            interrupted: outcome.interrupted.map(interrupted),
             credentials,
         })
     }

@@ -17,6 +17,7 @@ use crate::bindings::exports::pinterest::connector::jobs::{
     JobWait, MediaFile, MediaUploaded, ReportStarted,
 };
 use crate::bindings::exports::pinterest::connector::oauth::OauthApp;
+use crate::bindings::exports::pinterest::connector::triggers::{PollOptions, PollResult, Trigger};
 use crate::bindings::pinterest::connector::types::{
     ActionError, CallOptions, ConnectorError, SpecSource,
 };
@@ -399,6 +400,33 @@ impl ConnectorHost {
                 credentials: ready.credentials,
             })
             .map_err(ActionFailure::from))
+    }
+
+    /// Polls a trigger once (`triggers.poll`): the items new since the poll
+    /// that returned `cursor` (none: the first poll), and the cursor to
+    /// store for the next one.
+    pub async fn poll(
+        &self,
+        credentials: &Credentials,
+        trigger: &Trigger,
+        cursor: Option<&str>,
+        options: Option<PollOptions>,
+    ) -> Result<Result<PollResult, ActionFailure>, HostError> {
+        self.run(async |store, instance| {
+            instance
+                .pinterest_connector_triggers()
+                .call_poll(
+                    store,
+                    credentials,
+                    trigger,
+                    cursor,
+                    options,
+                    self.call_options,
+                )
+                .await
+        })
+        .await
+        .map(with_failure)
     }
 
     /// Calls one endpoint once.

@@ -37,6 +37,9 @@ pub use bindings::exports::pinterest::connector::jobs::{
     JobWait, MediaFile, MediaUploaded, ReportStarted,
 };
 pub use bindings::exports::pinterest::connector::oauth::OauthApp;
+pub use bindings::exports::pinterest::connector::triggers::{
+    BoardSection, ListTrigger, NewItem, PollOptions, PollResult, Trigger,
+};
 /// The WIT types: `pinterest:connector/types` and the credentials.
 pub mod types {
     pub use crate::bindings::pinterest::connector::types::*;

@@ -13,6 +13,7 @@
 //! | `POST /await-media` | waits again for a video's processing (after a `job-pending`) |
 //! | `POST /create-report` | asks for an asynchronous ads report; answers its `token` |
 //! | `POST /download-report` | waits for the report and answers its bytes as they download (CSV or JSON, unpacked when gzip-compressed) |
+//! | `POST /poll` | polls a trigger once: the items new since the poll that returned `cursor` (none: the first), oldest first, and the next `cursor` |
 //!
 //! Credentials travel in each request's JSON body and are never written to
 //! an answer, but for refreshed ones (`refreshed_credentials`), which the
@@ -22,7 +23,7 @@
 //!
 //! An adapter over the core's public API, pure like it (no Wasm): the
 //! routes ([`mod@route`]), the JSON bodies of requests (`wire`) and answers
-//! ([`answer`]), the actions (`actions`, [`jobs`]), and a walk written as
+//! ([`answer`]), the actions (`actions`, [`jobs`], `triggers`), and a walk written as
 //! NDJSON one page at a time ([`ndjson`]). The edge build binds it to
 //! `wasi:http`.
 
@@ -31,6 +32,7 @@ pub mod answer;
 pub mod jobs;
 pub mod ndjson;
 pub mod route;
+mod triggers;
 mod wire;
 
 use pinterest_connector_core::http::Transport;
@@ -158,6 +160,10 @@ pub fn serve<R: Runtime>(runtime: &mut R, request: ServiceRequest<'_>) -> Reply<
             Ok(request) => jobs::download_report(runtime, request),
             Err(answer) => Reply::Done(answer),
         },
+        Route::Poll => Reply::Done(match wire::parse::<triggers::PollRequest>(body) {
+            Ok(request) => triggers::poll(runtime, request),
+            Err(answer) => answer,
+        }),
     }
 }
 

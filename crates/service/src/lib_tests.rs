@@ -733,3 +733,68 @@ fn a_report_that_ended_otherwise_is_an_error_answer() {
     assert_eq!(body["error"]["kind"], "job-failed");
     assert_eq!(body["error"]["state"], "EXPIRED");
 }
+
+/// A list page of pins with the server's `Date`.
+fn pins_page(ids: &[&str], date: &str) -> Result<HttpResponse, ConnectorError> {
+    let items: Vec<Value> = ids
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "created_at": "2026-12-02T18:00:00", "title": id}))
+        .collect();
+    Ok(HttpResponse::new(
+        200,
+        vec![("date".into(), date.into())],
+        serde_json::json!({"items": items, "bookmark": null})
+            .to_string()
+            .into_bytes(),
+    ))
+}
+
+#[test]
+fn poll_hands_back_a_cursor_and_then_the_new_items_as_json() {
+    let date = "Wed, 02 Dec 2026 17:59:00 GMT";
+    let first = serde_json::json!({
+        "credentials": sandbox(), "trigger": {"kind": "new-pin"}, "page_size": 10,
+    });
+    let (answer, out, sent) = serve_once("POST", "/poll", &first, vec![pins_page(&["1"], date)]);
+    assert_eq!(answer.status, 200, "{out}");
+    assert_eq!(out["items"], serde_json::json!([]));
+    assert_eq!(out["more"], false);
+    assert_eq!(sent[0].url.query(), Some("page_size=10"));
+    let cursor = out["cursor"].as_str().unwrap();
+
+    let later = serde_json::json!({
+        "credentials": sandbox(), "trigger": {"kind": "new-pin"}, "cursor": cursor,
+    });
+    let (_, out, _) = serve_once(
+        "POST",
+        "/poll",
+        &later,
+        vec![pins_page(&["3", "2", "1"], date)],
+    );
+    let ids: Vec<&str> = out["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["2", "3"], "oldest first: {out}");
+    assert_eq!(out["items"][0]["item"]["title"], "2", "the item as listed");
+    assert!(out["cursor"].as_str().unwrap().starts_with("v1."));
+
+    let foreign = serde_json::json!({
+        "credentials": sandbox(), "trigger": {"kind": "new-board"}, "cursor": cursor,
+    });
+    let (answer, out, sent) = serve_once("POST", "/poll", &foreign, vec![]);
+    assert_eq!(answer.status, 400);
+    assert_eq!(out["error"]["field"], "cursor", "{out}");
+    assert!(sent.is_empty());
+}
+
+#[test]
+fn poll_refuses_an_unknown_trigger_kind() {
+    let body = serde_json::json!({"credentials": sandbox(), "trigger": {"kind": "new-follower"}});
+    let (answer, out, sent) = serve_once("POST", "/poll", &body, vec![]);
+    assert_eq!(answer.status, 400, "{out}");
+    assert_eq!(out["error"]["kind"], "invalid-input");
+    assert!(sent.is_empty());
+}

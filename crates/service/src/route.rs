@@ -33,6 +33,8 @@ pub enum Route {
     CreateReport,
     /// `POST /download-report`
     DownloadReport,
+    /// `POST /poll`
+    Poll,
 }
 
 /// The route of `method` and `path`, or the `404`/`405` answer.
@@ -47,6 +49,7 @@ pub fn route(method: &str, path: &str) -> Result<Route, Answer> {
         "/await-media" => (Route::AwaitMedia, "POST"),
         "/create-report" => (Route::CreateReport, "POST"),
         "/download-report" => (Route::DownloadReport, "POST"),
+        "/poll" => (Route::Poll, "POST"),
         _ => match path.strip_prefix("/endpoints/") {
             Some(id) if !id.is_empty() => {
                 let id = percent_encoding::percent_decode_str(id)
@@ -95,6 +98,7 @@ pub(crate) fn index() -> Value {
             "POST /await-media",
             "POST /create-report",
             "POST /download-report",
+            "POST /poll",
         ],
     })
 }

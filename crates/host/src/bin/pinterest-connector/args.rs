@@ -106,6 +106,11 @@ pub(crate) enum Command {
     /// Asks for an asynchronous ads report, waits until it is ready and
     /// writes it to --out (or stdout) as it downloads, unpacked.
     Report(ReportArgs),
+    /// Watches a trigger: polls every --every seconds and prints each new
+    /// item once, as a JSON line, oldest first. With --state the cursor is
+    /// kept in that file (rewritten atomically, readable by the owner
+    /// alone), so a later run goes on where this one stopped.
+    Watch(WatchArgs),
     /// Authorises the app for a Pinterest account (OAuth2 with a loopback
     /// redirect) and writes the credentials file. Needs the client id and
     /// secret (PINTEREST_CLIENT_ID, PINTEREST_CLIENT_SECRET) and the scopes.
@@ -155,6 +160,76 @@ pub(crate) struct ReportArgs {
     pub(crate) out: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) wait: WaitArgs,
+}
+
+/// What `watch` watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TriggerArg {
+    /// A new pin of the user.
+    NewPin,
+    /// A new board of the user.
+    NewBoard,
+    /// A new pin on the board --board.
+    NewPinOnBoard,
+    /// A new pin in the section --section of the board --board.
+    NewPinInSection,
+    /// A new item of the list --endpoint (with --path, --query, --id-field,
+    /// --time-field, --newest-first).
+    List,
+}
+
+/// `watch` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct WatchArgs {
+    /// What to watch.
+    #[arg(value_enum)]
+    pub(crate) trigger: TriggerArg,
+    /// Seconds between polls (a poll that says more follows at once).
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub(crate) every: u64,
+    /// Poll once (until nothing more is pending) and exit.
+    #[arg(long)]
+    pub(crate) once: bool,
+    /// The file that keeps the cursor between runs.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) state: Option<PathBuf>,
+    /// On the first poll, also print up to N of the most recent items.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub(crate) backlog: u32,
+    /// Pages one poll may read.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_pages: Option<u32>,
+    /// Items one poll may hand over.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_items: Option<u32>,
+    /// The page size to ask for.
+    #[arg(long, value_name = "N")]
+    pub(crate) page_size: Option<u32>,
+    /// The board (new-pin-on-board, new-pin-in-section).
+    #[arg(long, value_name = "ID")]
+    pub(crate) board: Option<String>,
+    /// The board section (new-pin-in-section).
+    #[arg(long, value_name = "ID", requires = "board")]
+    pub(crate) section: Option<String>,
+    /// The list's endpoint (list): `GET /boards/{board_id}/sections` or an
+    /// operationId.
+    #[arg(long, value_name = "ENDPOINT")]
+    pub(crate) endpoint: Option<String>,
+    /// A path parameter of the list, `name=value`; repeatable.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub(crate) path: Vec<KeyValue>,
+    /// A query parameter of the list, `name=value`; repeatable.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub(crate) query: Vec<KeyValue>,
+    /// The item field that identifies an item (list).
+    #[arg(long, default_value = "id", value_name = "FIELD")]
+    pub(crate) id_field: String,
+    /// The item field that dates an item, ISO 8601 or Unix seconds (list).
+    #[arg(long, default_value = "created_at", value_name = "FIELD")]
+    pub(crate) time_field: String,
+    /// The list runs newest first (list).
+    #[arg(long)]
+    pub(crate) newest_first: bool,
 }
 
 /// `login` arguments.

@@ -9,6 +9,7 @@ mod args;
 mod login;
 mod output;
 mod store;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -305,6 +306,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .await?;
             let mut stream = settle(&source, result, |s| s.credentials())?;
             write_report(&mut stream, report.out.as_deref()).await?;
+        }
+        Command::Watch(args) => {
+            let (credentials, source) = cli.credentials()?;
+            watch::watch(&host, args, &spec, credentials, &source).await?;
         }
         Command::Login(args) => {
             let path = cli.credentials_path()?;

@@ -159,12 +159,20 @@ fn without_values(message: &str) -> String {
     out
 }
 
-/// Writes `credentials` to `path` atomically, readable by the owner alone:
-/// a new file in the same folder (created 0600) renamed over the old one.
+/// Writes `credentials` to `path` atomically, readable by the owner alone.
 pub(crate) fn save(path: &Path, credentials: &Credentials) -> Result<(), Failure> {
-    let failed = |what: &str, e: &dyn std::fmt::Display| {
+    let json = serde_json::to_string_pretty(&StoredCredentials::from(credentials))
+        .map_err(|e| Failure::Other(anyhow::anyhow!("cannot encode the credentials: {e}")))?;
+    write_private(path, "credentials file", json.as_bytes())
+}
+
+/// Writes `bytes` to `path` atomically, readable by the owner alone: a new
+/// file in the same folder (created 0600) renamed over the old one, so a
+/// reader sees the old file or the new one, never a part.
+pub(crate) fn write_private(path: &Path, what: &str, bytes: &[u8]) -> Result<(), Failure> {
+    let failed = |verb: &str, e: &dyn std::fmt::Display| {
         Failure::Other(anyhow::anyhow!(
-            "cannot {what} the credentials file {}: {e}",
+            "cannot {verb} the {what} {}: {e}",
             path.display()
         ))
     };
@@ -174,16 +182,14 @@ pub(crate) fn save(path: &Path, credentials: &Credentials) -> Result<(), Failure
     };
     std::fs::create_dir_all(&dir).map_err(|e| failed("create the folder of", &e))?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".credentials-").suffix(".tmp");
+    builder.prefix(".pinterest-connector-").suffix(".tmp");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o600));
     }
     let mut file = builder.tempfile_in(&dir).map_err(|e| failed("write", &e))?;
-    let json = serde_json::to_string_pretty(&StoredCredentials::from(credentials))
-        .map_err(|e| failed("encode", &e))?;
-    file.write_all(json.as_bytes())
+    file.write_all(bytes)
         .and_then(|()| file.as_file().sync_all())
         .map_err(|e| failed("write", &e))?;
     file.persist(path)
