@@ -184,8 +184,10 @@ pub(crate) struct WatchArgs {
     /// What to watch.
     #[arg(value_enum)]
     pub(crate) trigger: TriggerArg,
-    /// Seconds between polls (a poll that says more follows at once).
-    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    /// Seconds between polls, at least 1 (a poll that says more follows
+    /// at once).
+    #[arg(long, default_value_t = 60, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) every: u64,
     /// Poll once (until nothing more is pending) and exit.
     #[arg(long)]
