@@ -82,6 +82,9 @@ pub struct DataSet {
     pub sections: Vec<(String, String)>,
     /// Ids made since the seed, to keep new ones unique.
     made: u64,
+    /// Seconds the data set's clock runs ahead of the system's (see
+    /// [`DataSet::advance_clock`]).
+    ahead: u64,
 }
 
 impl DataSet {
@@ -108,7 +111,23 @@ impl DataSet {
                 .collect(),
             sections: Vec::new(),
             made: 0,
+            ahead: 0,
         }
+    }
+
+    /// The data set's clock: the system's, moved on by
+    /// [`DataSet::advance_clock`]. It dates new items and the answers.
+    pub fn now(&self) -> u64 {
+        let system = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        system + self.ahead
+    }
+
+    /// Moves the clock on by `seconds`: a test can let time pass without
+    /// waiting for it.
+    pub fn advance_clock(&mut self, seconds: u64) {
+        self.ahead += seconds;
     }
 
     /// The id of the seeded pin at `index`.
@@ -135,7 +154,7 @@ impl DataSet {
                 id: id.clone(),
                 board_id: board_id.to_owned(),
                 section_id: section_id.map(str::to_owned),
-                created_at: iso_now(),
+                created_at: iso(self.now()),
                 title: title.to_owned(),
                 description: String::new(),
             },
@@ -151,7 +170,7 @@ impl DataSet {
             MockBoard {
                 id: id.clone(),
                 name: name.to_owned(),
-                created_at: iso_now(),
+                created_at: iso(self.now()),
             },
         );
         id
@@ -198,19 +217,41 @@ impl DataSet {
     }
 }
 
-/// Now, as `created_at` writes it.
-pub fn iso_now() -> String {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    iso(seconds)
+/// Unix seconds as `YYYY-MM-DDTHH:MM:SS` (UTC), as `created_at` writes
+/// them.
+pub fn iso(seconds: u64) -> String {
+    let (year, month, day) = civil(seconds);
+    let rest = seconds % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60
+    )
 }
 
-/// Unix seconds as `YYYY-MM-DDTHH:MM:SS` (UTC), by Howard Hinnant's
-/// civil-from-days.
-pub fn iso(seconds: u64) -> String {
-    let days = (seconds / 86_400) as i64;
+/// Unix seconds as an HTTP `Date` (`Sun, 06 Nov 1994 08:49:37 GMT`).
+pub fn http_date(seconds: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let (year, month, day) = civil(seconds);
     let rest = seconds % 86_400;
+    format!(
+        "{}, {day:02} {} {year:04} {:02}:{:02}:{:02} GMT",
+        DAYS[(seconds / 86_400 % 7) as usize],
+        MONTHS[month as usize - 1],
+        rest / 3_600,
+        rest % 3_600 / 60,
+        rest % 60
+    )
+}
+
+/// The date of Unix seconds: year, month, day, by Howard Hinnant's
+/// civil-from-days.
+fn civil(seconds: u64) -> (i64, i64, i64) {
+    let days = (seconds / 86_400) as i64;
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);
@@ -225,12 +266,7 @@ pub fn iso(seconds: u64) -> String {
         month_from_march - 9
     };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        rest / 3_600,
-        rest % 3_600 / 60,
-        rest % 60
-    )
+    (year, month, day)
 }
 
 #[cfg(test)]

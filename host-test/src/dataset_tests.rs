@@ -14,6 +14,7 @@ proptest! {
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
         let month = months.iter().position(|m| *m == parts[2]).unwrap() + 1;
         prop_assert_eq!(iso(seconds), format!("{}-{month:02}-{}T{}", parts[3], parts[1], parts[4]));
+        prop_assert_eq!(http_date(seconds), date);
     }
 }
 

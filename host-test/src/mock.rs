@@ -422,6 +422,12 @@ impl MockPinterest {
         self.shared.data.lock().unwrap().add_section(board_id)
     }
 
+    /// Moves the clock that dates new items and the answers (`Date`) on
+    /// by `seconds`, without waiting.
+    pub fn advance_clock(&self, seconds: u64) {
+        self.shared.data.lock().unwrap().advance_clock(seconds);
+    }
+
     /// Deletes a pin; whether it was there.
     pub fn remove_pin(&self, id: &str) -> bool {
         self.shared.data.lock().unwrap().remove_pin(id)
@@ -600,6 +606,12 @@ async fn record_and_authorize(
     };
     if let Ok(value) = HeaderValue::from_str(&rid) {
         response.headers_mut().insert("x-pinterest-rid", value);
+    }
+    // The clock that dates the data set's items dates the answers too.
+    if let Ok(now) = state.shared.data.lock().map(|data| data.now())
+        && let Ok(value) = HeaderValue::from_str(&crate::dataset::http_date(now))
+    {
+        response.headers_mut().insert("date", value);
     }
     response
 }

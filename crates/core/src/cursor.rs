@@ -8,9 +8,9 @@
 //! - `seen`: the items dated at or after the floor that have been handed
 //!   over (or were there at the start), by date: any other item dated at or
 //!   after the floor is new;
-//! - `sweep`: when a walk of the list is under way across polls, the server
-//!   time it started at and where it stopped (a page's bookmark and the
-//!   last item looked at on that page).
+//! - `sweep`: when a walk of the list is under way across polls, the date
+//!   the floor rises to when it ends and where it stopped (a page's
+//!   bookmark and the last item looked at on that page).
 //!
 //! On the wire it is `v1.` + base64url(JSON) + `.` + CRC-32 of the JSON in
 //! hex: versioned, and checked so that a damaged cursor is refused instead
@@ -52,9 +52,10 @@ pub struct CursorState {
 /// A walk of the list under way across polls.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sweep {
-    /// The server's time when the walk began.
+    /// The newest date known when the walk began: anything created since
+    /// is dated no earlier, so when the walk ends the floor rises to it.
     #[serde(rename = "t")]
-    pub started: UnixSeconds,
+    pub mark: UnixSeconds,
     /// The bookmark of the page the walk stopped on (`None`: the first).
     #[serde(rename = "b", default, skip_serializing_if = "Option::is_none")]
     pub bookmark: Option<String>,
@@ -96,6 +97,11 @@ impl CursorState {
         if !ids.iter().any(|i| i == id) {
             ids.push(id.to_owned());
         }
+    }
+
+    /// The newest date among the settled ids, if any.
+    pub fn newest_seen(&self) -> Option<UnixSeconds> {
+        self.seen.keys().next_back().copied()
     }
 
     /// Raises the floor to `floor` (never lowers it) and forgets the ids

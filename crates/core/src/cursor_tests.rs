@@ -6,7 +6,7 @@ fn state() -> CursorState {
     state.settle(1_005, "b");
     state.settle(1_005, "c");
     state.sweep = Some(Sweep {
-        started: 1_010,
+        mark: 1_010,
         bookmark: Some("b2".into()),
         anchor: Some("z".into()),
     });

@@ -10,6 +10,8 @@
 //! - **The first poll** (no cursor) reads one page and takes the server's
 //!   time (the `Date` of that answer) as the floor: everything already
 //!   there is settled, nothing is handed over unless a backlog is asked for.
+//!   (An item created in the same second, before the poll, and not on that
+//!   page would come once later: a duplicate is better than a loss.)
 //! - **Every later poll** walks the list from the top. An item dated before
 //!   the floor, or seen at its date before, is settled; any other is new,
 //!   handed over and remembered. The walk of a list in any order ends at
@@ -17,9 +19,12 @@
 //!   at its first item dated before the floor.
 //! - **When a walk reaches the end**, everything there when it began has
 //!   been looked at, and anything created since is dated no earlier than
-//!   its start (less a [margin](SETTLE_MARGIN_SECONDS) for clocks): the
-//!   floor rises to that instant and the ids it covers are forgotten. The
-//!   cursor stays small: it holds the ids of the last minutes' items only.
+//!   the newest item known when it began (the first item of a newest-first
+//!   list; the newest item seen so far for a list in any order): items are
+//!   dated by one clock, in the order they are created. The floor rises to
+//!   that date and the ids dated before it are forgotten, so the cursor
+//!   keeps the ids of the newest second or so, plus what the last walk
+//!   handed over of a list in any order.
 //! - **A walk bounded** by the poll's page or item limit, or broken off by
 //!   an error, stops where it was: the cursor says which page and which
 //!   item, the result says `more`, and the next poll reads that page again
@@ -44,11 +49,6 @@ use crate::instant::{UnixSeconds, parse_date_time, parse_http_date};
 use crate::request::{CallInput, PreparedCall, prepare_call};
 use crate::session::Session;
 use crate::spec::SpecSource;
-
-/// How far behind the start of a walk the floor stays: items dated within
-/// it keep their ids in the cursor, so a server whose `Date` runs ahead of
-/// the clock that dates its items by up to this much loses nothing.
-pub const SETTLE_MARGIN_SECONDS: i64 = 60;
 
 /// The page size the built-in triggers ask for: the most Pinterest serves,
 /// so that a walk takes the fewest requests.
@@ -491,13 +491,13 @@ impl<T: Transport> Polling<'_, T> {
     /// A later poll: walks on from where the cursor stopped, or from the top.
     fn resume(&mut self, mut state: CursorState) -> Result<PollOutcome, ConnectorError> {
         let resumed = state.sweep.take();
-        let mut started = resumed.as_ref().map(|sweep| sweep.started);
+        let mut mark = resumed.as_ref().map(|sweep| sweep.mark);
         // Where the walk stands: a page's bookmark and the last item looked
         // at on it.
         let (mut bookmark, mut anchor) = resumed
             .map(|sweep| (sweep.bookmark, sweep.anchor))
             .unwrap_or_default();
-        let mut re_reading = started.is_some();
+        let mut re_reading = mark.is_some();
         let mut started_over = false;
         let mut position = (bookmark.clone(), anchor.clone());
         let mut pages = 0;
@@ -522,7 +522,16 @@ impl<T: Transport> Polling<'_, T> {
                 }
             };
             read_any = true;
-            let start = *started.get_or_insert_with(|| page.start_time().unwrap_or(state.floor));
+            // A new walk: the date anything created from now on is dated
+            // no earlier than (read before this page settles anything).
+            let floor_at_end = *mark.get_or_insert_with(|| {
+                let newest = if self.watch.newest_first {
+                    page.items.first().map(|item| item.at)
+                } else {
+                    state.newest_seen()
+                };
+                newest.map_or(state.floor, |at| at.max(state.floor))
+            });
             if std::mem::take(&mut re_reading) {
                 let anchored = anchor
                     .as_ref()
@@ -563,8 +572,8 @@ impl<T: Transport> Polling<'_, T> {
                 break;
             }
             if ended || page.next.is_none() {
-                state.raise_floor(start.saturating_sub(SETTLE_MARGIN_SECONDS));
-                started = None;
+                state.raise_floor(floor_at_end);
+                mark = None;
                 break;
             }
             if pages >= self.options.max_pages {
@@ -572,9 +581,9 @@ impl<T: Transport> Polling<'_, T> {
             }
             (bookmark, anchor) = (page.next, None);
         }
-        if let Some(started) = started {
+        if let Some(mark) = mark {
             state.sweep = Some(Sweep {
-                started,
+                mark,
                 bookmark: position.0,
                 anchor: position.1,
             });

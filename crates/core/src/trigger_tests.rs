@@ -556,3 +556,37 @@ proptest! {
         prop_assert!(missed.is_empty(), "missed {:?}", missed);
     }
 }
+
+#[test]
+fn the_cursor_keeps_only_the_ids_it_still_needs() {
+    for trigger in [Trigger::NewPin, Trigger::NewBoard] {
+        let (fake, mut c) = world(10);
+        let options = small(10, 100);
+        let mut cursor = poll(&mut c, &trigger, None, &options).unwrap().cursor;
+        for second in 0..5 {
+            fake.0.borrow_mut().now += 1;
+            for _ in 0..4 {
+                fake.0.borrow_mut().add_at(0);
+            }
+            let outcome = poll(&mut c, &trigger, Some(&cursor), &options).unwrap();
+            assert_eq!(outcome.items.len(), 4, "{trigger:?}, second {second}");
+            cursor = outcome.cursor;
+        }
+        // One more poll: the walk that starts knowing the newest items.
+        cursor = poll(&mut c, &trigger, Some(&cursor), &options)
+            .unwrap()
+            .cursor;
+        let json = base64::Engine::decode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            cursor.split('.').nth(1).unwrap(),
+        )
+        .unwrap();
+        let state: CursorState = serde_json::from_slice(&json).unwrap();
+        let kept: usize = state.seen.values().map(Vec::len).sum();
+        assert_eq!(
+            kept, 4,
+            "{trigger:?}: only the newest second's ids: {state:?}"
+        );
+        assert!(cursor.len() < 300, "{trigger:?}: {} bytes", cursor.len());
+    }
+}
