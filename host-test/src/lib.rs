@@ -16,6 +16,7 @@ pub mod media_mock;
 pub mod mock;
 pub mod node;
 pub mod oracle;
+pub mod python;
 pub mod report_mock;
 pub mod spec_mock;
 

@@ -881,3 +881,122 @@ async fn watch_prints_new_pins_while_it_runs_and_keeps_its_cursor() {
         boards.stderr
     );
 }
+
+/// `mcp` on stdio, spoken to line by line: the handshake, the tools of
+/// read-only mode, a search, a paginated read capped by items, a write
+/// refused, and a typed error — with the token from the environment only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_serves_the_tools_on_stdio_in_read_only_mode() {
+    use std::io::{BufRead, Write};
+
+    let mock = mock().await;
+    let secrets = mock.secrets();
+    let transcript = tokio::task::block_in_place(|| {
+        let component = built_component().expect("the component builds");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pinterest-connector"))
+            .env_clear()
+            .env("PINTEREST_CONNECTOR_WASM", component)
+            .env("PINTEREST_ACCESS_TOKEN", token(&mock))
+            .arg("--route")
+            .arg(format!("api.pinterest.com={}", mock.production_addr))
+            .args(["mcp", "--read-only"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the CLI starts");
+        let mut stdin = child.stdin.take().unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut ask = |message: Value| -> Value {
+            writeln!(stdin, "{message}").unwrap();
+            stdin.flush().unwrap();
+            if message.get("id").is_none() {
+                return Value::Null;
+            }
+            let mut line = String::new();
+            stdout.read_line(&mut line).unwrap();
+            serde_json::from_str(&line).unwrap_or_else(|_| panic!("a JSON-RPC line: {line}"))
+        };
+        let call = |id: u32, name: &str, arguments: Value| {
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                               "params": {"name": name, "arguments": arguments}})
+        };
+        let mut transcript = vec![ask(serde_json::json!({"jsonrpc": "2.0", "id": 0,
+            "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "test", "version": "0"}}}))];
+        ask(serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        transcript.push(ask(
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}),
+        ));
+        transcript.push(ask(call(
+            2,
+            "search_endpoints",
+            serde_json::json!({"query": "list pins on a board"}),
+        )));
+        transcript.push(ask(call(
+            3,
+            "read_endpoint",
+            serde_json::json!({"endpoint": "GET /pins",
+            "query_params": {"page_size": 4}, "paginate": {"max_items": 10}}),
+        )));
+        transcript.push(ask(call(
+            4,
+            "raw_request",
+            serde_json::json!({"method": "DELETE", "url": "/pins/1"}),
+        )));
+        transcript.push(ask(call(
+            5,
+            "read_endpoint",
+            serde_json::json!({"endpoint": "GET /pins/{pin_id}",
+            "path_params": {"pin_id": "404404"}}),
+        )));
+        drop(stdin);
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_no_secrets(&stderr, &secrets);
+        transcript
+    });
+    for message in &transcript {
+        assert_no_secrets(&message.to_string(), &secrets);
+    }
+    assert_eq!(
+        transcript[0]["result"]["serverInfo"]["name"],
+        "pinterest-connector"
+    );
+    let names: Vec<&str> = transcript[1]["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"read_endpoint") && !names.contains(&"write_endpoint"),
+        "{names:?}"
+    );
+    assert_eq!(
+        transcript[2]["result"]["structuredContent"]["matches"][0]["id"], "boards/list_pins",
+        "{}",
+        transcript[2]
+    );
+    let walk = &transcript[3]["result"]["structuredContent"];
+    assert_eq!(
+        walk["items"].as_array().map(Vec::len),
+        Some(10),
+        "{}",
+        transcript[3]
+    );
+    assert_eq!(
+        (walk["pages"].as_u64(), walk["truncated"].as_bool()),
+        (Some(3), Some(true))
+    );
+    assert_eq!(transcript[4]["result"]["isError"], true);
+    assert_eq!(
+        transcript[4]["result"]["structuredContent"]["error"]["kind"],
+        "forbidden-by-mode"
+    );
+    assert_eq!(transcript[5]["result"]["isError"], true);
+    assert_eq!(
+        transcript[5]["result"]["structuredContent"]["error"]["kind"],
+        "not-found"
+    );
+}

@@ -13,7 +13,8 @@
 //!   `jco serve`;
 //! - `dist`: the release files;
 //! - `jobs`: a video upload for a pin, through the built component;
-//! - `triggers`: polls for new pins and boards as the mock's data changes.
+//! - `triggers`: polls for new pins and boards as the mock's data changes;
+//! - `mcp`: both MCP servers driven by the official MCP Python SDK.
 //!
 //! Run one area with `cargo test -p pinterest-connector-host --test all
 //! AREA::`.
@@ -24,6 +25,7 @@ mod conformance;
 mod dist;
 mod jobs;
 mod load;
+mod mcp;
 mod node;
 mod oauth_lifecycle;
 mod resilience;

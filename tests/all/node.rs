@@ -57,7 +57,10 @@ async fn serve_edge(name: &str) -> (MockPinterest, JcoServe, PathBuf) {
 }
 
 /// [`serve_edge`] with a mock of `config`.
-async fn serve_edge_with(name: &str, config: MockConfig) -> (MockPinterest, JcoServe, PathBuf) {
+pub(crate) async fn serve_edge_with(
+    name: &str,
+    config: MockConfig,
+) -> (MockPinterest, JcoServe, PathBuf) {
     let mock = MockPinterest::start(config).await.expect("mock starts");
     let component = built_edge_component().expect("the edge component builds");
     let log = project_dir().join("build").join(format!("{name}.log"));

@@ -13,6 +13,7 @@
 //! | `POST /await-media` | waits again for a video's processing (after a `job-pending`) |
 //! | `POST /create-report` | asks for an asynchronous ads report; answers its `token` |
 //! | `POST /download-report` | waits for the report and answers its bytes as they download (CSV or JSON, unpacked when gzip-compressed) |
+//! | `POST /mcp` (`/mcp/read-only`, `/mcp/no-destructive`) | the Model Context Protocol's Streamable HTTP transport: the tools of [`tools`], credentials from the `Authorization` header ([`mcp`]) |
 //! | `POST /poll` | polls a trigger once: the items new since the poll that returned `cursor` (none: the first), oldest first, and the next `cursor` |
 //!
 //! Credentials travel in each request's JSON body and are never written to
@@ -30,8 +31,10 @@
 mod actions;
 pub mod answer;
 pub mod jobs;
+pub mod mcp;
 pub mod ndjson;
 pub mod route;
+pub mod tools;
 mod triggers;
 mod wire;
 
@@ -104,6 +107,9 @@ pub fn serve<R: Runtime>(runtime: &mut R, request: ServiceRequest<'_>) -> Reply<
     let ServiceRequest {
         method, path, body, ..
     } = request;
+    if let Some(safety) = mcp::mcp_path(path) {
+        return Reply::Done(mcp::serve_mcp(runtime, request, safety));
+    }
     let route = match route(method, path) {
         Ok(route) => route,
         Err(answer) => return Reply::Done(answer),

@@ -798,3 +798,153 @@ fn poll_refuses_an_unknown_trigger_kind() {
     assert_eq!(out["error"]["kind"], "invalid-input");
     assert!(sent.is_empty());
 }
+
+/// One JSON-RPC request to an MCP path with `headers`; the answer and its
+/// JSON.
+fn mcp_request(
+    path: &str,
+    headers: &[(String, String)],
+    message: &Value,
+    answers: Vec<Result<HttpResponse, ConnectorError>>,
+) -> (Answer, Value, Vec<HttpRequest>) {
+    let mut runtime = Fixed::new(answers);
+    let body = message.to_string();
+    let request = ServiceRequest {
+        method: "POST",
+        path,
+        headers,
+        body: body.as_bytes(),
+    };
+    let Reply::Done(answer) = serve(&mut runtime, request) else {
+        panic!("expected a whole answer");
+    };
+    let parsed = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+    (answer, parsed, runtime.sent())
+}
+
+fn bearer(token: &str) -> Vec<(String, String)> {
+    vec![("Authorization".into(), format!("Bearer {token}"))]
+}
+
+#[test]
+fn mcp_initializes_lists_tools_and_accepts_notifications() {
+    let init = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
+    let (answer, out, _) = mcp_request("/mcp", &[], &init, vec![]);
+    assert_eq!(answer.status, 200);
+    assert_eq!(out["id"], 1);
+    assert_eq!(out["result"]["protocolVersion"], "2025-03-26");
+    assert_eq!(out["result"]["serverInfo"]["name"], "pinterest-connector");
+
+    let note = serde_json::json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    let (answer, _, _) = mcp_request("/mcp", &[], &note, vec![]);
+    assert_eq!(answer.status, 202);
+
+    let list = serde_json::json!({"jsonrpc": "2.0", "id": "a", "method": "tools/list"});
+    let (_, out, _) = mcp_request("/mcp/read-only", &[], &list, vec![]);
+    let names: Vec<&str> = out["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"read_endpoint"));
+    assert!(!names.contains(&"write_endpoint"), "{names:?}");
+
+    let unknown = serde_json::json!({"jsonrpc": "2.0", "id": 2, "method": "resources/list"});
+    let (_, out, _) = mcp_request("/mcp", &[], &unknown, vec![]);
+    assert_eq!(out["error"]["code"], -32601);
+}
+
+#[test]
+fn mcp_tools_call_pinterest_with_the_gateways_token_only() {
+    let call = serde_json::json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+        "params": {"name": "read_endpoint", "arguments": {"endpoint": "GET /boards",
+                   "query_params": {"page_size": 2}, "paginate": {"max_items": 3}}}});
+    let page =
+        |items: &str, bookmark: &str| ok(&format!(r#"{{"items":{items},"bookmark":{bookmark}}}"#));
+    let (_, out, sent) = mcp_request(
+        "/mcp",
+        &bearer(TOKEN),
+        &call,
+        vec![
+            page(r#"[{"id":"1"},{"id":"2"}]"#, r#""b2""#),
+            page(r#"[{"id":"3"},{"id":"4"}]"#, r#""b3""#),
+        ],
+    );
+    let result = &out["result"];
+    assert_eq!(result["isError"], false, "{out}");
+    assert_eq!(
+        result["structuredContent"]["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(result["structuredContent"]["truncated"], true);
+    let text: Value = serde_json::from_str(result["content"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(text, result["structuredContent"]);
+    assert_eq!(
+        sent.len(),
+        2,
+        "the walk stopped once it had the items asked for"
+    );
+    assert_eq!(
+        sent[0]
+            .headers
+            .iter()
+            .find(|(n, _)| n == "Authorization")
+            .unwrap()
+            .1,
+        format!("Bearer {TOKEN}")
+    );
+
+    // Without the header: a tool error, nothing sent.
+    let (_, out, sent) = mcp_request("/mcp", &[], &call, vec![]);
+    assert_eq!(out["result"]["isError"], true);
+    assert_eq!(
+        out["result"]["structuredContent"]["error"]["kind"],
+        "unauthorized"
+    );
+    assert!(sent.is_empty());
+}
+
+#[test]
+fn mcp_refuses_writes_in_read_only_mode_and_reports_typed_errors() {
+    let delete = serde_json::json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+        "params": {"name": "raw_request", "arguments": {"method": "DELETE", "url": "/pins/1"}}});
+    let (_, out, sent) = mcp_request("/mcp/read-only", &bearer(TOKEN), &delete, vec![]);
+    assert_eq!(out["result"]["isError"], true, "{out}");
+    assert_eq!(
+        out["result"]["structuredContent"]["error"]["kind"],
+        "forbidden-by-mode"
+    );
+    assert!(sent.is_empty());
+
+    let wrong_tool = serde_json::json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+        "params": {"name": "read_endpoint", "arguments": {"endpoint": "DELETE /pins/{pin_id}"}}});
+    let (_, out, sent) = mcp_request("/mcp", &bearer(TOKEN), &wrong_tool, vec![]);
+    assert_eq!(
+        out["result"]["structuredContent"]["error"]["kind"], "invalid-input",
+        "{out}"
+    );
+    assert!(sent.is_empty());
+
+    let missing = serde_json::json!({"jsonrpc": "2.0", "id": 6, "method": "tools/call",
+        "params": {"name": "read_endpoint", "arguments": {"endpoint": "GET /pins/{pin_id}", "path_params": {"pin_id": "9"}}}});
+    let (_, out, _) = mcp_request(
+        "/mcp",
+        &bearer(TOKEN),
+        &missing,
+        vec![status(
+            404,
+            &format!(r#"{{"code":50,"message":"Pin not found {TOKEN}"}}"#),
+        )],
+    );
+    let error = &out["result"]["structuredContent"]["error"];
+    assert_eq!(error["kind"], "not-found", "{out}");
+    assert!(
+        !out.to_string().contains(TOKEN),
+        "the token is redacted: {out}"
+    );
+}

@@ -111,6 +111,11 @@ pub(crate) enum Command {
     /// kept in that file (rewritten atomically, readable by the owner
     /// alone), so a later run goes on where this one stopped.
     Watch(WatchArgs),
+    /// Serves the connector to an AI agent as a Model Context Protocol
+    /// server on stdin and stdout (for an agent host to start). The tools
+    /// use this CLI's credentials (the credentials file, rewritten when
+    /// tokens rotate, or the environment), never credentials a model passes.
+    Mcp(McpArgs),
     /// Authorises the app for a Pinterest account (OAuth2 with a loopback
     /// redirect) and writes the credentials file. Needs the client id and
     /// secret (PINTEREST_CLIENT_ID, PINTEREST_CLIENT_SECRET) and the scopes.
@@ -232,6 +237,17 @@ pub(crate) struct WatchArgs {
     /// The list runs newest first (list).
     #[arg(long)]
     pub(crate) newest_first: bool,
+}
+
+/// `mcp` arguments.
+#[derive(Debug, Args)]
+pub(crate) struct McpArgs {
+    /// Offer reads only: GET endpoints and raw GET requests.
+    #[arg(long)]
+    pub(crate) read_only: bool,
+    /// Offer nothing that deletes: no DELETE endpoint or raw DELETE.
+    #[arg(long)]
+    pub(crate) no_destructive: bool,
 }
 
 /// `login` arguments.

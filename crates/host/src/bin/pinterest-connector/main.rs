@@ -7,6 +7,7 @@
 
 mod args;
 mod login;
+mod mcp;
 mod output;
 mod store;
 mod watch;
@@ -306,6 +307,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .await?;
             let mut stream = settle(&source, result, |s| s.credentials())?;
             write_report(&mut stream, report.out.as_deref()).await?;
+        }
+        Command::Mcp(args) => {
+            let (credentials, source) = cli.credentials()?;
+            let safety = pinterest_connector_service::tools::Safety {
+                read_only: args.read_only,
+                no_destructive: args.no_destructive || args.read_only,
+            };
+            mcp::serve(host, spec, safety, credentials, source).await?;
         }
         Command::Watch(args) => {
             let (credentials, source) = cli.credentials()?;

@@ -1,0 +1,460 @@
+//! `mcp`: the connector as a Model Context Protocol server on stdio, for an
+//! AI agent host to start as a subprocess. The protocol is the official
+//! Rust SDK's (`rmcp`); the tools are the ones the edge build serves over
+//! HTTP (`pinterest_connector_service::tools`), run here through the
+//! component. Credentials are this CLI's own (the credentials file, which is
+//! rewritten when tokens rotate, or the environment), never a tool argument;
+//! stdout carries the protocol only.
+
+use std::sync::Mutex;
+
+use pinterest_connector_host::types::{
+    ConnectorError, Credentials, CredentialsState, HttpMethod, SpecSource,
+};
+use pinterest_connector_host::{
+    ActionFailure, ApiCallInput, BoardSection, ConnectorHost, PaginationOptions, PollOptions,
+    RawRequestInput, Trigger, describe,
+};
+use pinterest_connector_service::tools::{
+    EndpointEntry, Safety, ToolCall, ToolOutput, ToolRefusal, body_value, search, tools,
+};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ListToolsResult,
+    PaginatedRequestParams, ServerConfig,
+};
+use rmcp::service::{RequestContext, RoleServer};
+use rmcp::{ErrorData, ServerHandler, ServiceExt};
+use serde_json::{Value, json};
+
+use crate::output::Failure;
+use crate::store::CredentialSource;
+
+/// The server: the host, the description, the mode, and the credentials as
+/// they stand (a call may rotate them).
+struct Server {
+    host: ConnectorHost,
+    spec: SpecSource,
+    safety: Safety,
+    credentials: Mutex<Credentials>,
+    source: CredentialSource,
+    /// The catalog's endpoints, listed once.
+    endpoints: tokio::sync::OnceCell<Vec<EndpointEntry>>,
+}
+
+/// Serves MCP on stdin and stdout until the client closes them.
+pub(crate) async fn serve(
+    host: ConnectorHost,
+    spec: SpecSource,
+    safety: Safety,
+    credentials: Credentials,
+    source: CredentialSource,
+) -> Result<(), Failure> {
+    let server = Server {
+        host,
+        spec,
+        safety,
+        credentials: Mutex::new(credentials),
+        source,
+        endpoints: tokio::sync::OnceCell::new(),
+    };
+    let running = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| Failure::Other(anyhow::anyhow!("starting the MCP server: {e}")))?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| Failure::Other(anyhow::anyhow!("the MCP server stopped: {e}")))?;
+    Ok(())
+}
+
+/// An `rmcp` model type from its JSON, which the shared tool definitions
+/// write (the types are `non_exhaustive`: JSON is how they are built).
+fn model<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, ErrorData> {
+    serde_json::from_value(value).map_err(|e| ErrorData::internal_error(e.to_string(), None))
+}
+
+/// The kebab-case kind of a WIT error, as the edge build's answers say it.
+fn kind(error: &ConnectorError) -> &'static str {
+    match error {
+        ConnectorError::Unauthorized(_) => "unauthorized",
+        ConnectorError::Forbidden(_) => "forbidden",
+        ConnectorError::NotFound(_) => "not-found",
+        ConnectorError::RateLimited(_) => "rate-limited",
+        ConnectorError::InvalidInput(_) => "invalid-input",
+        ConnectorError::UnsupportedInSandbox(_) => "unsupported-in-sandbox",
+        ConnectorError::MissingScopes(_) => "missing-scopes",
+        ConnectorError::Upstream(_) => "upstream",
+        ConnectorError::Transport(_) => "transport",
+        ConnectorError::DeniedByHost(_) => "denied-by-host",
+        ConnectorError::JobFailed(_) => "job-failed",
+        ConnectorError::JobPending(_) => "job-pending",
+    }
+}
+
+/// A WIT error as a tool error: its kind, the line `describe` writes (with
+/// the hint where one is known), and its typed fields.
+fn tool_error(error: &ConnectorError) -> ToolOutput {
+    let detail = match error {
+        ConnectorError::Unauthorized(api)
+        | ConnectorError::Forbidden(api)
+        | ConnectorError::NotFound(api)
+        | ConnectorError::Upstream(api) => {
+            json!({"status": api.status, "code": api.code, "request_id": api.request_id})
+        }
+        ConnectorError::RateLimited(limit) => json!({
+            "status": limit.error.status, "code": limit.error.code,
+            "retry_after_seconds": limit.retry_after_seconds,
+        }),
+        ConnectorError::InvalidInput(input) => {
+            json!({"field": input.field, "reason": input.reason})
+        }
+        ConnectorError::MissingScopes(missing) => {
+            json!({"endpoint": missing.endpoint, "scopes": missing.scopes})
+        }
+        _ => json!({}),
+    };
+    ToolOutput::error(kind(error), &describe(error), detail)
+}
+
+impl Server {
+    fn credentials(&self) -> Credentials {
+        self.credentials
+            .lock()
+            .map(|c| c.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// Keeps what an action handed back: the credentials file when the
+    /// tokens rotated, and the credentials for the next call.
+    fn settle(&self, state: &CredentialsState) {
+        if !state.refreshed {
+            return;
+        }
+        if let Ok(mut current) = self.credentials.lock() {
+            *current = state.credentials.clone();
+        }
+        if let Err(e) = self.source.settle(state) {
+            eprintln!("warning: {e}");
+        }
+    }
+
+    /// The outcome of an action: its value, or its error as a tool error,
+    /// with the credentials it handed back kept either way.
+    fn outcome<T>(
+        &self,
+        result: Result<T, ActionFailure>,
+        state: impl Fn(&T) -> &CredentialsState,
+        value: impl FnOnce(T) -> Value,
+    ) -> ToolOutput {
+        match result {
+            Ok(out) => {
+                self.settle(state(&out));
+                ToolOutput::ok(value(out))
+            }
+            Err(failure) => {
+                self.settle(&failure.credentials);
+                tool_error(&failure.error)
+            }
+        }
+    }
+
+    async fn endpoints(&self) -> Result<&Vec<EndpointEntry>, ToolOutput> {
+        self.endpoints
+            .get_or_try_init(|| async {
+                let listed = self
+                    .host
+                    .list_endpoints(&self.spec)
+                    .await
+                    .map_err(|e| ToolOutput::error("host", &e.to_string(), json!({})))?
+                    .map_err(|e| tool_error(&e))?;
+                Ok(listed
+                    .into_iter()
+                    .map(|e| EndpointEntry {
+                        id: e.id,
+                        method: e.method,
+                        path: e.path,
+                        label: e.label,
+                        paginated: e.paginated,
+                    })
+                    .collect())
+            })
+            .await
+    }
+
+    /// Runs one tool call through the component.
+    async fn run(&self, call: ToolCall) -> Result<ToolOutput, pinterest_connector_host::HostError> {
+        let credentials = self.credentials();
+        Ok(match call {
+            ToolCall::Search { query, limit } => match self.endpoints().await {
+                Ok(entries) => ToolOutput::ok(json!({"matches": search(entries, &query, limit)})),
+                Err(output) => output,
+            },
+            ToolCall::Describe { endpoint } => {
+                match self.host.describe_endpoint(&self.spec, &endpoint).await? {
+                    Ok(schema) => ToolOutput::ok(json!({
+                        "endpoint": endpoint,
+                        "input_schema": body_value(&schema),
+                    })),
+                    Err(e) => tool_error(&e),
+                }
+            }
+            ToolCall::Call {
+                methods,
+                endpoint,
+                path_params,
+                query_params,
+                body,
+                paginate,
+            } => {
+                if let Ok(entries) = self.endpoints().await
+                    && let Some(entry) = entries.iter().find(|e| {
+                        e.id == endpoint || format!("{} {}", e.method, e.path) == endpoint
+                    })
+                    && !methods.contains(&entry.method.as_str())
+                {
+                    return Ok(ToolOutput::error(
+                        "invalid-input",
+                        &format!(
+                            "`{}` is a {} endpoint: this tool calls {} endpoints",
+                            entry.label,
+                            entry.method,
+                            methods.join("/")
+                        ),
+                        json!({"field": "endpoint"}),
+                    ));
+                }
+                let input = ApiCallInput {
+                    spec: self.spec.clone(),
+                    endpoint,
+                    path_params,
+                    query_params,
+                    body,
+                };
+                match paginate {
+                    None => {
+                        let result = self.host.api_call(&credentials, &input).await?;
+                        self.outcome(
+                            result,
+                            |out| &out.credentials,
+                            |out| {
+                                json!({
+                                    "status": out.status,
+                                    "body": body_value(&out.body),
+                                    "next_bookmark": out.next_bookmark,
+                                })
+                            },
+                        )
+                    }
+                    Some((max_pages, max_items)) => {
+                        self.walk(&credentials, &input, max_pages, max_items)
+                            .await?
+                    }
+                }
+            }
+            ToolCall::Raw {
+                method,
+                url,
+                body,
+                no_throw_on_404,
+            } => {
+                let method = match method.as_str() {
+                    "GET" => HttpMethod::Get,
+                    "POST" => HttpMethod::Post,
+                    "PUT" => HttpMethod::Put,
+                    "PATCH" => HttpMethod::Patch,
+                    _ => HttpMethod::Delete,
+                };
+                let input = RawRequestInput {
+                    method,
+                    url,
+                    headers: Vec::new(),
+                    body,
+                    no_throw_on_404,
+                };
+                let result = self.host.raw_request(&credentials, &input).await?;
+                self.outcome(
+                    result,
+                    |out| &out.credentials,
+                    |out| {
+                        json!({
+                            "status": out.status,
+                            "headers": out.headers,
+                            "body": body_value(&out.body),
+                        })
+                    },
+                )
+            }
+            ToolCall::Verify => {
+                let result = self.host.verify_credentials(&credentials).await?;
+                self.outcome(
+                    result,
+                    |a| &a.credentials,
+                    |account| {
+                        json!({
+                            "username": account.username,
+                            "account_type": account.account_type,
+                            "scopes": account.scopes,
+                        })
+                    },
+                )
+            }
+            ToolCall::Poll {
+                trigger,
+                board_id,
+                section_id,
+                cursor,
+                max_items,
+            } => {
+                let trigger = match (trigger.as_str(), board_id, section_id) {
+                    ("new_pin", ..) => Trigger::NewPin,
+                    ("new_board", ..) => Trigger::NewBoard,
+                    ("new_pin_on_board", Some(board_id), _) => Trigger::NewPinOnBoard(board_id),
+                    ("new_pin_in_section", Some(board_id), Some(section_id)) => {
+                        Trigger::NewPinInSection(BoardSection {
+                            board_id,
+                            section_id,
+                        })
+                    }
+                    _ => {
+                        return Ok(ToolOutput::error(
+                            "invalid-input",
+                            "this trigger needs `board_id` (and `section_id` for a section)",
+                            json!({"field": "board_id"}),
+                        ));
+                    }
+                };
+                let options = PollOptions {
+                    backlog: 0,
+                    max_pages: 10,
+                    max_items,
+                    page_size: None,
+                };
+                let result = self
+                    .host
+                    .poll(&credentials, &trigger, cursor.as_deref(), Some(options))
+                    .await?;
+                self.outcome(result, |p| &p.credentials, |polled| {
+                    json!({
+                        "items": polled.items.iter().map(|i| body_value(&i.item)).collect::<Vec<_>>(),
+                        "cursor": polled.cursor,
+                        "more": polled.more,
+                        "interrupted": polled.interrupted.as_ref().map(describe),
+                    })
+                })
+            }
+        })
+    }
+
+    /// A walk of at most `max_pages` pages, keeping at most `max_items`.
+    async fn walk(
+        &self,
+        credentials: &Credentials,
+        input: &ApiCallInput,
+        max_pages: u32,
+        max_items: u32,
+    ) -> Result<ToolOutput, pinterest_connector_host::HostError> {
+        let options = PaginationOptions {
+            max_pages: Some(max_pages),
+        };
+        let mut pages = match self
+            .host
+            .api_call_paginated(credentials, input, options)
+            .await?
+        {
+            Ok(pages) => pages,
+            Err(failure) => {
+                self.settle(&failure.credentials);
+                return Ok(tool_error(&failure.error));
+            }
+        };
+        let mut items: Vec<Value> = Vec::new();
+        let mut read = 0;
+        let mut next_bookmark = None;
+        let mut truncated = false;
+        while let Some(page) = match pages.next().await? {
+            Ok(page) => page,
+            Err(failure) => {
+                self.settle(&failure.credentials);
+                return Ok(tool_error(&failure.error));
+            }
+        } {
+            self.settle(&page.credentials);
+            read += 1;
+            next_bookmark = page.next_bookmark.clone();
+            let body = body_value(&page.body);
+            for item in body
+                .get("items")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if items.len() >= max_items as usize {
+                    truncated = true;
+                    break;
+                }
+                items.push(item.clone());
+            }
+            if truncated {
+                break;
+            }
+        }
+        Ok(ToolOutput::ok(json!({
+            "items": items,
+            "pages": read,
+            "truncated": truncated || next_bookmark.is_some(),
+            "next_bookmark": next_bookmark,
+        })))
+    }
+}
+
+impl ServerHandler for Server {
+    fn get_info(&self) -> ServerConfig {
+        let info = json!({
+            "protocolVersion": "2025-06-18",
+            "capabilities": {"tools": {"listChanged": false}},
+            "serverInfo": {"name": "pinterest-connector", "version": env!("CARGO_PKG_VERSION")},
+            "instructions": "Pinterest's API v5. Find an endpoint with search_endpoints, read its inputs with describe_endpoint, then call it with read_endpoint (GET), write_endpoint or delete_endpoint.",
+        });
+        serde_json::from_value(info).unwrap_or_default()
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let tools: Vec<Value> = tools(self.safety).iter().map(|t| t.to_json()).collect();
+        model(json!({ "tools": tools }))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let arguments = request.arguments.unwrap_or_default();
+        let output = match ToolCall::read(&request.name, &arguments, self.safety) {
+            Err(ToolRefusal::UnknownTool(name)) => {
+                return Err(ErrorData::invalid_params(
+                    format!("no tool `{name}` here"),
+                    None,
+                ));
+            }
+            Err(refusal) => {
+                let kind = match refusal {
+                    ToolRefusal::Forbidden(_) => "forbidden-by-mode",
+                    _ => "invalid-input",
+                };
+                ToolOutput::error(kind, &refusal.to_string(), json!({}))
+            }
+            Ok(call) => self
+                .run(call)
+                .await
+                .unwrap_or_else(|e| ToolOutput::error("host", &e.to_string(), json!({}))),
+        };
+        Ok(CallToolResponse::from(model::<CallToolResult>(
+            output.to_json(),
+        )?))
+    }
+}

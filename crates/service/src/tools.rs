@@ -1,0 +1,613 @@
+//! The connector as tools for an AI agent (the Model Context Protocol):
+//! their names, descriptions and input schemas, which of them a safety mode
+//! offers, the arguments read into typed calls, and results shaped for a
+//! model. Pure: the edge build serves them over Streamable HTTP
+//! ([`crate::mcp`]) through the core, the CLI over stdio (with `rmcp`)
+//! through the component — both from these definitions.
+//!
+//! Credentials are never a tool argument: the server that runs the tools
+//! brings them (a credentials file, a header its gateway sets).
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+/// What a server lets a model do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Safety {
+    /// Only reads: `GET` endpoints and raw `GET` requests.
+    pub read_only: bool,
+    /// Nothing that deletes: no `DELETE` endpoint or raw `DELETE`.
+    pub no_destructive: bool,
+}
+
+impl Safety {
+    /// Whether a request with `method` may be sent.
+    pub fn allows(&self, method: &str) -> bool {
+        match method.to_ascii_uppercase().as_str() {
+            "GET" => true,
+            "DELETE" => !self.read_only && !self.no_destructive,
+            _ => !self.read_only,
+        }
+    }
+
+    /// The methods `raw_request` offers.
+    fn raw_methods(&self) -> Vec<&'static str> {
+        ["GET", "POST", "PUT", "PATCH", "DELETE"]
+            .into_iter()
+            .filter(|m| self.allows(m))
+            .collect()
+    }
+}
+
+/// One tool as `tools/list` describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSpec {
+    /// The tool's name.
+    pub name: &'static str,
+    /// A short title for people.
+    pub title: &'static str,
+    /// What it does, for a model to choose well.
+    pub description: String,
+    /// The JSON Schema of its arguments.
+    pub input_schema: Value,
+    /// It changes nothing.
+    pub read_only: bool,
+    /// It may delete or overwrite.
+    pub destructive: bool,
+    /// Calling it twice with the same arguments does no more than once.
+    pub idempotent: bool,
+}
+
+impl ToolSpec {
+    /// The MCP `Tool` object.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "inputSchema": self.input_schema,
+            "annotations": {
+                "title": self.title,
+                "readOnlyHint": self.read_only,
+                "destructiveHint": self.destructive,
+                "idempotentHint": self.idempotent,
+                "openWorldHint": true,
+            },
+        })
+    }
+}
+
+/// The most items a paginated call hands a model by default.
+pub const DEFAULT_MAX_ITEMS: u32 = 100;
+/// The most pages a paginated call reads by default.
+pub const DEFAULT_MAX_PAGES: u32 = 5;
+
+/// The call tools: one per kind of method, so that each carries the right
+/// hints and a safety mode can leave some out.
+const CALL_TOOLS: [(&str, &str, &[&str], bool, bool); 3] = [
+    (
+        "read_endpoint",
+        "Read from Pinterest",
+        &["GET"],
+        true,
+        false,
+    ),
+    (
+        "write_endpoint",
+        "Create or change on Pinterest",
+        &["POST", "PUT", "PATCH"],
+        false,
+        false,
+    ),
+    (
+        "delete_endpoint",
+        "Delete on Pinterest",
+        &["DELETE"],
+        false,
+        true,
+    ),
+];
+
+/// The tools `safety` offers, in a stable order.
+pub fn tools(safety: Safety) -> Vec<ToolSpec> {
+    let mut tools = vec![
+        ToolSpec {
+            name: "search_endpoints",
+            title: "Search Pinterest endpoints",
+            description:
+                "Finds endpoints of Pinterest's API v5 by words (\"list pins of a board\", \
+                          \"campaign analytics\"): each match's id, method, path, label and \
+                          whether it paginates. Start here, then describe_endpoint."
+                    .into(),
+            input_schema: json!({
+                "type": "object",
+                "properties": {
+                    "query": {"type": "string", "description": "Words to look for in the endpoints' ids, paths and summaries."},
+                    "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
+                },
+                "required": ["query"],
+                "additionalProperties": false,
+            }),
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+        },
+        ToolSpec {
+            name: "describe_endpoint",
+            title: "Describe a Pinterest endpoint",
+            description: "The inputs of one endpoint (`GET /pins` or an operationId such as \
+                          `pins/list`) as a JSON Schema with `path`, `query` and `body`: what \
+                          to pass to the call tools."
+                .into(),
+            input_schema: json!({
+                "type": "object",
+                "properties": {"endpoint": {"type": "string"}},
+                "required": ["endpoint"],
+                "additionalProperties": false,
+            }),
+            read_only: true,
+            destructive: false,
+            idempotent: true,
+        },
+    ];
+    for (name, title, methods, read_only, destructive) in CALL_TOOLS {
+        if !methods.iter().any(|m| safety.allows(m)) {
+            continue;
+        }
+        let paginate = if read_only {
+            ", and optionally `paginate` to follow the `bookmark` cursor, capped by `max_pages` \
+             and `max_items` so that the answer fits"
+        } else {
+            ""
+        };
+        let mut properties = json!({
+            "endpoint": {"type": "string", "description": format!("`{} /path` or an operationId; its method must be {}.", methods[0], methods.join(" or "))},
+            "path_params": {"type": "object", "description": "Path template values by name.", "additionalProperties": {"type": ["string", "number", "boolean"]}},
+            "query_params": {"type": "object", "description": "Query parameters by name; a list repeats one.", "additionalProperties": true},
+        });
+        if !read_only {
+            properties["body"] = json!({"description": "The JSON request body."});
+        } else {
+            properties["paginate"] = json!({
+                "type": "object",
+                "properties": {
+                    "max_pages": {"type": "integer", "minimum": 1, "maximum": 50, "default": DEFAULT_MAX_PAGES},
+                    "max_items": {"type": "integer", "minimum": 1, "maximum": 1000, "default": DEFAULT_MAX_ITEMS},
+                },
+                "additionalProperties": false,
+            });
+        }
+        tools.push(ToolSpec {
+            name,
+            title,
+            description: format!(
+                "Calls one {} endpoint of Pinterest's API v5, its inputs checked against the \
+                 description before sending: `endpoint`, `path_params`, `query_params`{}{paginate}. \
+                 Answers the status and the JSON body.",
+                methods.join("/"),
+                if read_only { "" } else { ", `body`" },
+            ),
+            input_schema: json!({
+                "type": "object",
+                "properties": properties,
+                "required": ["endpoint"],
+                "additionalProperties": false,
+            }),
+            read_only,
+            destructive,
+            idempotent: read_only || destructive,
+        });
+    }
+    let methods = safety.raw_methods();
+    tools.push(ToolSpec {
+        name: "raw_request",
+        title: "Raw Pinterest request",
+        description: format!(
+            "Sends {} to a URL relative to the API base (`/pins?page_size=5`), for what the \
+             catalog does not describe. Answers status, headers and body; a 404 is an answer \
+             when `no_throw_on_404` is set.",
+            methods.join(", ")
+        ),
+        input_schema: json!({
+            "type": "object",
+            "properties": {
+                "method": {"type": "string", "enum": methods},
+                "url": {"type": "string"},
+                "body": {"description": "A JSON body."},
+                "no_throw_on_404": {"type": "boolean", "default": false},
+            },
+            "required": ["method", "url"],
+            "additionalProperties": false,
+        }),
+        read_only: safety.read_only,
+        destructive: safety.allows("DELETE"),
+        idempotent: safety.read_only,
+    });
+    tools.push(ToolSpec {
+        name: "verify_credentials",
+        title: "Verify the Pinterest credentials",
+        description: "Checks the server's credentials with `GET /user_account`: the username, \
+                      account type and granted scopes."
+            .into(),
+        input_schema: json!({"type": "object", "properties": {}, "additionalProperties": false}),
+        read_only: true,
+        destructive: false,
+        idempotent: true,
+    });
+    tools.push(ToolSpec {
+        name: "poll_trigger",
+        title: "Poll for new Pinterest items",
+        description: "The items new since the poll that returned `cursor` (none: start \
+                      watching now), oldest first, and the cursor to pass next time: \
+                      `new_pin`, `new_board`, `new_pin_on_board` (`board_id`) or \
+                      `new_pin_in_section` (`board_id`, `section_id`). When `more` is true, \
+                      poll again."
+            .into(),
+        input_schema: json!({
+            "type": "object",
+            "properties": {
+                "trigger": {"type": "string", "enum": ["new_pin", "new_board", "new_pin_on_board", "new_pin_in_section"]},
+                "board_id": {"type": "string"},
+                "section_id": {"type": "string"},
+                "cursor": {"type": "string"},
+                "max_items": {"type": "integer", "minimum": 1, "maximum": 1000, "default": DEFAULT_MAX_ITEMS},
+            },
+            "required": ["trigger"],
+            "additionalProperties": false,
+        }),
+        read_only: true,
+        destructive: false,
+        idempotent: false,
+    });
+    tools
+}
+
+/// A tool call read from its name and arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToolCall {
+    /// `search_endpoints`.
+    Search {
+        /// The words.
+        query: String,
+        /// How many matches at most.
+        limit: usize,
+    },
+    /// `describe_endpoint`.
+    Describe {
+        /// The endpoint.
+        endpoint: String,
+    },
+    /// `read_endpoint`, `write_endpoint`, `delete_endpoint`.
+    Call {
+        /// The methods the tool may call.
+        methods: &'static [&'static str],
+        /// The endpoint.
+        endpoint: String,
+        /// Path parameters.
+        path_params: Vec<(String, String)>,
+        /// Query parameters.
+        query_params: Vec<(String, String)>,
+        /// The JSON body, as text.
+        body: Option<String>,
+        /// Pages and items to read, when paginating.
+        paginate: Option<(u32, u32)>,
+    },
+    /// `raw_request`.
+    Raw {
+        /// The method, in capitals.
+        method: String,
+        /// The relative URL.
+        url: String,
+        /// The JSON body, as text.
+        body: Option<String>,
+        /// Answer a 404 instead of failing.
+        no_throw_on_404: bool,
+    },
+    /// `verify_credentials`.
+    Verify,
+    /// `poll_trigger`.
+    Poll {
+        /// `new_pin`, `new_board`, `new_pin_on_board`, `new_pin_in_section`.
+        trigger: String,
+        /// The board, for the board and section triggers.
+        board_id: Option<String>,
+        /// The section, for the section trigger.
+        section_id: Option<String>,
+        /// The cursor of the previous poll.
+        cursor: Option<String>,
+        /// Items to hand over at most.
+        max_items: u32,
+    },
+}
+
+/// Why a tool call was not made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ToolRefusal {
+    /// No such tool (or not in this safety mode's list).
+    #[error("no tool `{0}` here")]
+    UnknownTool(String),
+    /// The arguments do not fit the tool's schema.
+    #[error("invalid arguments: {0}")]
+    InvalidArguments(String),
+    /// The safety mode forbids it.
+    #[error("refused: {0}")]
+    Forbidden(String),
+}
+
+fn args<T: for<'de> Deserialize<'de>>(arguments: &Map<String, Value>) -> Result<T, ToolRefusal> {
+    serde_json::from_value(Value::Object(arguments.clone()))
+        .map_err(|e| ToolRefusal::InvalidArguments(crate::wire::without_values(&e)))
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn pairs(map: Option<Map<String, Value>>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (name, value) in map.unwrap_or_default() {
+        match value {
+            Value::Array(values) => out.extend(values.iter().map(|v| (name.clone(), text_of(v)))),
+            other => out.push((name, text_of(&other))),
+        }
+    }
+    out
+}
+
+impl ToolCall {
+    /// Reads the call of tool `name` with `arguments`, as `safety` allows.
+    pub fn read(
+        name: &str,
+        arguments: &Map<String, Value>,
+        safety: Safety,
+    ) -> Result<ToolCall, ToolRefusal> {
+        if !tools(safety).iter().any(|tool| tool.name == name) {
+            return Err(ToolRefusal::UnknownTool(name.to_owned()));
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Search {
+            query: String,
+            limit: Option<usize>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Describe {
+            endpoint: String,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Paginate {
+            max_pages: Option<u32>,
+            max_items: Option<u32>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Call {
+            endpoint: String,
+            path_params: Option<Map<String, Value>>,
+            query_params: Option<Map<String, Value>>,
+            body: Option<Value>,
+            paginate: Option<Paginate>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            method: String,
+            url: String,
+            body: Option<Value>,
+            #[serde(default)]
+            no_throw_on_404: bool,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Empty {}
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Poll {
+            trigger: String,
+            board_id: Option<String>,
+            section_id: Option<String>,
+            cursor: Option<String>,
+            max_items: Option<u32>,
+        }
+        Ok(match name {
+            "search_endpoints" => {
+                let Search { query, limit } = args(arguments)?;
+                ToolCall::Search {
+                    query,
+                    limit: limit.unwrap_or(10).clamp(1, 50),
+                }
+            }
+            "describe_endpoint" => ToolCall::Describe {
+                endpoint: args::<Describe>(arguments)?.endpoint,
+            },
+            "raw_request" => {
+                let raw: Raw = args(arguments)?;
+                let method = raw.method.to_ascii_uppercase();
+                if !safety.allows(&method) {
+                    return Err(ToolRefusal::Forbidden(format!(
+                        "this server does not send {method} requests (read-only or no-destructive mode)"
+                    )));
+                }
+                ToolCall::Raw {
+                    method,
+                    url: raw.url,
+                    body: raw.body.as_ref().map(Value::to_string),
+                    no_throw_on_404: raw.no_throw_on_404,
+                }
+            }
+            "verify_credentials" => {
+                let Empty {} = args(arguments)?;
+                ToolCall::Verify
+            }
+            "poll_trigger" => {
+                let poll: Poll = args(arguments)?;
+                ToolCall::Poll {
+                    trigger: poll.trigger,
+                    board_id: poll.board_id,
+                    section_id: poll.section_id,
+                    cursor: poll.cursor,
+                    max_items: poll.max_items.unwrap_or(DEFAULT_MAX_ITEMS).clamp(1, 1000),
+                }
+            }
+            _ => {
+                let Some((_, _, methods, read_only, _)) =
+                    CALL_TOOLS.iter().find(|(tool, ..)| *tool == name)
+                else {
+                    return Err(ToolRefusal::UnknownTool(name.to_owned()));
+                };
+                let call: Call = args(arguments)?;
+                if call.body.is_some() && *read_only {
+                    return Err(ToolRefusal::InvalidArguments(format!(
+                        "`{name}` sends no body"
+                    )));
+                }
+                ToolCall::Call {
+                    methods,
+                    endpoint: call.endpoint,
+                    path_params: pairs(call.path_params),
+                    query_params: pairs(call.query_params),
+                    body: call.body.as_ref().map(Value::to_string),
+                    paginate: call.paginate.map(|p| {
+                        (
+                            p.max_pages.unwrap_or(DEFAULT_MAX_PAGES).clamp(1, 50),
+                            p.max_items.unwrap_or(DEFAULT_MAX_ITEMS).clamp(1, 1000),
+                        )
+                    }),
+                }
+            }
+        })
+    }
+}
+
+/// An endpoint of the catalog, as the search reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointEntry {
+    /// The operationId.
+    pub id: String,
+    /// The method, in capitals.
+    pub method: String,
+    /// The path template.
+    pub path: String,
+    /// `GET /pins (List Pins)`.
+    pub label: String,
+    /// Whether it pages with `bookmark`.
+    pub paginated: bool,
+}
+
+/// Words that say nothing about an endpoint.
+const STOP_WORDS: [&str; 12] = [
+    "a", "an", "the", "of", "on", "in", "for", "to", "my", "me", "by", "and",
+];
+
+/// The endpoints that match `query` best, best first: each word of the
+/// query found in the id, path or label scores, whole words (singular or
+/// plural) more; among equals the shorter path (the more general endpoint)
+/// comes first.
+pub fn search(entries: &[EndpointEntry], query: &str, limit: usize) -> Vec<Value> {
+    let words: Vec<String> = query
+        .split(|c: char| !c.is_alphanumeric())
+        .map(str::to_lowercase)
+        .filter(|w| !w.is_empty() && !STOP_WORDS.contains(&w.as_str()))
+        .map(|w| w.trim_end_matches('s').to_owned())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut scored: Vec<(usize, &EndpointEntry)> = entries
+        .iter()
+        .filter_map(|entry| {
+            let haystack = format!("{} {} {}", entry.id, entry.path, entry.label).to_lowercase();
+            let tokens: Vec<&str> = haystack
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|t| !t.is_empty())
+                .collect();
+            let score: usize = words
+                .iter()
+                .map(|word| {
+                    if tokens.iter().any(|t| t.trim_end_matches('s') == word) {
+                        3
+                    } else if haystack.contains(word.as_str()) {
+                        1
+                    } else {
+                        0
+                    }
+                })
+                .sum();
+            (score > 0).then_some((score, entry))
+        })
+        .collect();
+    scored.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.path.len().cmp(&b.1.path.len()))
+            .then_with(|| a.1.id.cmp(&b.1.id))
+    });
+    scored
+        .into_iter()
+        .take(limit)
+        .map(|(_, entry)| {
+            json!({
+                "id": entry.id,
+                "method": entry.method,
+                "path": entry.path,
+                "label": entry.label,
+                "paginated": entry.paginated,
+            })
+        })
+        .collect()
+}
+
+/// A tool's result: the JSON for the model (as text and as structured
+/// content), and whether it is an error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolOutput {
+    /// The result.
+    pub value: Value,
+    /// Whether the call failed (the value then holds `error`).
+    pub is_error: bool,
+}
+
+impl ToolOutput {
+    /// A successful result.
+    pub fn ok(value: Value) -> ToolOutput {
+        ToolOutput {
+            value,
+            is_error: false,
+        }
+    }
+
+    /// A failed one: `{"error": {"kind", "message", …}}`.
+    pub fn error(kind: &str, message: &str, detail: Value) -> ToolOutput {
+        let mut error = json!({"kind": kind, "message": message});
+        if let (Value::Object(error), Value::Object(detail)) = (&mut error, detail) {
+            error.extend(detail);
+        }
+        ToolOutput {
+            value: json!({ "error": error }),
+            is_error: true,
+        }
+    }
+
+    /// The MCP `CallToolResult` object.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "content": [{"type": "text", "text": self.value.to_string()}],
+            "structuredContent": self.value,
+            "isError": self.is_error,
+        })
+    }
+}
+
+/// A response body as a model reads it: its JSON, or its text.
+pub fn body_value(body: &str) -> Value {
+    if body.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()))
+}
+
+#[cfg(test)]
+#[path = "tools_tests.rs"]
+mod tests;

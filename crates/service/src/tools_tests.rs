@@ -1,0 +1,146 @@
+use super::*;
+
+fn names(safety: Safety) -> Vec<&'static str> {
+    tools(safety).iter().map(|t| t.name).collect()
+}
+
+#[test]
+fn the_modes_leave_out_what_they_forbid() {
+    let all = names(Safety::default());
+    assert!(all.contains(&"write_endpoint") && all.contains(&"delete_endpoint"));
+    let no_delete = names(Safety {
+        no_destructive: true,
+        ..Safety::default()
+    });
+    assert!(no_delete.contains(&"write_endpoint"));
+    assert!(!no_delete.contains(&"delete_endpoint"));
+    let read_only = names(Safety {
+        read_only: true,
+        no_destructive: true,
+    });
+    assert!(!read_only.contains(&"write_endpoint") && !read_only.contains(&"delete_endpoint"));
+    assert!(read_only.contains(&"read_endpoint") && read_only.contains(&"raw_request"));
+}
+
+#[test]
+fn hints_follow_the_methods_each_tool_sends() {
+    let all = tools(Safety::default());
+    let tool = |name: &str| all.iter().find(|t| t.name == name).unwrap();
+    assert!(tool("read_endpoint").read_only && tool("read_endpoint").idempotent);
+    assert!(!tool("write_endpoint").read_only && !tool("write_endpoint").destructive);
+    assert!(tool("delete_endpoint").destructive && tool("delete_endpoint").idempotent);
+    assert!(
+        tool("raw_request").destructive,
+        "raw DELETE is allowed here"
+    );
+    let read_only = tools(Safety {
+        read_only: true,
+        no_destructive: true,
+    });
+    let raw = read_only.iter().find(|t| t.name == "raw_request").unwrap();
+    assert!(raw.read_only && !raw.destructive);
+    assert_eq!(
+        raw.input_schema["properties"]["method"]["enum"],
+        json!(["GET"])
+    );
+    for tool in &all {
+        let json = tool.to_json();
+        assert_eq!(json["inputSchema"]["type"], "object", "{}", tool.name);
+        assert_eq!(json["annotations"]["readOnlyHint"], tool.read_only);
+    }
+}
+
+#[test]
+fn calls_are_read_and_checked_against_the_mode() {
+    let args = |value: Value| value.as_object().unwrap().clone();
+    let call = ToolCall::read(
+        "read_endpoint",
+        &args(json!({"endpoint": "GET /pins", "query_params": {"page_size": 5, "pin_type": ["A", "B"]},
+                     "paginate": {"max_items": 7}})),
+        Safety::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        call,
+        ToolCall::Call {
+            methods: &["GET"],
+            endpoint: "GET /pins".into(),
+            path_params: vec![],
+            query_params: vec![
+                ("page_size".into(), "5".into()),
+                ("pin_type".into(), "A".into()),
+                ("pin_type".into(), "B".into()),
+            ],
+            body: None,
+            paginate: Some((DEFAULT_MAX_PAGES, 7)),
+        }
+    );
+    let read_only = Safety {
+        read_only: true,
+        no_destructive: true,
+    };
+    assert_eq!(
+        ToolCall::read(
+            "write_endpoint",
+            &args(json!({"endpoint": "POST /pins"})),
+            read_only
+        ),
+        Err(ToolRefusal::UnknownTool("write_endpoint".into()))
+    );
+    assert!(matches!(
+        ToolCall::read(
+            "raw_request",
+            &args(json!({"method": "delete", "url": "/pins/1"})),
+            read_only
+        ),
+        Err(ToolRefusal::Forbidden(_))
+    ));
+    assert!(
+        matches!(
+            ToolCall::read(
+                "verify_credentials",
+                &args(json!({"access_token": "x"})),
+                read_only
+            ),
+            Err(ToolRefusal::InvalidArguments(_))
+        ),
+        "credentials are no argument"
+    );
+}
+
+#[test]
+fn search_ranks_whole_words_first() {
+    let entry = |id: &str, method: &str, path: &str, label: &str| EndpointEntry {
+        id: id.into(),
+        method: method.into(),
+        path: path.into(),
+        label: label.into(),
+        paginated: true,
+    };
+    let entries = vec![
+        entry("boards/list", "GET", "/boards", "GET /boards (List boards)"),
+        entry(
+            "boards/list_pins",
+            "GET",
+            "/boards/{board_id}/pins",
+            "GET /boards/{board_id}/pins (List Pins on board)",
+        ),
+        entry("pins/list", "GET", "/pins", "GET /pins (List Pins)"),
+        entry(
+            "board_sections/list_pins",
+            "GET",
+            "/boards/{board_id}/sections/{section_id}/pins",
+            "GET /boards/{board_id}/sections/{section_id}/pins (List Pins on board section)",
+        ),
+        entry(
+            "user_account/get",
+            "GET",
+            "/user_account",
+            "GET /user_account (Get user account)",
+        ),
+    ];
+    let found = search(&entries, "list pins on a board", 2);
+    assert_eq!(found[0]["id"], "boards/list_pins");
+    assert_eq!(found.len(), 2);
+    assert!(search(&entries, "nothing-like-it", 5).is_empty());
+}
