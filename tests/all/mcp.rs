@@ -8,12 +8,13 @@
 
 use pinterest_host_test::component::built_component;
 use pinterest_host_test::python::mcp_client;
+use pinterest_host_test::report_mock::REPORT_HOST;
 use pinterest_host_test::{MockConfig, MockPinterest, assert_no_secrets};
 
 use crate::node::serve_edge_with;
 
 /// The checks the client script makes, in its order.
-const CHECKS: [&str; 9] = [
+const CHECKS: [&str; 10] = [
     "initialize",
     "list_tools",
     "search",
@@ -22,6 +23,7 @@ const CHECKS: [&str; 9] = [
     "write",
     "typed error",
     "invalid input refused before sending",
+    "report",
     "verify_credentials",
 ];
 
@@ -85,6 +87,8 @@ async fn stdio(mode: &str) {
     args.extend([
         "--route".into(),
         format!("api.pinterest.com={}", mock.production_addr),
+        "--route".into(),
+        format!("{REPORT_HOST}={}", mock.download_addr),
         "mcp".into(),
     ]);
     if mode == "read-only" {

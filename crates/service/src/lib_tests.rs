@@ -948,3 +948,25 @@ fn mcp_refuses_writes_in_read_only_mode_and_reports_typed_errors() {
         "the token is redacted: {out}"
     );
 }
+
+#[test]
+fn mcp_answers_a_batch_with_the_answers_of_its_requests() {
+    let batch = serde_json::json!([
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 7, "method": "ping"},
+        {"jsonrpc": "2.0", "id": 8, "method": "tools/list"},
+    ]);
+    let (answer, out, _) = mcp_request("/mcp", &[], &batch, vec![]);
+    assert_eq!(answer.status, 200);
+    let answers = out.as_array().expect("an array of answers");
+    assert_eq!(answers.len(), 2, "{out}");
+    assert_eq!(
+        (answers[0]["id"].as_u64(), answers[1]["id"].as_u64()),
+        (Some(7), Some(8))
+    );
+    let notes = serde_json::json!([{"jsonrpc": "2.0", "method": "notifications/initialized"}]);
+    let (answer, _, _) = mcp_request("/mcp", &[], &notes, vec![]);
+    assert_eq!(answer.status, 202);
+    let (_, out, _) = mcp_request("/mcp", &[], &serde_json::json!([]), vec![]);
+    assert_eq!(out["error"]["code"], -32600);
+}

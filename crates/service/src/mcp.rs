@@ -24,7 +24,8 @@ use pinterest_connector_core::trigger::{PollOptions, Trigger};
 use crate::actions::{Action, begin};
 use crate::answer::{Answer, ErrorJson, json as json_answer};
 use crate::tools::{
-    EndpointEntry, Safety, ToolCall, ToolOutput, ToolRefusal, body_value, search, tools,
+    EndpointEntry, Safety, ToolCall, ToolOutput, ToolRefusal, body_value, report_excerpt, search,
+    tools,
 };
 use crate::wire::WireOptions;
 use crate::{Runtime, ServiceRequest};
@@ -67,25 +68,44 @@ pub fn serve_mcp<R: Runtime>(
     }
     let message: Value = match serde_json::from_slice(request.body) {
         Ok(message) => message,
-        Err(_) => return rpc_error(Value::Null, -32700, "the body is not JSON"),
+        Err(_) => return rpc_answer(rpc_error(Value::Null, -32700, "the body is not JSON")),
     };
+    // A batch (protocol 2025-03-26) is answered with the array of its
+    // answers; notifications and responses get none.
+    let answers: Vec<Value> = match &message {
+        Value::Array(batch) if !batch.is_empty() => batch
+            .iter()
+            .filter_map(|one| respond(runtime, &request, safety, one))
+            .collect(),
+        one => match respond(runtime, &request, safety, one) {
+            Some(answer) => return rpc_answer(answer),
+            None => return accepted(),
+        },
+    };
+    if answers.is_empty() {
+        accepted()
+    } else {
+        rpc_answer(Value::Array(answers))
+    }
+}
+
+/// The answer to one JSON-RPC message; none for a notification or a
+/// response.
+fn respond<R: Runtime>(
+    runtime: &mut R,
+    request: &ServiceRequest<'_>,
+    safety: Safety,
+    message: &Value,
+) -> Option<Value> {
     let Some(object) = message.as_object() else {
-        return rpc_error(
-            Value::Null,
-            -32600,
-            "one JSON-RPC message per request (no batches)",
-        );
+        return Some(rpc_error(Value::Null, -32600, "not a JSON-RPC message"));
     };
-    let Some(id) = object.get("id").cloned() else {
-        // A notification (`notifications/initialized`, …): accepted.
-        return accepted();
-    };
-    let Some(method) = object.get("method").and_then(Value::as_str) else {
-        // A response to a request this server never sends.
-        return accepted();
-    };
+    // A notification (`notifications/initialized`, …) or a response to a
+    // request this server never sends: accepted, unanswered.
+    let id = object.get("id").cloned()?;
+    let method = object.get("method").and_then(Value::as_str)?;
     let params = object.get("params").cloned().unwrap_or(Value::Null);
-    match method {
+    Some(match method {
         "initialize" => {
             let asked = params.get("protocolVersion").and_then(Value::as_str);
             let version = PROTOCOL_VERSIONS
@@ -120,7 +140,7 @@ pub fn serve_mcp<R: Runtime>(
             let call = match ToolCall::read(name, arguments, safety) {
                 Ok(call) => call,
                 Err(ToolRefusal::UnknownTool(name)) => {
-                    return rpc_error(id, -32602, &format!("no tool `{name}` here"));
+                    return Some(rpc_error(id, -32602, &format!("no tool `{name}` here")));
                 }
                 Err(refusal) => {
                     let kind = match refusal {
@@ -128,17 +148,17 @@ pub fn serve_mcp<R: Runtime>(
                         _ => "invalid-input",
                     };
                     let output = ToolOutput::error(kind, &refusal.to_string(), json!({}));
-                    return rpc_result(id, output.to_json());
+                    return Some(rpc_result(id, output.to_json()));
                 }
             };
-            let output = match credentials(&request) {
+            let output = match credentials(request) {
                 Ok(credentials) => run(runtime, credentials, call),
                 Err(output) => output,
             };
             rpc_result(id, output.to_json())
         }
         other => rpc_error(id, -32601, &format!("no method `{other}`")),
-    }
+    })
 }
 
 /// The credentials the gateway put in the headers.
@@ -341,6 +361,41 @@ fn run<R: Runtime>(runtime: &mut R, credentials: Credentials, call: ToolCall) ->
                             })
                         })
                 }
+                ToolCall::CreateReport {
+                    ad_account_id,
+                    body,
+                } => connector
+                    .create_report(&mut session, &ad_account_id, &body)
+                    .map(|token| json!({ "token": token })),
+                ToolCall::GetReport {
+                    ad_account_id,
+                    token,
+                    max_bytes,
+                    max_polls,
+                    poll_interval_ms,
+                } => {
+                    let wait = pinterest_connector_core::jobs::JobWait {
+                        max_polls,
+                        interval: std::time::Duration::from_millis(u64::from(poll_interval_ms)),
+                    };
+                    connector
+                        .await_report(&mut session, &ad_account_id, &token, wait)
+                        .and_then(|finished| {
+                            let mut reader = connector.open_report(&finished)?;
+                            let mut bytes = Vec::new();
+                            let mut truncated = false;
+                            while let Some(chunk) = reader.next_chunk()? {
+                                let room = max_bytes as usize - bytes.len();
+                                if chunk.len() > room {
+                                    bytes.extend_from_slice(&chunk[..room]);
+                                    truncated = true;
+                                    break;
+                                }
+                                bytes.extend_from_slice(&chunk);
+                            }
+                            Ok(report_excerpt(&bytes, finished.size, truncated))
+                        })
+                }
                 ToolCall::Search { .. } | ToolCall::Describe { .. } => {
                     return ToolOutput::error("invalid-input", "not a call", json!({}));
                 }
@@ -403,15 +458,16 @@ fn failed(error: &ConnectorError) -> ToolOutput {
     }
 }
 
-fn rpc_result(id: Value, result: Value) -> Answer {
-    json_answer(200, &json!({"jsonrpc": "2.0", "id": id, "result": result}))
+fn rpc_result(id: Value, result: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "result": result})
 }
 
-fn rpc_error(id: Value, code: i64, message: &str) -> Answer {
-    json_answer(
-        200,
-        &json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}),
-    )
+fn rpc_error(id: Value, code: i64, message: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
+}
+
+fn rpc_answer(answer: Value) -> Answer {
+    json_answer(200, &answer)
 }
 
 fn accepted() -> Answer {

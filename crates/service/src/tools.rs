@@ -82,6 +82,11 @@ pub const DEFAULT_MAX_ITEMS: u32 = 100;
 /// The most pages a paginated call reads by default.
 pub const DEFAULT_MAX_PAGES: u32 = 5;
 
+/// The most of a report `get_report` hands a model by default.
+pub const DEFAULT_REPORT_BYTES: u64 = 64 * 1024;
+/// The most of a report `get_report` hands a model at all.
+pub const MAX_REPORT_BYTES: u64 = 1024 * 1024;
+
 /// The call tools: one per kind of method, so that each carries the right
 /// hints and a safety mode can leave some out.
 const CALL_TOOLS: [(&str, &str, &[&str], bool, bool); 3] = [
@@ -234,6 +239,53 @@ pub fn tools(safety: Safety) -> Vec<ToolSpec> {
         destructive: false,
         idempotent: true,
     });
+    if safety.allows("POST") {
+        tools.push(ToolSpec {
+            name: "create_report",
+            title: "Ask for a Pinterest ads report",
+            description: "Asks for an asynchronous ads report of an ad account \
+                          (`POST /ad_accounts/{ad_account_id}/reports`; `body` is the report \
+                          request: start_date, end_date, granularity, level, columns…, checked \
+                          against the description). Answers its `token`: fetch it with \
+                          get_report. Reports reach about 2.5 years back."
+                .into(),
+            input_schema: json!({
+                "type": "object",
+                "properties": {
+                    "ad_account_id": {"type": "string"},
+                    "body": {"type": "object"},
+                },
+                "required": ["ad_account_id", "body"],
+                "additionalProperties": false,
+            }),
+            read_only: false,
+            destructive: false,
+            idempotent: false,
+        });
+    }
+    tools.push(ToolSpec {
+        name: "get_report",
+        title: "Fetch a Pinterest ads report",
+        description: "Waits for the report `token` names (a few polls) and answers its \
+                      first `max_bytes` (CSV or JSON text, unpacked when compressed) and its \
+                      size. Still running: a `job-pending` error — call again later."
+            .into(),
+        input_schema: json!({
+            "type": "object",
+            "properties": {
+                "ad_account_id": {"type": "string"},
+                "token": {"type": "string"},
+                "max_bytes": {"type": "integer", "minimum": 1, "maximum": MAX_REPORT_BYTES, "default": DEFAULT_REPORT_BYTES},
+                "max_polls": {"type": "integer", "minimum": 1, "maximum": 30, "default": 6},
+                "poll_interval_ms": {"type": "integer", "minimum": 0, "maximum": 30000, "default": 5000},
+            },
+            "required": ["ad_account_id", "token"],
+            "additionalProperties": false,
+        }),
+        read_only: true,
+        destructive: false,
+        idempotent: true,
+    });
     tools.push(ToolSpec {
         name: "poll_trigger",
         title: "Poll for new Pinterest items",
@@ -305,6 +357,26 @@ pub enum ToolCall {
     },
     /// `verify_credentials`.
     Verify,
+    /// `create_report`.
+    CreateReport {
+        /// The ad account.
+        ad_account_id: String,
+        /// The report request, JSON text.
+        body: String,
+    },
+    /// `get_report`.
+    GetReport {
+        /// The ad account.
+        ad_account_id: String,
+        /// The report's token.
+        token: String,
+        /// How much of it to hand over.
+        max_bytes: u64,
+        /// How many times to ask for its state.
+        max_polls: u32,
+        /// Milliseconds between two asks.
+        poll_interval_ms: u32,
+    },
     /// `poll_trigger`.
     Poll {
         /// `new_pin`, `new_board`, `new_pin_on_board`, `new_pin_in_section`.
@@ -407,6 +479,21 @@ impl ToolCall {
         struct Empty {}
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
+        struct CreateReport {
+            ad_account_id: String,
+            body: Map<String, Value>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct GetReport {
+            ad_account_id: String,
+            token: String,
+            max_bytes: Option<u64>,
+            max_polls: Option<u32>,
+            poll_interval_ms: Option<u32>,
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
         struct Poll {
             trigger: String,
             board_id: Option<String>,
@@ -443,6 +530,26 @@ impl ToolCall {
             "verify_credentials" => {
                 let Empty {} = args(arguments)?;
                 ToolCall::Verify
+            }
+            "create_report" => {
+                let report: CreateReport = args(arguments)?;
+                ToolCall::CreateReport {
+                    ad_account_id: report.ad_account_id,
+                    body: Value::Object(report.body).to_string(),
+                }
+            }
+            "get_report" => {
+                let report: GetReport = args(arguments)?;
+                ToolCall::GetReport {
+                    ad_account_id: report.ad_account_id,
+                    token: report.token,
+                    max_bytes: report
+                        .max_bytes
+                        .unwrap_or(DEFAULT_REPORT_BYTES)
+                        .clamp(1, MAX_REPORT_BYTES),
+                    max_polls: report.max_polls.unwrap_or(6).clamp(1, 30),
+                    poll_interval_ms: report.poll_interval_ms.unwrap_or(5_000).min(30_000),
+                }
             }
             "poll_trigger" => {
                 let poll: Poll = args(arguments)?;
@@ -598,6 +705,16 @@ impl ToolOutput {
             "isError": self.is_error,
         })
     }
+}
+
+/// The first bytes of a report as a model reads them: its text (a cut
+/// UTF-8 character dropped) and whether there was more.
+pub fn report_excerpt(bytes: &[u8], size: Option<u64>, truncated: bool) -> Value {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(e) => String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned(),
+    };
+    json!({"text": text, "bytes": text.len(), "truncated": truncated, "size": size})
 }
 
 /// A response body as a model reads it: its JSON, or its text.

@@ -20,6 +20,8 @@ fn the_modes_leave_out_what_they_forbid() {
     });
     assert!(!read_only.contains(&"write_endpoint") && !read_only.contains(&"delete_endpoint"));
     assert!(read_only.contains(&"read_endpoint") && read_only.contains(&"raw_request"));
+    assert!(!read_only.contains(&"create_report") && read_only.contains(&"get_report"));
+    assert!(all.contains(&"create_report"));
 }
 
 #[test]

@@ -12,11 +12,12 @@ use pinterest_connector_host::types::{
     ConnectorError, Credentials, CredentialsState, HttpMethod, SpecSource,
 };
 use pinterest_connector_host::{
-    ActionFailure, ApiCallInput, BoardSection, ConnectorHost, PaginationOptions, PollOptions,
-    RawRequestInput, Trigger, describe,
+    ActionFailure, ApiCallInput, BoardSection, ConnectorHost, JobWait, PaginationOptions,
+    PollOptions, RawRequestInput, Trigger, describe,
 };
 use pinterest_connector_service::tools::{
-    EndpointEntry, Safety, ToolCall, ToolOutput, ToolRefusal, body_value, search, tools,
+    EndpointEntry, Safety, ToolCall, ToolOutput, ToolRefusal, body_value, report_excerpt, search,
+    tools,
 };
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ListToolsResult,
@@ -298,6 +299,57 @@ impl Server {
                         })
                     },
                 )
+            }
+            ToolCall::CreateReport {
+                ad_account_id,
+                body,
+            } => {
+                let result = self
+                    .host
+                    .create_report(&credentials, &ad_account_id, &body)
+                    .await?;
+                self.outcome(result, |r| &r.credentials, |r| json!({ "token": r.token }))
+            }
+            ToolCall::GetReport {
+                ad_account_id,
+                token,
+                max_bytes,
+                max_polls,
+                poll_interval_ms,
+            } => {
+                let wait = JobWait {
+                    max_polls,
+                    poll_interval_ms,
+                };
+                let mut stream = match self
+                    .host
+                    .download_report(&credentials, &ad_account_id, &token, Some(wait))
+                    .await?
+                {
+                    Ok(stream) => stream,
+                    Err(failure) => {
+                        self.settle(&failure.credentials);
+                        return Ok(tool_error(&failure.error));
+                    }
+                };
+                self.settle(stream.credentials());
+                let mut bytes = Vec::new();
+                let mut truncated = false;
+                loop {
+                    let chunk = match stream.next().await? {
+                        Ok(Some(chunk)) => chunk,
+                        Ok(None) => break,
+                        Err(e) => return Ok(tool_error(&e)),
+                    };
+                    let room = max_bytes as usize - bytes.len();
+                    if chunk.len() > room {
+                        bytes.extend_from_slice(&chunk[..room]);
+                        truncated = true;
+                        break;
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                ToolOutput::ok(report_excerpt(&bytes, stream.size(), truncated))
             }
             ToolCall::Poll {
                 trigger,
