@@ -13,18 +13,25 @@
 
 use serde_json::{Map, Value, json};
 
+use std::time::Duration;
+
 use pinterest_connector_core::catalog::embedded;
+use pinterest_connector_core::connector::Connector;
 use pinterest_connector_core::credentials::{Credentials, OAuth2Credentials};
 use pinterest_connector_core::error::ConnectorError;
+use pinterest_connector_core::http::{Method, Transport};
+use pinterest_connector_core::jobs::JobWait;
 use pinterest_connector_core::pagination::PaginationOptions;
 use pinterest_connector_core::raw::RawInput;
 use pinterest_connector_core::request::CallInput;
+use pinterest_connector_core::session::Session;
 use pinterest_connector_core::trigger::{PollOptions, Trigger};
 
 use crate::actions::{Action, begin};
 use crate::answer::{Answer, ErrorJson, json as json_answer};
 use crate::tools::{
-    EndpointEntry, Safety, ToolCall, ToolOutput, ToolRefusal, body_value, report_excerpt, search,
+    EndpointEntry, ReportExcerpt, Safety, ToolCall, ToolOutput, ToolRefusal, TriggerChoice, Walk,
+    account_result, body_value, call_result, method_mismatch, poll_result, raw_result, search,
     tools,
 };
 use crate::wire::WireOptions;
@@ -194,7 +201,7 @@ fn credentials(request: &ServiceRequest<'_>) -> Result<Credentials, ToolOutput> 
 /// Runs one tool call through the core.
 fn run<R: Runtime>(runtime: &mut R, credentials: Credentials, call: ToolCall) -> ToolOutput {
     let catalog = embedded();
-    match call {
+    let call = match call {
         ToolCall::Search { query, limit } => {
             let entries: Vec<EndpointEntry> = catalog
                 .operations
@@ -207,211 +214,164 @@ fn run<R: Runtime>(runtime: &mut R, credentials: Credentials, call: ToolCall) ->
                     paginated: op.paginated,
                 })
                 .collect();
-            ToolOutput::ok(json!({"matches": search(&entries, &query, limit)}))
+            return ToolOutput::ok(json!({"matches": search(&entries, &query, limit)}));
         }
-        ToolCall::Describe { endpoint } => match catalog.get(&endpoint) {
-            Ok(op) => ToolOutput::ok(json!({
-                "endpoint": op.label(),
-                "paginated": op.paginated,
-                "input_schema": body_value(&catalog.input_schema_text(op)),
-            })),
-            Err(e) => failed(&e),
-        },
-        call => {
-            let Action {
-                mut session,
-                mut connector,
-            } = match begin(runtime, WireOptions::default(), credentials) {
-                Ok(action) => action,
-                Err(_) => {
-                    return ToolOutput::error(
-                        "invalid-input",
-                        "the credentials are refused",
-                        json!({}),
-                    );
-                }
+        ToolCall::Describe { endpoint } => {
+            return match catalog.get(&endpoint) {
+                Ok(op) => ToolOutput::ok(json!({
+                    "endpoint": op.label(),
+                    "input_schema": body_value(&catalog.input_schema_text(op)),
+                })),
+                Err(e) => failed(&e),
             };
-            let result = match call {
-                ToolCall::Call {
-                    methods,
-                    endpoint,
-                    path_params,
-                    query_params,
-                    body,
-                    paginate,
-                } => {
-                    match catalog.get(&endpoint) {
-                        Ok(op) if !methods.contains(&op.method.as_str()) => {
-                            return ToolOutput::error(
-                                "invalid-input",
-                                &format!(
-                                    "`{}` is a {} endpoint: this tool calls {} endpoints",
-                                    op.label(),
-                                    op.method.as_str(),
-                                    methods.join("/")
-                                ),
-                                json!({"field": "endpoint"}),
-                            );
-                        }
-                        Err(e) => return failed(&e),
-                        Ok(_) => {}
-                    }
-                    let input = CallInput {
-                        endpoint,
-                        path_params,
-                        query_params,
-                        body,
-                        ..CallInput::default()
-                    };
-                    match paginate {
-                        None => connector.api_call(&mut session, &input).map(|out| {
-                            json!({
-                                "status": out.response.status,
-                                "body": body_value(&out.response.body_text()),
-                                "next_bookmark": out.next_bookmark,
-                            })
-                        }),
-                        Some((max_pages, max_items)) => {
-                            let result =
-                                walk(connector, &mut session, &input, max_pages, max_items);
-                            return match result {
-                                Ok(value) => ToolOutput::ok(value),
-                                Err(e) => failed(&session.redact(e)),
-                            };
-                        }
-                    }
-                }
-                ToolCall::Raw {
-                    method,
-                    url,
-                    body,
-                    no_throw_on_404,
-                } => {
-                    let method = pinterest_connector_core::http::Method::parse(&method);
-                    match method {
-                        None => {
-                            return ToolOutput::error("invalid-input", "unknown method", json!({}));
-                        }
-                        Some(method) => connector
-                            .raw_request(
-                                &mut session,
-                                &RawInput {
-                                    method,
-                                    url,
-                                    headers: Vec::new(),
-                                    body,
-                                    no_throw_on_404,
-                                },
-                            )
-                            .map(|response| {
-                                json!({
-                                    "status": response.status,
-                                    "headers": response.headers.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>(),
-                                    "body": body_value(&response.body_text()),
-                                })
-                            }),
-                    }
-                }
-                ToolCall::Verify => connector.verify_credentials(&mut session).map(|account| {
-                    json!({
-                        "username": account.username,
-                        "account_type": account.account_type,
-                        "scopes": account.scopes,
-                    })
+        }
+        ToolCall::Call {
+            methods, endpoint, ..
+        } if catalog
+            .get(&endpoint)
+            .is_ok_and(|op| !methods.contains(&op.method.as_str())) =>
+        {
+            return match catalog.get(&endpoint) {
+                Ok(op) => method_mismatch(&op.label(), op.method.as_str(), methods),
+                Err(e) => failed(&e),
+            };
+        }
+        call => call,
+    };
+    let Action {
+        mut session,
+        mut connector,
+    } = match begin(runtime, WireOptions::default(), credentials) {
+        Ok(action) => action,
+        Err(_) => {
+            return ToolOutput::error("invalid-input", "the credentials are refused", json!({}));
+        }
+    };
+    let result = match call {
+        ToolCall::Call {
+            endpoint,
+            path_params,
+            query_params,
+            body,
+            paginate,
+            ..
+        } => {
+            let input = CallInput {
+                endpoint,
+                path_params,
+                query_params,
+                body,
+                ..CallInput::default()
+            };
+            match paginate {
+                None => connector.api_call(&mut session, &input).map(|out| {
+                    let body = out.response.body_text();
+                    call_result(out.response.status, &body, out.next_bookmark.as_deref())
                 }),
-                ToolCall::Poll {
-                    trigger,
-                    board_id,
-                    section_id,
-                    cursor,
-                    max_items,
-                } => {
-                    let trigger = match (trigger.as_str(), board_id, section_id) {
-                        ("new_pin", ..) => Trigger::NewPin,
-                        ("new_board", ..) => Trigger::NewBoard,
-                        ("new_pin_on_board", Some(board_id), _) => {
-                            Trigger::NewPinOnBoard { board_id }
-                        }
-                        ("new_pin_in_section", Some(board_id), Some(section_id)) => {
-                            Trigger::NewPinInSection {
-                                board_id,
-                                section_id,
-                            }
-                        }
-                        _ => {
-                            return ToolOutput::error(
-                                "invalid-input",
-                                "this trigger needs `board_id` (and `section_id` for a section)",
-                                json!({"field": "board_id"}),
-                            );
-                        }
-                    };
-                    let options = PollOptions {
-                        max_items,
-                        ..PollOptions::default()
-                    };
-                    connector
-                        .poll(&mut session, &trigger, cursor.as_deref(), &options)
-                        .map(|outcome| {
-                            json!({
-                                "items": outcome.items.iter().map(|i| body_value(&i.item)).collect::<Vec<_>>(),
-                                "cursor": outcome.cursor,
-                                "more": outcome.more,
-                                "interrupted": outcome.interrupted.as_ref().map(|e| e.to_string()),
-                            })
-                        })
+                Some((max_pages, max_items)) => {
+                    walk(connector, &mut session, &input, max_pages, max_items)
                 }
-                ToolCall::CreateReport {
-                    ad_account_id,
-                    body,
-                } => connector
-                    .create_report(&mut session, &ad_account_id, &body)
-                    .map(|token| json!({ "token": token })),
-                ToolCall::GetReport {
-                    ad_account_id,
-                    token,
-                    max_bytes,
-                    max_polls,
-                    poll_interval_ms,
-                } => {
-                    let wait = pinterest_connector_core::jobs::JobWait {
-                        max_polls,
-                        interval: std::time::Duration::from_millis(u64::from(poll_interval_ms)),
-                    };
-                    connector
-                        .await_report(&mut session, &ad_account_id, &token, wait)
-                        .and_then(|finished| {
-                            let mut reader = connector.open_report(&finished)?;
-                            let mut bytes = Vec::new();
-                            let mut truncated = false;
-                            while let Some(chunk) = reader.next_chunk()? {
-                                let room = max_bytes as usize - bytes.len();
-                                if chunk.len() > room {
-                                    bytes.extend_from_slice(&chunk[..room]);
-                                    truncated = true;
-                                    break;
-                                }
-                                bytes.extend_from_slice(&chunk);
-                            }
-                            Ok(report_excerpt(&bytes, finished.size, truncated))
-                        })
-                }
-                ToolCall::Search { .. } | ToolCall::Describe { .. } => {
-                    return ToolOutput::error("invalid-input", "not a call", json!({}));
-                }
-            };
-            match result {
-                Ok(value) => ToolOutput::ok(value),
-                Err(e) => failed(&session.redact(e)),
             }
         }
+        ToolCall::Raw {
+            method,
+            url,
+            body,
+            no_throw_on_404,
+        } => match Method::parse(&method) {
+            None => Err(ConnectorError::invalid(
+                "method",
+                "is not an HTTP method the API takes",
+            )),
+            Some(method) => {
+                let input = RawInput {
+                    method,
+                    url,
+                    headers: Vec::new(),
+                    body,
+                    no_throw_on_404,
+                };
+                connector.raw_request(&mut session, &input).map(|response| {
+                    raw_result(response.status, &response.headers, &response.body_text())
+                })
+            }
+        },
+        ToolCall::Verify => connector
+            .verify_credentials(&mut session)
+            .map(|a| account_result(&a.username, &a.account_type, &a.scopes)),
+        ToolCall::Poll {
+            trigger,
+            cursor,
+            max_items,
+        } => {
+            let trigger = match trigger {
+                TriggerChoice::NewPin => Trigger::NewPin,
+                TriggerChoice::NewBoard => Trigger::NewBoard,
+                TriggerChoice::NewPinOnBoard(board_id) => Trigger::NewPinOnBoard { board_id },
+                TriggerChoice::NewPinInSection(board_id, section_id) => Trigger::NewPinInSection {
+                    board_id,
+                    section_id,
+                },
+            };
+            let options = PollOptions {
+                max_items,
+                ..PollOptions::default()
+            };
+            connector
+                .poll(&mut session, &trigger, cursor.as_deref(), &options)
+                .map(|outcome| {
+                    poll_result(
+                        outcome.items.iter().map(|item| item.item.as_str()),
+                        &outcome.cursor,
+                        outcome.more,
+                        outcome.interrupted.map(|e| session.redact(e).to_string()),
+                    )
+                })
+        }
+        ToolCall::CreateReport {
+            ad_account_id,
+            body,
+        } => connector
+            .create_report(&mut session, &ad_account_id, &body)
+            .map(|token| json!({ "token": token })),
+        ToolCall::GetReport {
+            ad_account_id,
+            token,
+            max_bytes,
+            max_polls,
+            poll_interval_ms,
+        } => {
+            let wait = JobWait {
+                max_polls,
+                interval: Duration::from_millis(u64::from(poll_interval_ms)),
+            };
+            connector
+                .await_report(&mut session, &ad_account_id, &token, wait)
+                .and_then(|finished| {
+                    let mut reader = connector.open_report(&finished)?;
+                    let mut excerpt = ReportExcerpt::new(max_bytes);
+                    while let Some(chunk) = reader.next_chunk()? {
+                        if excerpt.chunk(&chunk) {
+                            break;
+                        }
+                    }
+                    Ok(excerpt.finish(finished.size))
+                })
+        }
+        ToolCall::Search { .. } | ToolCall::Describe { .. } => {
+            Err(ConnectorError::invalid("name", "answered above"))
+        }
+    };
+    match result {
+        Ok(value) => ToolOutput::ok(value),
+        Err(e) => failed(&session.redact(e)),
     }
 }
 
 /// A walk of at most `max_pages` pages, keeping at most `max_items` items.
-fn walk<T: pinterest_connector_core::http::Transport>(
-    mut connector: pinterest_connector_core::Connector<T>,
-    session: &mut pinterest_connector_core::Session,
+fn walk<T: Transport>(
+    mut connector: Connector<T>,
+    session: &mut Session,
     input: &CallInput,
     max_pages: u32,
     max_items: u32,
@@ -421,34 +381,13 @@ fn walk<T: pinterest_connector_core::http::Transport>(
     };
     let mut walker = connector.paginate(session, input, options)?;
     let mut transport = connector.into_transport();
-    let mut items: Vec<Value> = Vec::new();
-    let mut pages = 0;
-    let mut truncated = false;
+    let mut walk = Walk::new(max_items);
     while let Some(page) = walker.next_page(&mut transport, session)? {
-        pages += 1;
-        let body = body_value(&page.response.body_text());
-        for item in body
-            .get("items")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if items.len() >= max_items as usize {
-                truncated = true;
-                break;
-            }
-            items.push(item.clone());
-        }
-        if truncated {
+        if walk.page(&page.response.body_text(), page.next_bookmark) {
             break;
         }
     }
-    Ok(json!({
-        "items": items,
-        "pages": pages,
-        "truncated": truncated || walker.next_bookmark().is_some(),
-        "next_bookmark": walker.next_bookmark(),
-    }))
+    Ok(walk.finish())
 }
 
 fn failed(error: &ConnectorError) -> ToolOutput {

@@ -379,17 +379,26 @@ pub enum ToolCall {
     },
     /// `poll_trigger`.
     Poll {
-        /// `new_pin`, `new_board`, `new_pin_on_board`, `new_pin_in_section`.
-        trigger: String,
-        /// The board, for the board and section triggers.
-        board_id: Option<String>,
-        /// The section, for the section trigger.
-        section_id: Option<String>,
+        /// What to watch.
+        trigger: TriggerChoice,
         /// The cursor of the previous poll.
         cursor: Option<String>,
         /// Items to hand over at most.
         max_items: u32,
     },
+}
+
+/// What `poll_trigger` watches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TriggerChoice {
+    /// A new pin of the user.
+    NewPin,
+    /// A new board of the user.
+    NewBoard,
+    /// A new pin on this board.
+    NewPinOnBoard(String),
+    /// A new pin in this section (board, section).
+    NewPinInSection(String, String),
 }
 
 /// Why a tool call was not made.
@@ -553,10 +562,22 @@ impl ToolCall {
             }
             "poll_trigger" => {
                 let poll: Poll = args(arguments)?;
+                let trigger = match (poll.trigger.as_str(), poll.board_id, poll.section_id) {
+                    ("new_pin", ..) => TriggerChoice::NewPin,
+                    ("new_board", ..) => TriggerChoice::NewBoard,
+                    ("new_pin_on_board", Some(board), _) => TriggerChoice::NewPinOnBoard(board),
+                    ("new_pin_in_section", Some(board), Some(section)) => {
+                        TriggerChoice::NewPinInSection(board, section)
+                    }
+                    (other, ..) => {
+                        return Err(ToolRefusal::InvalidArguments(format!(
+                            "`{other}` needs `board_id` (and `section_id` for a section), or is \
+                             not a trigger"
+                        )));
+                    }
+                };
                 ToolCall::Poll {
-                    trigger: poll.trigger,
-                    board_id: poll.board_id,
-                    section_id: poll.section_id,
+                    trigger,
                     cursor: poll.cursor,
                     max_items: poll.max_items.unwrap_or(DEFAULT_MAX_ITEMS).clamp(1, 1000),
                 }
@@ -707,14 +728,136 @@ impl ToolOutput {
     }
 }
 
-/// The first bytes of a report as a model reads them: its text (a cut
-/// UTF-8 character dropped) and whether there was more.
-pub fn report_excerpt(bytes: &[u8], size: Option<u64>, truncated: bool) -> Value {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
-        Err(e) => String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned(),
-    };
-    json!({"text": text, "bytes": text.len(), "truncated": truncated, "size": size})
+/// The result of a call without pagination.
+pub fn call_result(status: u16, body: &str, next_bookmark: Option<&str>) -> Value {
+    json!({"status": status, "body": body_value(body), "next_bookmark": next_bookmark})
+}
+
+/// The result of a raw request.
+pub fn raw_result(status: u16, headers: &[(String, String)], body: &str) -> Value {
+    json!({"status": status, "headers": headers, "body": body_value(body)})
+}
+
+/// The result of `verify_credentials`.
+pub fn account_result(username: &str, account_type: &str, scopes: &[String]) -> Value {
+    json!({"username": username, "account_type": account_type, "scopes": scopes})
+}
+
+/// The result of `poll_trigger`: the items as the list answered them.
+pub fn poll_result<'a>(
+    items: impl Iterator<Item = &'a str>,
+    cursor: &str,
+    more: bool,
+    interrupted: Option<String>,
+) -> Value {
+    json!({
+        "items": items.map(body_value).collect::<Vec<_>>(),
+        "cursor": cursor,
+        "more": more,
+        "interrupted": interrupted,
+    })
+}
+
+/// The tool error for an endpoint whose method the call tool does not send.
+pub fn method_mismatch(label: &str, method: &str, methods: &[&str]) -> ToolOutput {
+    ToolOutput::error(
+        "invalid-input",
+        &format!(
+            "`{label}` is a {method} endpoint: this tool calls {} endpoints",
+            methods.join("/")
+        ),
+        json!({"field": "endpoint"}),
+    )
+}
+
+/// The items of a paginated read, gathered page by page up to a cap.
+#[derive(Debug, Default)]
+pub struct Walk {
+    items: Vec<Value>,
+    max_items: usize,
+    pages: u32,
+    truncated: bool,
+    next_bookmark: Option<String>,
+}
+
+impl Walk {
+    /// A walk keeping at most `max_items` items.
+    pub fn new(max_items: u32) -> Walk {
+        Walk {
+            max_items: max_items as usize,
+            ..Walk::default()
+        }
+    }
+
+    /// Takes one page's body; whether the walk has all it wants.
+    pub fn page(&mut self, body: &str, next_bookmark: Option<String>) -> bool {
+        self.pages += 1;
+        self.next_bookmark = next_bookmark;
+        let body = body_value(body);
+        for item in body
+            .get("items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if self.items.len() >= self.max_items {
+                self.truncated = true;
+                return true;
+            }
+            self.items.push(item.clone());
+        }
+        false
+    }
+
+    /// The result: the items, the pages read, whether more was left.
+    pub fn finish(self) -> Value {
+        json!({
+            "items": self.items,
+            "pages": self.pages,
+            "truncated": self.truncated || self.next_bookmark.is_some(),
+            "next_bookmark": self.next_bookmark,
+        })
+    }
+}
+
+/// The first bytes of a report, gathered chunk by chunk up to a cap.
+#[derive(Debug, Default)]
+pub struct ReportExcerpt {
+    bytes: Vec<u8>,
+    max_bytes: usize,
+    truncated: bool,
+}
+
+impl ReportExcerpt {
+    /// An excerpt of at most `max_bytes`.
+    pub fn new(max_bytes: u64) -> ReportExcerpt {
+        ReportExcerpt {
+            max_bytes: usize::try_from(max_bytes).unwrap_or(usize::MAX),
+            ..ReportExcerpt::default()
+        }
+    }
+
+    /// Takes one chunk; whether the excerpt is full.
+    pub fn chunk(&mut self, chunk: &[u8]) -> bool {
+        let room = self.max_bytes - self.bytes.len();
+        if chunk.len() > room {
+            self.bytes.extend_from_slice(&chunk[..room]);
+            self.truncated = true;
+            return true;
+        }
+        self.bytes.extend_from_slice(chunk);
+        false
+    }
+
+    /// The result: the text (a UTF-8 character cut at the end dropped),
+    /// its length, whether there was more, the report's size.
+    pub fn finish(self, size: Option<u64>) -> Value {
+        let text = match std::str::from_utf8(&self.bytes) {
+            Ok(text) => text.to_owned(),
+            Err(e) => String::from_utf8_lossy(&self.bytes[..e.valid_up_to()]).into_owned(),
+        };
+        json!({"text": text, "bytes": text.len(), "truncated": self.truncated, "size": size})
+    }
 }
 
 /// A response body as a model reads it: its JSON, or its text.

@@ -146,3 +146,60 @@ fn search_ranks_whole_words_first() {
     assert_eq!(found.len(), 2);
     assert!(search(&entries, "nothing-like-it", 5).is_empty());
 }
+
+#[test]
+fn a_walk_keeps_the_items_asked_for_and_says_what_is_left() {
+    let mut walk = Walk::new(3);
+    assert!(!walk.page(r#"{"items":[1,2],"bookmark":"b"}"#, Some("b".into())));
+    assert!(walk.page(r#"{"items":[3,4],"bookmark":"c"}"#, Some("c".into())));
+    let result = walk.finish();
+    assert_eq!(result["items"], json!([1, 2, 3]));
+    assert_eq!(
+        (result["pages"].as_u64(), result["truncated"].as_bool()),
+        (Some(2), Some(true))
+    );
+    let mut whole = Walk::new(10);
+    whole.page(r#"{"items":[1],"bookmark":null}"#, None);
+    assert_eq!(whole.finish()["truncated"], false);
+}
+
+#[test]
+fn a_report_excerpt_stops_at_its_cap_without_cutting_a_character() {
+    let mut excerpt = ReportExcerpt::new(5);
+    assert!(!excerpt.chunk(b"ab"));
+    assert!(
+        excerpt.chunk("cdé".as_bytes()),
+        "é's second byte is past the cap"
+    );
+    let result = excerpt.finish(Some(99));
+    assert_eq!(result["text"], "abcd");
+    assert_eq!(
+        (result["truncated"].as_bool(), result["size"].as_u64()),
+        (Some(true), Some(99))
+    );
+}
+
+#[test]
+fn a_trigger_without_its_board_is_refused_before_anything_runs() {
+    let args = |value: Value| value.as_object().unwrap().clone();
+    assert!(matches!(
+        ToolCall::read(
+            "poll_trigger",
+            &args(json!({"trigger": "new_pin_on_board"})),
+            Safety::default()
+        ),
+        Err(ToolRefusal::InvalidArguments(_))
+    ));
+    assert_eq!(
+        ToolCall::read(
+            "poll_trigger",
+            &args(json!({"trigger": "new_pin_in_section", "board_id": "1", "section_id": "2"})),
+            Safety::default()
+        ),
+        Ok(ToolCall::Poll {
+            trigger: TriggerChoice::NewPinInSection("1".into(), "2".into()),
+            cursor: None,
+            max_items: DEFAULT_MAX_ITEMS,
+        })
+    );
+}

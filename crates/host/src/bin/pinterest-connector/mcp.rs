@@ -12,11 +12,12 @@ use pinterest_connector_host::types::{
     ConnectorError, Credentials, CredentialsState, HttpMethod, SpecSource,
 };
 use pinterest_connector_host::{
-    ActionFailure, ApiCallInput, BoardSection, ConnectorHost, JobWait, PaginationOptions,
-    PollOptions, RawRequestInput, Trigger, describe,
+    ActionFailure, ApiCallInput, BoardSection, ConnectorHost, HostError, JobWait,
+    PaginationOptions, PollOptions, RawRequestInput, Trigger, describe,
 };
 use pinterest_connector_service::tools::{
-    EndpointEntry, Safety, ToolCall, ToolOutput, ToolRefusal, body_value, report_excerpt, search,
+    EndpointEntry, ReportExcerpt, Safety, ToolCall, ToolOutput, ToolRefusal, TriggerChoice, Walk,
+    account_result, body_value, call_result, method_mismatch, poll_result, raw_result, search,
     tools,
 };
 use rmcp::model::{
@@ -184,7 +185,7 @@ impl Server {
     }
 
     /// Runs one tool call through the component.
-    async fn run(&self, call: ToolCall) -> Result<ToolOutput, pinterest_connector_host::HostError> {
+    async fn run(&self, call: ToolCall) -> Result<ToolOutput, HostError> {
         let credentials = self.credentials();
         Ok(match call {
             ToolCall::Search { query, limit } => match self.endpoints().await {
@@ -214,16 +215,7 @@ impl Server {
                     })
                     && !methods.contains(&entry.method.as_str())
                 {
-                    return Ok(ToolOutput::error(
-                        "invalid-input",
-                        &format!(
-                            "`{}` is a {} endpoint: this tool calls {} endpoints",
-                            entry.label,
-                            entry.method,
-                            methods.join("/")
-                        ),
-                        json!({"field": "endpoint"}),
-                    ));
+                    return Ok(method_mismatch(&entry.label, &entry.method, methods));
                 }
                 let input = ApiCallInput {
                     spec: self.spec.clone(),
@@ -238,13 +230,7 @@ impl Server {
                         self.outcome(
                             result,
                             |out| &out.credentials,
-                            |out| {
-                                json!({
-                                    "status": out.status,
-                                    "body": body_value(&out.body),
-                                    "next_bookmark": out.next_bookmark,
-                                })
-                            },
+                            |out| call_result(out.status, &out.body, out.next_bookmark.as_deref()),
                         )
                     }
                     Some((max_pages, max_items)) => {
@@ -277,13 +263,7 @@ impl Server {
                 self.outcome(
                     result,
                     |out| &out.credentials,
-                    |out| {
-                        json!({
-                            "status": out.status,
-                            "headers": out.headers,
-                            "body": body_value(&out.body),
-                        })
-                    },
+                    |out| raw_result(out.status, &out.headers, &out.body),
                 )
             }
             ToolCall::Verify => {
@@ -291,12 +271,45 @@ impl Server {
                 self.outcome(
                     result,
                     |a| &a.credentials,
-                    |account| {
-                        json!({
-                            "username": account.username,
-                            "account_type": account.account_type,
-                            "scopes": account.scopes,
+                    |a| account_result(&a.username, &a.account_type, &a.scopes),
+                )
+            }
+            ToolCall::Poll {
+                trigger,
+                cursor,
+                max_items,
+            } => {
+                let trigger = match trigger {
+                    TriggerChoice::NewPin => Trigger::NewPin,
+                    TriggerChoice::NewBoard => Trigger::NewBoard,
+                    TriggerChoice::NewPinOnBoard(board_id) => Trigger::NewPinOnBoard(board_id),
+                    TriggerChoice::NewPinInSection(board_id, section_id) => {
+                        Trigger::NewPinInSection(BoardSection {
+                            board_id,
+                            section_id,
                         })
+                    }
+                };
+                let options = PollOptions {
+                    backlog: 0,
+                    max_pages: 10,
+                    max_items,
+                    page_size: None,
+                };
+                let result = self
+                    .host
+                    .poll(&credentials, &trigger, cursor.as_deref(), Some(options))
+                    .await?;
+                self.outcome(
+                    result,
+                    |p| &p.credentials,
+                    |polled| {
+                        poll_result(
+                            polled.items.iter().map(|item| item.item.as_str()),
+                            &polled.cursor,
+                            polled.more,
+                            polled.interrupted.as_ref().map(describe),
+                        )
                     },
                 )
             }
@@ -333,67 +346,15 @@ impl Server {
                     }
                 };
                 self.settle(stream.credentials());
-                let mut bytes = Vec::new();
-                let mut truncated = false;
+                let mut excerpt = ReportExcerpt::new(max_bytes);
                 loop {
-                    let chunk = match stream.next().await? {
-                        Ok(Some(chunk)) => chunk,
-                        Ok(None) => break,
+                    match stream.next().await? {
+                        Ok(Some(chunk)) if !excerpt.chunk(&chunk) => {}
+                        Ok(_) => break,
                         Err(e) => return Ok(tool_error(&e)),
-                    };
-                    let room = max_bytes as usize - bytes.len();
-                    if chunk.len() > room {
-                        bytes.extend_from_slice(&chunk[..room]);
-                        truncated = true;
-                        break;
                     }
-                    bytes.extend_from_slice(&chunk);
                 }
-                ToolOutput::ok(report_excerpt(&bytes, stream.size(), truncated))
-            }
-            ToolCall::Poll {
-                trigger,
-                board_id,
-                section_id,
-                cursor,
-                max_items,
-            } => {
-                let trigger = match (trigger.as_str(), board_id, section_id) {
-                    ("new_pin", ..) => Trigger::NewPin,
-                    ("new_board", ..) => Trigger::NewBoard,
-                    ("new_pin_on_board", Some(board_id), _) => Trigger::NewPinOnBoard(board_id),
-                    ("new_pin_in_section", Some(board_id), Some(section_id)) => {
-                        Trigger::NewPinInSection(BoardSection {
-                            board_id,
-                            section_id,
-                        })
-                    }
-                    _ => {
-                        return Ok(ToolOutput::error(
-                            "invalid-input",
-                            "this trigger needs `board_id` (and `section_id` for a section)",
-                            json!({"field": "board_id"}),
-                        ));
-                    }
-                };
-                let options = PollOptions {
-                    backlog: 0,
-                    max_pages: 10,
-                    max_items,
-                    page_size: None,
-                };
-                let result = self
-                    .host
-                    .poll(&credentials, &trigger, cursor.as_deref(), Some(options))
-                    .await?;
-                self.outcome(result, |p| &p.credentials, |polled| {
-                    json!({
-                        "items": polled.items.iter().map(|i| body_value(&i.item)).collect::<Vec<_>>(),
-                        "cursor": polled.cursor,
-                        "more": polled.more,
-                        "interrupted": polled.interrupted.as_ref().map(describe),
-                    })
-                })
+                ToolOutput::ok(excerpt.finish(stream.size()))
             }
         })
     }
@@ -405,7 +366,7 @@ impl Server {
         input: &ApiCallInput,
         max_pages: u32,
         max_items: u32,
-    ) -> Result<ToolOutput, pinterest_connector_host::HostError> {
+    ) -> Result<ToolOutput, HostError> {
         let options = PaginationOptions {
             max_pages: Some(max_pages),
         };
@@ -420,43 +381,23 @@ impl Server {
                 return Ok(tool_error(&failure.error));
             }
         };
-        let mut items: Vec<Value> = Vec::new();
-        let mut read = 0;
-        let mut next_bookmark = None;
-        let mut truncated = false;
-        while let Some(page) = match pages.next().await? {
-            Ok(page) => page,
-            Err(failure) => {
-                self.settle(&failure.credentials);
-                return Ok(tool_error(&failure.error));
-            }
-        } {
-            self.settle(&page.credentials);
-            read += 1;
-            next_bookmark = page.next_bookmark.clone();
-            let body = body_value(&page.body);
-            for item in body
-                .get("items")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if items.len() >= max_items as usize {
-                    truncated = true;
-                    break;
+        let mut walk = Walk::new(max_items);
+        loop {
+            match pages.next().await? {
+                Ok(Some(page)) => {
+                    self.settle(&page.credentials);
+                    if walk.page(&page.body, page.next_bookmark) {
+                        break;
+                    }
                 }
-                items.push(item.clone());
-            }
-            if truncated {
-                break;
+                Ok(None) => break,
+                Err(failure) => {
+                    self.settle(&failure.credentials);
+                    return Ok(tool_error(&failure.error));
+                }
             }
         }
-        Ok(ToolOutput::ok(json!({
-            "items": items,
-            "pages": read,
-            "truncated": truncated || next_bookmark.is_some(),
-            "next_bookmark": next_bookmark,
-        })))
+        Ok(ToolOutput::ok(walk.finish()))
     }
 }
 
