@@ -225,19 +225,17 @@ fn run<R: Runtime>(runtime: &mut R, credentials: Credentials, call: ToolCall) ->
                 Err(e) => failed(&e),
             };
         }
-        ToolCall::Call {
-            methods, endpoint, ..
-        } if catalog
-            .get(&endpoint)
-            .is_ok_and(|op| !methods.contains(&op.method.as_str())) =>
-        {
-            return match catalog.get(&endpoint) {
-                Ok(op) => method_mismatch(&op.label(), op.method.as_str(), methods),
-                Err(e) => failed(&e),
-            };
-        }
         call => call,
     };
+    // A call tool sends its own methods only: refused before anything runs.
+    if let ToolCall::Call {
+        methods, endpoint, ..
+    } = &call
+        && let Ok(op) = catalog.get(endpoint)
+        && !methods.contains(&op.method.as_str())
+    {
+        return method_mismatch(&op.label(), op.method.as_str(), methods);
+    }
     let Action {
         mut session,
         mut connector,
