@@ -3,6 +3,7 @@
 //! area. One module per area:
 //!
 //! - `conformance`: every action through wasmtime against the mock;
+//! - `api_base`: a host-chosen API base in place of Pinterest's;
 //! - `oauth_lifecycle`: authorize URL, code exchange, rotating refresh;
 //! - `secret_sweep`: no secret in any output, against a mock that echoes;
 //! - `resilience`: retries, hostile answers, the host's limits;
@@ -14,11 +15,13 @@
 //! - `dist`: the release files;
 //! - `jobs`: a video upload for a pin, through the built component;
 //! - `triggers`: polls for new pins and boards as the mock's data changes;
-//! - `mcp`: both MCP servers driven by the official MCP Python SDK.
+//! - `mcp`: both MCP servers driven by the official MCP Python SDK;
+//! - `python`: the Python package's wheel, installed and tested with pytest.
 //!
 //! Run one area with `cargo test -p pinterest-connector-host --test all
 //! AREA::`.
 
+mod api_base;
 mod catalog_walk;
 mod cli;
 mod conformance;
@@ -28,6 +31,7 @@ mod load;
 mod mcp;
 mod node;
 mod oauth_lifecycle;
+mod python;
 mod resilience;
 mod secret_sweep;
 mod triggers;

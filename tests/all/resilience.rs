@@ -30,6 +30,7 @@ fn fast() -> CallOptions {
         first_byte_timeout_ms: 300,
         between_bytes_timeout_ms: 300,
         max_response_bytes: 1024 * 1024,
+        api_base: None,
     }
 }
 

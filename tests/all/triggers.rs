@@ -26,6 +26,7 @@ fn quick_retries() -> CallOptions {
         first_byte_timeout_ms: 5_000,
         between_bytes_timeout_ms: 5_000,
         max_response_bytes: 8 * 1024 * 1024,
+        api_base: None,
     }
 }
 

@@ -12,6 +12,7 @@
 mod hosts;
 mod jobs;
 mod machine;
+mod python;
 mod report;
 mod stats;
 mod suite;
@@ -36,6 +37,11 @@ struct Args {
     /// the cursor's size), printed, not written.
     #[arg(long)]
     triggers_only: bool,
+    /// Only the Python figures (the package against Pinterest's own Python
+    /// SDK on the same mock: a verify, a 10 000-pin walk), printed, not
+    /// written.
+    #[arg(long)]
+    python_only: bool,
     /// Fewer samples (a quick look, not for the record).
     #[arg(long)]
     quick: bool,
@@ -71,6 +77,12 @@ fn main() -> anyhow::Result<()> {
         println!("\n{}", report::table(&rows));
         return Ok(());
     }
+    if args.python_only {
+        let (verifies, walks) = if args.quick { (10, 2) } else { (50, 5) };
+        let rows = runtime.block_on(runtime.spawn(python::run(verifies, walks)))??;
+        println!("\n{}", report::table(&rows));
+        return Ok(());
+    }
     let workspace = pinterest_host_test::component::workspace_root();
     let machine = machine::describe(&workspace);
     for (name, value) in &machine {
@@ -84,6 +96,7 @@ fn main() -> anyhow::Result<()> {
     let runs = if args.quick { 2 } else { 5 };
     rows.extend(runtime.block_on(runtime.spawn(jobs::run(runs)))??);
     rows.extend(runtime.block_on(runtime.spawn(triggers::run(runs * 6)))??);
+    rows.extend(runtime.block_on(runtime.spawn(python::run(runs * 10, runs)))??);
     drop(runtime);
     let one_thread = tokio::runtime::Builder::new_current_thread()
         .enable_all()

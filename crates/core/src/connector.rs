@@ -107,7 +107,7 @@ impl<T: Transport> Connector<T> {
         input: &CallInput,
     ) -> Result<CallOutput, ConnectorError> {
         let catalog = self.catalog(&input.spec)?;
-        let call = prepare_call(&catalog, session.credentials(), input)?;
+        let call = prepare_call(&catalog, session, input)?;
         let request = call.request_at(call.bookmark.as_deref());
         let response = session.send(&mut self.transport, &request, call.auth)?;
         response.check_status()?;
@@ -131,7 +131,7 @@ impl<T: Transport> Connector<T> {
         options: PaginationOptions,
     ) -> Result<PageWalker, ConnectorError> {
         let catalog = self.catalog(&input.spec)?;
-        let call = prepare_call(&catalog, session.credentials(), input)?;
+        let call = prepare_call(&catalog, session, input)?;
         if !call.paginated {
             return Err(ConnectorError::invalid(
                 "endpoint",
@@ -151,7 +151,7 @@ impl<T: Transport> Connector<T> {
         session: &mut Session,
         input: &RawInput,
     ) -> Result<HttpResponse, ConnectorError> {
-        let request = prepare_raw(session.credentials(), input)?;
+        let request = prepare_raw(session, input)?;
         let response = session.send(&mut self.transport, &request, Auth::Bearer)?;
         if !(response.status == 404 && input.no_throw_on_404) {
             response.check_status()?;

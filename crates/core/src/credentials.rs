@@ -1,4 +1,4 @@
-//! Credentials, and the API base each kind talks to.
+//! Credentials: OAuth2 or a sandbox token, and Pinterest's API base of each.
 
 use std::fmt;
 
@@ -128,14 +128,6 @@ impl Credentials {
         match self {
             Credentials::OAuth2(oauth) => &oauth.access_token,
             Credentials::Sandbox(token) => token,
-        }
-    }
-
-    /// The API base this kind of credential talks to.
-    pub(crate) fn api_base(&self) -> &'static str {
-        match self {
-            Credentials::OAuth2(_) => PRODUCTION_API_BASE,
-            Credentials::Sandbox(_) => SANDBOX_API_BASE,
         }
     }
 

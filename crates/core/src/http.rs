@@ -301,6 +301,26 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 /// The `User-Agent` the connector sends.
 pub(crate) const USER_AGENT: &str = concat!("pinterest-connector/", env!("CARGO_PKG_VERSION"));
 
+/// Whether secrets may be sent to `url`: over HTTPS, or over plain HTTP to
+/// this machine (where they cross no network). The rule of a host's API
+/// base and of a token endpoint.
+pub(crate) fn is_secure_destination(url: &url::Url) -> bool {
+    match (url.scheme(), url.host()) {
+        ("https", Some(_)) => true,
+        ("http", Some(host)) => is_loopback(&host),
+        _ => false,
+    }
+}
+
+/// Whether `host` is this machine: a loopback IP or `localhost`.
+pub(crate) fn is_loopback(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => std::net::IpAddr::V4(*ip).is_loopback(),
+        url::Host::Ipv6(ip) => std::net::IpAddr::V6(*ip).is_loopback(),
+    }
+}
+
 /// Percent-encodes one path segment.
 pub(crate) fn encode_path_segment(value: &str) -> String {
     utf8_percent_encode(value, COMPONENT).to_string()

@@ -19,7 +19,8 @@
 //! - [`retry`]: which failures are retried, with backoff, within a budget;
 //! - [`pagination`]: walking Pinterest's `bookmark` cursor one page at a time;
 //! - [`error`]: the typed errors and how Pinterest's answers map onto them;
-//! - [`credentials`]: OAuth2 and sandbox credentials, and which API base they use;
+//! - [`credentials`]: OAuth2 and sandbox credentials;
+//! - [`api_base`]: where API requests go: Pinterest's, or a base the host chose;
 //! - [`destination`]: where a service may send (Pinterest's API hosts only);
 //! - [`jobs`]: jobs that span calls (a video upload, an ads report);
 //! - [`media`]: a video upload's registration, multipart framing and
@@ -34,6 +35,7 @@
 //! The actions as JSON over HTTP (the edge build's routes) are an adapter
 //! over this API: the `pinterest-connector-service` crate.
 
+pub mod api_base;
 pub mod catalog;
 pub mod connector;
 pub mod credentials;

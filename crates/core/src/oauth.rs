@@ -120,10 +120,11 @@ pub(crate) fn token_request(
     }
     let url = url::Url::parse(endpoint)
         .map_err(|e| ConnectorError::invalid("token-endpoint", format!("is not a URL: {e}")))?;
-    if url.scheme() != "https" {
+    if !crate::http::is_secure_destination(&url) {
         return Err(ConnectorError::invalid(
             "token-endpoint",
-            "must be an https:// URL: the client secret and the tokens travel to it",
+            "must be an https:// URL (or http:// to a loopback address): the client secret and \
+             the tokens travel to it",
         ));
     }
     let mut form: Vec<(&str, String)> = Vec::new();

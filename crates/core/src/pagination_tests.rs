@@ -52,7 +52,12 @@ fn walker(max_pages: Option<u32>) -> PageWalker {
         endpoint: "GET /pins".into(),
         ..Default::default()
     };
-    let call = prepare_call(embedded(), &Credentials::Sandbox("t".into()), &input).unwrap();
+    let call = prepare_call(
+        embedded(),
+        &Session::new(Credentials::Sandbox("t".into())),
+        &input,
+    )
+    .unwrap();
     PageWalker::new(call, PaginationOptions { max_pages })
 }
 

@@ -6,10 +6,10 @@
 //! character, plain or percent-encoded (even twice, as a proxy and a server
 //! that each decode would see it) — is refused before anything is sent.
 
-use crate::credentials::Credentials;
 use crate::error::ConnectorError;
 use crate::http::base_headers;
 use crate::http::{HttpRequest, Method, NamedBy};
+use crate::session::Session;
 
 /// The inputs of a raw request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,13 +26,12 @@ pub struct RawInput {
     pub no_throw_on_404: bool,
 }
 
-/// Checks a raw request's URL and builds the request.
-pub fn prepare_raw(
-    credentials: &Credentials,
-    input: &RawInput,
-) -> Result<HttpRequest, ConnectorError> {
+/// Checks a raw request's URL and builds the request for the session's
+/// credentials, relative to its API base.
+pub fn prepare_raw(session: &Session, input: &RawInput) -> Result<HttpRequest, ConnectorError> {
+    let credentials = session.credentials();
     credentials.validate()?;
-    let base = credentials.api_base();
+    let base = session.api_base();
     let url = resolve_relative(base, &input.url)?;
     let mut headers = base_headers(credentials.access_token());
     let body = match &input.body {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::credentials::Credentials;
 
 const BASE: &str = "https://api.pinterest.com/v5";
 
@@ -57,7 +58,7 @@ fn raw_requests_carry_the_token_and_a_checked_body() {
         body: Some(r#"{ "a": 1 }"#.into()),
         no_throw_on_404: false,
     };
-    let request = prepare_raw(&creds, &input).unwrap();
+    let request = prepare_raw(&Session::new(creds.clone()), &input).unwrap();
     assert_eq!(
         request.url.as_str(),
         "https://api-sandbox.pinterest.com/v5/pins"
@@ -70,7 +71,7 @@ fn raw_requests_carry_the_token_and_a_checked_body() {
         ..input
     };
     assert!(
-        matches!(prepare_raw(&creds, &bad), Err(ConnectorError::InvalidInput { ref field, .. }) if field == "body")
+        matches!(prepare_raw(&Session::new(creds.clone()), &bad), Err(ConnectorError::InvalidInput { ref field, .. }) if field == "body")
     );
 }
 
@@ -87,7 +88,11 @@ fn caller_headers_are_checked_and_replace_the_connectors_own() {
         body: None,
         no_throw_on_404: false,
     };
-    let request = prepare_raw(&creds, &with(&[("Accept", "text/csv"), ("X-Trace", "1")])).unwrap();
+    let request = prepare_raw(
+        &Session::new(creds.clone()),
+        &with(&[("Accept", "text/csv"), ("X-Trace", "1")]),
+    )
+    .unwrap();
     assert_eq!(request.header("accept"), Some("text/csv"));
     assert_eq!(request.header("x-trace"), Some("1"));
     assert_eq!(
@@ -110,7 +115,7 @@ fn caller_headers_are_checked_and_replace_the_connectors_own() {
         ("Bad:Name", "x"),
         ("", "x"),
     ] {
-        let error = prepare_raw(&creds, &with(&[(name, value)])).unwrap_err();
+        let error = prepare_raw(&Session::new(creds.clone()), &with(&[(name, value)])).unwrap_err();
         assert!(
             matches!(error, ConnectorError::InvalidInput { ref field, .. } if field.starts_with("headers.")),
             "{name:?}: {value:?} was accepted"

@@ -12,6 +12,7 @@ use crate::http::{
     HttpRequest, NamedBy, base_headers, encode_path_segment, form_string, form_value,
 };
 use crate::schema::{Validator, check_count};
+use crate::session::Session;
 
 /// The inputs of one call to a catalog endpoint.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,12 +60,14 @@ impl PreparedCall {
     }
 }
 
-/// Checks `input` against the catalog and builds its request.
+/// Checks `input` against the catalog and builds its request for the
+/// session's credentials, at its API base.
 pub fn prepare_call(
     catalog: &Catalog,
-    credentials: &Credentials,
+    session: &Session,
     input: &CallInput,
 ) -> Result<PreparedCall, ConnectorError> {
+    let credentials = session.credentials();
     let op = catalog.get(&input.endpoint)?;
     let authorization = match op.auth {
         Auth::Bearer => {
@@ -79,7 +82,7 @@ pub fn prepare_call(
     let (query, bookmark) = render_query(&validator, op, &input.query_params)?;
     let body = render_body(&validator, op, input.body.as_deref())?;
 
-    let mut url_text = format!("{}{}", credentials.api_base(), path);
+    let mut url_text = format!("{}{}", session.api_base(), path);
     if !query.is_empty() {
         url_text.push('?');
         url_text.push_str(&query);

@@ -35,7 +35,7 @@ fn oauth_with_scopes(scopes: &[&str]) -> Credentials {
 }
 
 fn prepare(i: &CallInput) -> Result<PreparedCall, ConnectorError> {
-    prepare_call(embedded(), &creds(), i)
+    prepare_call(embedded(), &Session::new(creds()), i)
 }
 
 fn field_of(err: ConnectorError) -> String {
@@ -142,7 +142,7 @@ fn query_values_are_encoded() {
         &[("query", "cats & dogs=1#x")],
         None,
     );
-    let call = prepare_call(embedded(), &production, &search).unwrap();
+    let call = prepare_call(embedded(), &Session::new(production.clone()), &search).unwrap();
     assert_eq!(
         call.request.url.query(),
         Some("query=cats+%26+dogs%3D1%23x")
@@ -299,7 +299,7 @@ fn form_bodies_are_urlencoded() {
         client_secret: "secret".into(),
         ..Default::default()
     });
-    let call = prepare_call(embedded(), &app, &i).unwrap();
+    let call = prepare_call(embedded(), &Session::new(app.clone()), &i).unwrap();
     assert_eq!(
         call.request.header("content-type"),
         Some("application/x-www-form-urlencoded")
@@ -314,7 +314,7 @@ fn form_bodies_are_urlencoded() {
 fn bad_credentials_are_refused_before_building() {
     let err = prepare_call(
         embedded(),
-        &Credentials::Sandbox(String::new()),
+        &Session::new(Credentials::Sandbox(String::new())),
         &input("GET /pins", &[], &[], None),
     )
     .unwrap_err();
@@ -338,7 +338,11 @@ fn sandbox_credentials_cannot_call_what_the_sandbox_does_not_serve() {
 #[test]
 fn granted_scopes_are_checked_when_known() {
     let list = input("GET /pins", &[], &[], None);
-    match prepare_call(embedded(), &oauth_with_scopes(&["pins:read"]), &list) {
+    match prepare_call(
+        embedded(),
+        &Session::new(oauth_with_scopes(&["pins:read"])),
+        &list,
+    ) {
         Err(ConnectorError::MissingScopes { endpoint, scopes }) => {
             assert_eq!(endpoint, "GET /pins (List Pins)");
             assert_eq!(scopes, ["boards:read"]);
@@ -348,13 +352,13 @@ fn granted_scopes_are_checked_when_known() {
     assert!(
         prepare_call(
             embedded(),
-            &oauth_with_scopes(&["pins:read", "boards:read"]),
+            &Session::new(oauth_with_scopes(&["pins:read", "boards:read"])),
             &list
         )
         .is_ok()
     );
     assert!(
-        prepare_call(embedded(), &oauth_with_scopes(&[]), &list).is_ok(),
+        prepare_call(embedded(), &Session::new(oauth_with_scopes(&[])), &list).is_ok(),
         "unknown scopes are not checked"
     );
 }
@@ -396,7 +400,7 @@ fn an_operation_declaring_basic_security_sends_the_client_credentials() {
         access_token: "user-token".into(),
         ..Default::default()
     });
-    let call = prepare_call(embedded(), &app, &refresh).unwrap();
+    let call = prepare_call(embedded(), &Session::new(app.clone()), &refresh).unwrap();
     assert_eq!(call.auth, Auth::Basic);
     assert_eq!(
         call.request.header("authorization"),
@@ -410,7 +414,11 @@ fn an_operation_declaring_basic_security_sends_the_client_credentials() {
 
     // Without client credentials there is nothing to send: refused, naming
     // what is missing.
-    let field = |credentials: &Credentials| match prepare_call(embedded(), credentials, &refresh) {
+    let field = |credentials: &Credentials| match prepare_call(
+        embedded(),
+        &Session::new(credentials.clone()),
+        &refresh,
+    ) {
         Err(ConnectorError::InvalidInput { field, reason }) => {
             assert!(reason.contains("HTTP Basic"), "{reason}");
             field

@@ -9,6 +9,7 @@
 //! credentials back from the session and hands them to the host to store:
 //! the refresh token rotates.
 
+use crate::api_base::ApiBase;
 use crate::catalog::Auth;
 use crate::credentials::{Credentials, OAuth2Credentials};
 use crate::error::ConnectorError;
@@ -19,6 +20,9 @@ use crate::oauth::{self, Grant, REFRESH_MARGIN_SECONDS};
 #[derive(Clone, PartialEq, Eq)]
 pub struct Session {
     credentials: Credentials,
+    /// Where the action's API requests (and refreshes, unless the
+    /// credentials name a token endpoint) go.
+    api_base: ApiBase,
     refreshed: bool,
     /// Every secret seen in this session, old tokens included.
     secrets: Vec<String>,
@@ -29,20 +33,34 @@ impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
             .field("credentials", &self.credentials)
+            .field("api_base", &self.api_base)
             .field("refreshed", &self.refreshed)
             .finish_non_exhaustive()
     }
 }
 
 impl Session {
-    /// A session starting from the credentials the host passed.
+    /// A session starting from the credentials the host passed, talking to
+    /// Pinterest's API.
     pub fn new(credentials: Credentials) -> Session {
         let secrets = credentials.secrets();
         Session {
             credentials,
+            api_base: ApiBase::Pinterest,
             refreshed: false,
             secrets,
         }
+    }
+
+    /// Sends this session's requests to `api_base` from now on.
+    pub fn set_api_base(&mut self, api_base: ApiBase) {
+        self.api_base = api_base;
+    }
+
+    /// The API base this session's credentials talk to, without a trailing
+    /// `/`: URLs are this followed by an endpoint's path.
+    pub fn api_base(&self) -> &str {
+        self.api_base.for_credentials(&self.credentials)
     }
 
     /// `error` with every secret this session has seen taken out of its
@@ -114,7 +132,7 @@ impl Session {
 
     fn refresh(&mut self, transport: &mut dyn Transport) -> Result<(), ConnectorError> {
         if let Credentials::OAuth2(oauth) = &self.credentials {
-            let fresh = refresh(transport, oauth)?;
+            let fresh = refresh_at(transport, oauth, &self.api_base.token_endpoint())?;
             self.secrets.extend(fresh.secrets());
             self.credentials = Credentials::OAuth2(fresh);
             self.refreshed = true;
@@ -147,6 +165,16 @@ pub fn refresh(
     transport: &mut dyn Transport,
     credentials: &OAuth2Credentials,
 ) -> Result<OAuth2Credentials, ConnectorError> {
+    refresh_at(transport, credentials, oauth::TOKEN_ENDPOINT)
+}
+
+/// [`refresh`], at `default_endpoint` when the credentials name no token
+/// endpoint of their own.
+fn refresh_at(
+    transport: &mut dyn Transport,
+    credentials: &OAuth2Credentials,
+    default_endpoint: &str,
+) -> Result<OAuth2Credentials, ConnectorError> {
     let refresh_token = credentials
         .refresh_token
         .clone()
@@ -162,7 +190,7 @@ pub fn refresh(
     let endpoint = credentials
         .token_endpoint
         .as_deref()
-        .unwrap_or(oauth::TOKEN_ENDPOINT);
+        .unwrap_or(default_endpoint);
     let request = oauth::token_request(
         endpoint,
         &credentials.client_id,

@@ -394,8 +394,8 @@ impl<T: Transport> Connector<T> {
                 format!("`{}` is not a bookmark-paginated list", op.label()),
             ));
         }
-        let call = prepare_call(&catalog, session.credentials(), &watch.input)?;
-        let key = watch.key(op, session.credentials().api_base());
+        let call = prepare_call(&catalog, session, &watch.input)?;
+        let key = watch.key(op, session.api_base());
         let state = cursor
             .map(|text| CursorState::decode(text, key))
             .transpose()?;

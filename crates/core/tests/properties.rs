@@ -14,6 +14,7 @@ use pinterest_connector_core::pagination::page_shape;
 use pinterest_connector_core::raw::{RawInput, check_header, prepare_raw, resolve_relative};
 use pinterest_connector_core::request::{CallInput, prepare_call};
 use pinterest_connector_core::retry::RetryPolicy;
+use pinterest_connector_core::session::Session;
 use proptest::prelude::*;
 
 const BASE: &str = "https://api.pinterest.com/v5";
@@ -72,7 +73,7 @@ proptest! {
                 body: None,
                 no_throw_on_404: false,
             };
-            let request = prepare_raw(&creds(), &input).unwrap();
+            let request = prepare_raw(&Session::new(creds()), &input).unwrap();
             let auth = request
                 .headers
                 .iter()
@@ -91,7 +92,7 @@ proptest! {
             path_params: vec![("pin_id".into(), value.clone())],
             ..Default::default()
         };
-        match prepare_call(embedded(), &creds(), &input) {
+        match prepare_call(embedded(), &Session::new(creds()), &input) {
             Ok(call) => {
                 let url = &call.request.url;
                 let segments: Vec<&str> = url.path_segments().unwrap().collect();
@@ -121,7 +122,7 @@ proptest! {
             access_token: "token".into(),
             ..Default::default()
         });
-        match prepare_call(embedded(), &oauth, &input) {
+        match prepare_call(embedded(), &Session::new(oauth.clone()), &input) {
             Ok(call) => {
                 let pairs: Vec<(String, String)> = call
                     .request
@@ -150,7 +151,7 @@ proptest! {
             body: Some(body),
             ..Default::default()
         };
-        match prepare_call(embedded(), &creds(), &input) {
+        match prepare_call(embedded(), &Session::new(creds()), &input) {
             Ok(_) => {}
             Err(ConnectorError::InvalidInput { field, .. }) => {
                 prop_assert!(field.starts_with("body"), "{}", field)
@@ -242,13 +243,13 @@ fn ordinary_values_pass_the_properties_checks() {
         query_params: vec![("query".into(), "cats & dogs/#?".into())],
         ..Default::default()
     };
-    assert!(prepare_call(embedded(), &oauth, &search).is_ok());
+    assert!(prepare_call(embedded(), &Session::new(oauth.clone()), &search).is_ok());
     let pin = CallInput {
         endpoint: "GET /pins/{pin_id}".into(),
         path_params: vec![("pin_id".into(), "a/b?c#d".into())],
         ..Default::default()
     };
-    assert!(prepare_call(embedded(), &creds(), &pin).is_ok());
+    assert!(prepare_call(embedded(), &Session::new(creds()), &pin).is_ok());
     assert!(check_header("X-Trace-Id", "abc def").is_ok());
     assert!(resolve_relative(BASE, "/pins?page_size=5").is_ok());
 }

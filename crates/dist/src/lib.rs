@@ -11,9 +11,14 @@
 //!   WebAssembly, the form `wkg publish` uploads to a registry;
 //! - `SHA256SUMS`: each file's SHA-256, in the format `sha256sum -c` checks.
 //!
+//! [`wheel`] builds the Python package's wheel around the connector
+//! component (`cargo xtask wheel`).
+//!
 //! The metadata is the OCI-style set `wasm-tools metadata show` prints:
 //! name, version, description, SPDX license, source repository (when one is
 //! known) and revision.
+
+pub mod wheel;
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +51,14 @@ pub enum DistError {
         file: String,
         /// Why.
         reason: String,
+    },
+    /// A tool the packaging runs (pip, for the Python wheel) failed.
+    #[error("{command} failed: {output}")]
+    Command {
+        /// The command line.
+        command: String,
+        /// What it printed.
+        output: String,
     },
 }
 

@@ -1,5 +1,6 @@
 //! Conversions between the WIT types and the core's.
 
+use pinterest_connector_core::api_base::ApiBase;
 use pinterest_connector_core::credentials::{self as core_credentials, OAuth2Credentials};
 use std::time::Duration;
 
@@ -103,11 +104,15 @@ pub(crate) fn oauth2_out(c: OAuth2Credentials) -> Oauth2Credentials {
     }
 }
 
-/// WIT call options to the core's (the defaults for none), checked.
-pub(crate) fn call_options(options: Option<CallOptions>) -> Result<CoreCallOptions, CoreError> {
+/// WIT call options to the core's (the defaults for none) and the API base
+/// they name (Pinterest's for none), checked.
+pub(crate) fn call_options(
+    options: Option<CallOptions>,
+) -> Result<(CoreCallOptions, ApiBase), CoreError> {
     let Some(o) = options else {
-        return Ok(CoreCallOptions::default());
+        return Ok((CoreCallOptions::default(), ApiBase::Pinterest));
     };
+    let api_base = ApiBase::from_option(o.api_base.as_deref())?;
     let ms = |ms: u32| Duration::from_millis(u64::from(ms));
     let options = CoreCallOptions {
         retry: RetryPolicy {
@@ -122,7 +127,7 @@ pub(crate) fn call_options(options: Option<CallOptions>) -> Result<CoreCallOptio
         max_response_bytes: o.max_response_bytes,
     };
     options.validate()?;
-    Ok(options)
+    Ok((options, api_base))
 }
 
 /// A WIT spec source to the core's.

@@ -39,6 +39,7 @@ use bindings::pinterest::connector::credentials::{Credentials, Oauth2Credentials
 use bindings::pinterest::connector::types::{ActionError, CallOptions, ConnectorError, SpecSource};
 use pinterest_connector_core::Connector;
 use pinterest_connector_core::connector::OAuthApp;
+use pinterest_connector_core::error::ConnectorError as CoreError;
 use pinterest_connector_core::jobs::{JobWait as CoreJobWait, MediaFile as CoreMediaFile};
 use pinterest_connector_core::oauth as core_oauth;
 use pinterest_connector_core::options::CallOptions as CoreCallOptions;
@@ -130,8 +131,8 @@ impl actions::Guest for Component {
     ) -> Result<ApiCallOutput, ActionError> {
         let mut session = Session::new(convert::credentials(credentials));
         let input = convert::call_input(input);
-        let result = convert::call_options(options)
-            .and_then(|options| acting(options).api_call(&mut session, &input));
+        let result = acting(options, &mut session)
+            .and_then(|mut connector| connector.api_call(&mut session, &input));
         convert::outcome(&session, result, |mut output, credentials| ApiCallOutput {
             status: output.response.status,
             body: output.response.take_body_text(),
@@ -147,20 +148,20 @@ impl actions::Guest for Component {
         pagination: PaginationOptions,
         options: Option<CallOptions>,
     ) -> Result<PageStream, ActionError> {
-        let session = Session::new(convert::credentials(credentials));
+        let mut session = Session::new(convert::credentials(credentials));
         let input = convert::call_input(input);
         let pagination = pagination::PaginationOptions {
             max_pages: pagination.max_pages,
         };
-        let result = convert::call_options(options).and_then(|options| {
-            let walker = acting(options).paginate(&session, &input, pagination)?;
-            Ok((walker, options))
+        let result = acting(options, &mut session).and_then(|mut connector| {
+            let walker = connector.paginate(&session, &input, pagination)?;
+            Ok((walker, connector.into_transport()))
         });
-        let (walker, options) = convert::outcome(&session, result, |started, _| started)?;
+        let (walker, transport) = convert::outcome(&session, result, |started, _| started)?;
         Ok(PageStream::new(PageStreamState {
             walker: RefCell::new(walker),
             session: RefCell::new(session),
-            options,
+            transport: RefCell::new(transport),
         }))
     }
 
@@ -171,8 +172,8 @@ impl actions::Guest for Component {
     ) -> Result<RawResponse, ActionError> {
         let mut session = Session::new(convert::credentials(credentials));
         let input = convert::raw_input(input);
-        let result = convert::call_options(options)
-            .and_then(|options| acting(options).raw_request(&mut session, &input));
+        let result = acting(options, &mut session)
+            .and_then(|mut connector| connector.raw_request(&mut session, &input));
         convert::outcome(&session, result, |mut response, credentials| RawResponse {
             status: response.status,
             body: response.take_body_text(),
@@ -186,8 +187,8 @@ impl actions::Guest for Component {
         options: Option<CallOptions>,
     ) -> Result<Account, ActionError> {
         let mut session = Session::new(convert::credentials(credentials));
-        let result = convert::call_options(options)
-            .and_then(|options| acting(options).verify_credentials(&mut session));
+        let result = acting(options, &mut session)
+            .and_then(|mut connector| connector.verify_credentials(&mut session));
         convert::outcome(&session, result, |account, credentials| Account {
             username: account.username,
             account_type: account.account_type,
@@ -200,19 +201,20 @@ impl actions::Guest for Component {
 }
 
 /// A walk in progress, behind the WIT `page-stream` resource: the cursor,
-/// the credentials (which may refresh between pages) and the call options.
+/// the credentials (which may refresh between pages) at their API base, and
+/// the transport the call options made.
 pub struct PageStreamState {
     walker: RefCell<PageWalker>,
     session: RefCell<Session>,
-    options: CoreCallOptions,
+    transport: RefCell<Retrying<WasiHttpTransport>>,
 }
 
 impl actions::GuestPageStream for PageStreamState {
     fn next(&self) -> Result<Option<Page>, ActionError> {
         let mut walker = self.walker.borrow_mut();
         let mut session = self.session.borrow_mut();
-        let mut transport = retrying(self.options);
-        let result = walker.next_page(&mut transport, &mut session);
+        let mut transport = self.transport.borrow_mut();
+        let result = walker.next_page(&mut *transport, &mut session);
         convert::outcome(&session, result, |page, credentials| {
             page.map(|mut page| Page {
                 index: page.index,
@@ -252,8 +254,8 @@ impl jobs::Guest for Component {
         options: Option<CallOptions>,
     ) -> Result<ReportStarted, ActionError> {
         let mut session = Session::new(convert::credentials(credentials));
-        let result = convert::call_options(options)
-            .and_then(|options| acting(options).create_report(&mut session, &ad_account_id, &body));
+        let result = acting(options, &mut session)
+            .and_then(|mut connector| connector.create_report(&mut session, &ad_account_id, &body));
         convert::outcome(&session, result, |token, credentials| ReportStarted {
             token,
             credentials,
@@ -269,8 +271,7 @@ impl jobs::Guest for Component {
     ) -> Result<ReportReady, ActionError> {
         let mut session = Session::new(convert::credentials(credentials));
         let wait = job_wait(wait, CoreJobWait::REPORT);
-        let result = convert::call_options(options).and_then(|options| {
-            let mut connector = acting(options);
+        let result = acting(options, &mut session).and_then(|mut connector| {
             let finished = connector.await_report(&mut session, &ad_account_id, &token, wait)?;
             Ok((connector.open_report(&finished)?, finished.size))
         });
@@ -298,8 +299,8 @@ impl jobs::Guest for Component {
             bytes: &file.bytes,
         };
         let wait = job_wait(wait, CoreJobWait::MEDIA);
-        let result = convert::call_options(options)
-            .and_then(|options| acting(options).upload_video(&mut session, file, wait));
+        let result = acting(options, &mut session)
+            .and_then(|mut connector| connector.upload_video(&mut session, file, wait));
         convert::outcome(&session, result, |media_id, credentials| MediaUploaded {
             media_id,
             credentials,
@@ -314,8 +315,8 @@ impl jobs::Guest for Component {
     ) -> Result<MediaUploaded, ActionError> {
         let mut session = Session::new(convert::credentials(credentials));
         let wait = job_wait(wait, CoreJobWait::MEDIA);
-        let result = convert::call_options(options)
-            .and_then(|options| acting(options).await_media(&mut session, &media_id, wait));
+        let result = acting(options, &mut session)
+            .and_then(|mut connector| connector.await_media(&mut session, &media_id, wait));
         convert::outcome(&session, result, |(), credentials| MediaUploaded {
             media_id,
             credentials,
@@ -334,8 +335,8 @@ impl triggers::Guest for Component {
         let mut session = Session::new(convert::credentials(credentials));
         let trigger = convert::trigger(trigger);
         let poll_options = convert::poll_options(poll_options);
-        let result = convert::call_options(options).and_then(|options| {
-            acting(options).poll(&mut session, &trigger, cursor.as_deref(), &poll_options)
+        let result = acting(options, &mut session).and_then(|mut connector| {
+            connector.poll(&mut session, &trigger, cursor.as_deref(), &poll_options)
         });
         let interrupted = |e| convert::error(session.redact(e));
         convert::outcome(&session, result, |outcome, credentials| PollResult {
@@ -364,13 +365,20 @@ fn job_wait(wait: Option<JobWait>, default: CoreJobWait) -> CoreJobWait {
     })
 }
 
-fn acting(options: CoreCallOptions) -> Connector<Retrying<WasiHttpTransport>> {
-    Connector::new(retrying(options))
+/// The connector of an action: its requests sent as `options` say (checked;
+/// the defaults for none), and `session` pointed at their API base.
+fn acting(
+    options: Option<CallOptions>,
+    session: &mut Session,
+) -> Result<Connector<Retrying<WasiHttpTransport>>, CoreError> {
+    let (options, api_base) = convert::call_options(options)?;
+    session.set_api_base(api_base);
+    Ok(Connector::new(retrying(options)))
 }
 
 /// The connector of the catalog and OAuth functions: default options.
 fn connector() -> Connector<Retrying<WasiHttpTransport>> {
-    acting(CoreCallOptions::default())
+    Connector::new(retrying(CoreCallOptions::default()))
 }
 
 // The export macro writes the component's `extern "C"` entry points.

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use wasmtime::component::{Component, Linker, ResourceAny};
 use wasmtime::{
@@ -40,13 +41,35 @@ const KEEP_RESIDENT_BYTES: usize = 2 * 1024 * 1024;
 pub struct HostConfig {
     /// Where outgoing requests may go.
     pub network: NetworkPolicy,
-    /// Retries, timeouts and the response cap passed to every action; none
-    /// for the component's defaults.
+    /// Retries, timeouts, the response cap and the API base passed to every
+    /// action; none for the component's defaults. To change one, start from
+    /// [`CallOptions::default`]: `CallOptions { api_base: Some(…),
+    /// ..CallOptions::default() }`.
     pub call_options: Option<CallOptions>,
     /// The time and memory each call may use.
     pub limits: CallLimits,
     /// Whether connections are kept open between requests and calls.
     pub connections: Connections,
+}
+
+impl Default for CallOptions {
+    /// The component's defaults (what passing none means), and Pinterest's
+    /// API base.
+    fn default() -> Self {
+        let defaults = pinterest_connector_core::options::CallOptions::default();
+        let ms = |duration: Duration| u32::try_from(duration.as_millis()).unwrap_or(u32::MAX);
+        CallOptions {
+            max_attempts: defaults.retry.max_attempts,
+            initial_backoff_ms: ms(defaults.retry.initial_backoff),
+            max_backoff_ms: ms(defaults.retry.max_backoff),
+            max_total_wait_ms: ms(defaults.retry.max_total_wait),
+            connect_timeout_ms: ms(defaults.connect_timeout),
+            first_byte_timeout_ms: ms(defaults.first_byte_timeout),
+            between_bytes_timeout_ms: ms(defaults.between_bytes_timeout),
+            max_response_bytes: defaults.max_response_bytes,
+            api_base: None,
+        }
+    }
 }
 
 /// An action's WIT result with its error as an [`ActionFailure`]. The error
@@ -324,7 +347,7 @@ impl ConnectorHost {
                 credentials,
                 file,
                 wait,
-                self.call_options,
+                self.call_options.as_ref(),
             ),
         )
         .await;
@@ -342,7 +365,13 @@ impl ConnectorHost {
         self.run(async |store, instance| {
             instance
                 .pinterest_connector_jobs()
-                .call_await_media(store, credentials, media_id, wait, self.call_options)
+                .call_await_media(
+                    store,
+                    credentials,
+                    media_id,
+                    wait,
+                    self.call_options.as_ref(),
+                )
                 .await
         })
         .await
@@ -360,7 +389,13 @@ impl ConnectorHost {
         self.run(async |store, instance| {
             instance
                 .pinterest_connector_jobs()
-                .call_create_report(store, credentials, ad_account_id, body, self.call_options)
+                .call_create_report(
+                    store,
+                    credentials,
+                    ad_account_id,
+                    body,
+                    self.call_options.as_ref(),
+                )
                 .await
         })
         .await
@@ -385,7 +420,7 @@ impl ConnectorHost {
                 ad_account_id,
                 token,
                 wait,
-                self.call_options,
+                self.call_options.as_ref(),
             ),
         )
         .await;
@@ -421,7 +456,7 @@ impl ConnectorHost {
                     trigger,
                     cursor,
                     options,
-                    self.call_options,
+                    self.call_options.as_ref(),
                 )
                 .await
         })
@@ -438,7 +473,7 @@ impl ConnectorHost {
         self.run(async |store, instance| {
             instance
                 .pinterest_connector_actions()
-                .call_api_call(store, credentials, input, self.call_options)
+                .call_api_call(store, credentials, input, self.call_options.as_ref())
                 .await
         })
         .await
@@ -462,7 +497,7 @@ impl ConnectorHost {
                     credentials,
                     input,
                     options,
-                    self.call_options,
+                    self.call_options.as_ref(),
                 ),
         )
         .await;
@@ -486,7 +521,7 @@ impl ConnectorHost {
         self.run(async |store, instance| {
             instance
                 .pinterest_connector_actions()
-                .call_raw_request(store, credentials, input, self.call_options)
+                .call_raw_request(store, credentials, input, self.call_options.as_ref())
                 .await
         })
         .await
@@ -501,7 +536,7 @@ impl ConnectorHost {
         self.run(async |store, instance| {
             instance
                 .pinterest_connector_actions()
-                .call_verify_credentials(store, credentials, self.call_options)
+                .call_verify_credentials(store, credentials, self.call_options.as_ref())
                 .await
         })
         .await

@@ -336,6 +336,13 @@ fn bad_requests_are_refused_before_anything_is_sent() {
             }),
             "",
         ),
+        (
+            serde_json::json!({
+                "credentials": sandbox(), "endpoint": "GET /pins",
+                "options": { "api_base": "http://127.0.0.1:1/v5" },
+            }),
+            "options.api_base",
+        ),
     ];
     for (request, field) in cases {
         let (answer, body, sent) = serve_once("POST", "/api-call", &request, vec![]);

@@ -25,10 +25,19 @@ pub(crate) struct WireOptions {
     pub(crate) first_byte_timeout_ms: Option<u64>,
     pub(crate) between_bytes_timeout_ms: Option<u64>,
     pub(crate) max_response_bytes: Option<u64>,
+    /// Read only to be refused: where this service sends is its deployer's
+    /// choice, never a caller's (see the WIT's `call-options.api-base`).
+    pub(crate) api_base: Option<serde::de::IgnoredAny>,
 }
 
 impl WireOptions {
     pub(crate) fn resolve(self) -> Result<CallOptions, ConnectorError> {
+        if self.api_base.is_some() {
+            return Err(ConnectorError::invalid(
+                "options.api_base",
+                "is not taken from callers: this service sends only to Pinterest's API",
+            ));
+        }
         let defaults = CallOptions::default();
         let ms =
             |value: Option<u64>, default| value.map_or(default, std::time::Duration::from_millis);

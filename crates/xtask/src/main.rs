@@ -4,7 +4,8 @@
 //!   and `wasm32-unknown-unknown` targets, checks formatting and lints (host
 //!   and components, under the workspace's lint policy), the docs
 //!   (`cargo doc`, warnings denied), then runs every test (the tests build the components
-//!   themselves, and install the Node tests' npm packages).
+//!   themselves, and install the Node tests' npm packages and the Python
+//!   tests' packages into virtual environments under `target/`).
 //! - `demo`: the main job: builds the component and runs the three actions
 //!   through wasmtime against the mock Pinterest, offline.
 //! - `bench [ARGS]`: the benchmark suite, in release: the component against
@@ -18,11 +19,16 @@
 //!   version, description, license, source repository, revision), the WIT
 //!   package encoded for `wkg publish`, and `SHA256SUMS`. The source is
 //!   `--source`, else the `origin` remote when it is an `https://` URL.
+//! - `wheel [--source URL]`: `dist`, then the Python package's wheel
+//!   (`python/`) around the released connector component, into
+//!   `target/dist` (pip fetches the package's build backend, `flit_core`).
 //! - `gen-catalog [SPEC] [OUT]`: reads Pinterest's OpenAPI JSON (default
 //!   `../shared/openapi/pinterest-v5.11.0.json`) and writes the catalog the
 //!   component embeds (default `openapi/pinterest-v5.11.0.catalog.json`).
 
 use std::path::{Path, PathBuf};
+
+use pinterest_connector_dist::wheel::{Backend, build_wheel, stage_python_package};
 use std::process::Command;
 
 use anyhow::{Context, bail};
@@ -36,8 +42,9 @@ fn main() -> anyhow::Result<()> {
         Some("fuzz") => fuzz(args.get(1)),
         Some("bench") => bench(&args[1..]),
         Some("dist") => dist(&args[1..]),
+        Some("wheel") => wheel(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask <test | demo | bench [--quick] [--jobs-only] | dist [--source URL] | fuzz [CASES] | gen-catalog [SPEC] [OUT]>"
+            "usage: cargo xtask <test | demo | bench [--quick] [--jobs-only | --triggers-only | --python-only] | dist [--source URL] | wheel [--source URL] | fuzz [CASES] | gen-catalog [SPEC] [OUT]>"
         ),
     }
 }
@@ -249,6 +256,29 @@ fn dist(args: &[String]) -> anyhow::Result<()> {
         );
     }
     println!("  {}", pinterest_connector_dist::SUMS_FILE);
+    Ok(())
+}
+
+/// `dist`, then the Python package's wheel around the released connector
+/// component, into `target/dist` (pip fetches the package's build backend).
+fn wheel(args: &[String]) -> anyhow::Result<()> {
+    dist(args)?;
+    let root = root();
+    let out = root.join("target/dist");
+    let component = out.join(format!(
+        "pinterest-connector-{}.wasm",
+        env!("CARGO_PKG_VERSION")
+    ));
+    let stage = root.join("target/python-stage");
+    stage_python_package(&root.join("python"), &component, &stage)?;
+    let wheel = build_wheel(Path::new("python3"), &stage, &out, Backend::Isolated)?;
+    let bytes = std::fs::read(&wheel)?;
+    println!(
+        "  {:<40} {:>9} B  sha256 {}",
+        wheel.file_name().unwrap_or_default().to_string_lossy(),
+        bytes.len(),
+        pinterest_connector_dist::sha256_hex(&bytes)
+    );
     Ok(())
 }
 

@@ -1,0 +1,74 @@
+"""Pinterest's REST API v5 from Python, through the pinterest-connector
+WebAssembly component running in wasmtime.
+
+    from pinterest_connector import Connector, OAuth2Credentials
+
+    connector = Connector(OAuth2Credentials(...), on_credentials=save)
+    account = connector.verify()
+    for pin in connector.items("GET /pins", query={"page_size": 250}):
+        ...
+"""
+
+from . import errors, oauth
+from .connector import Connector, CredentialsCallback
+from .credentials import (
+    Credentials,
+    OAuth2Credentials,
+    SandboxCredentials,
+    credentials_from_dict,
+)
+from .errors import (
+    ApiError,
+    ComponentError,
+    DeniedByHost,
+    Forbidden,
+    InvalidInput,
+    JobFailed,
+    JobPending,
+    MissingScopes,
+    NotFound,
+    PinterestError,
+    RateLimited,
+    TransportError,
+    Unauthorized,
+    UnsupportedInSandbox,
+    UpstreamError,
+)
+from .models import Account, CallOptions, Endpoint, Headers, Page, Response, Spec
+from .oauth import OAuthApp
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Account",
+    "ApiError",
+    "CallOptions",
+    "ComponentError",
+    "Connector",
+    "Credentials",
+    "CredentialsCallback",
+    "DeniedByHost",
+    "Endpoint",
+    "Forbidden",
+    "Headers",
+    "InvalidInput",
+    "JobFailed",
+    "JobPending",
+    "MissingScopes",
+    "NotFound",
+    "OAuth2Credentials",
+    "OAuthApp",
+    "Page",
+    "PinterestError",
+    "RateLimited",
+    "Response",
+    "SandboxCredentials",
+    "Spec",
+    "TransportError",
+    "Unauthorized",
+    "UnsupportedInSandbox",
+    "UpstreamError",
+    "credentials_from_dict",
+    "errors",
+    "oauth",
+]
