@@ -36,6 +36,7 @@ from .errors import (
 )
 from .models import Account, CallOptions, Endpoint, Headers, Page, Response, Spec
 from .oauth import OAuthApp
+from .triggers import NewItem, PollResult, Trigger
 
 __version__ = "0.1.0"
 
@@ -55,16 +56,19 @@ __all__ = [
     "JobFailed",
     "JobPending",
     "MissingScopes",
+    "NewItem",
     "NotFound",
     "OAuth2Credentials",
     "OAuthApp",
     "Page",
     "PinterestError",
+    "PollResult",
     "RateLimited",
     "Response",
     "SandboxCredentials",
     "Spec",
     "TransportError",
+    "Trigger",
     "Unauthorized",
     "UnsupportedInSandbox",
     "UpstreamError",

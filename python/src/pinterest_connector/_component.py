@@ -62,6 +62,7 @@ class Runtime:
         self.linker.add_wasi_http()
         self._indices: Dict[Tuple[str, str], ExportIndex] = {}
         self._indices_lock = threading.Lock()
+        self._results: Dict[Tuple[str, str], "ResultShape"] = {}
 
     def export(self, interface: str, name: str) -> ExportIndex:
         """The index of function ``name`` of ``interface``, looked up once."""
@@ -77,6 +78,19 @@ class Runtime:
                     raise ComponentError(f"the component's {interface} has no {name}")
                 self._indices[key] = index
             return index
+
+    def result_shape(self, interface: str, name: str, func: Func, store: Store) -> "ResultShape":
+        """How the ``result`` of ``interface.name`` comes back, worked out
+        from its type once (doing it per call costs a quarter of a small
+        call's time in the binding's type walks)."""
+        key = (interface, name)
+        with self._indices_lock:
+            shape = self._results.get(key)
+        if shape is None:
+            shape = ResultShape(func.type(store).result)
+            with self._indices_lock:
+                self._results[key] = shape
+        return shape
 
     def instantiate(self) -> "Call":
         """A fresh store with a fresh instance: what one call runs in."""
@@ -114,8 +128,7 @@ class Call:
             value = func(self.store, *args)
         except (wasmtime.WasmtimeError, wasmtime.Trap) as error:
             raise ComponentError(f"{interface}.{name} failed in the component: {error}") from None
-        result_type = func.type(self.store).result
-        return _unwrap(result_type, value)
+        return self.runtime.result_shape(interface, name, func, self.store).unwrap(value)
 
     def drop(self, resource: Any) -> None:
         """Drops a resource the component handed over."""
@@ -134,14 +147,23 @@ def _classes(value_type: Any) -> Set[type]:
     return classes
 
 
-def _unwrap(result_type: Any, value: Any) -> Tuple[bool, Any]:
-    ok_classes = _classes(result_type.ok)
-    err_classes = _classes(result_type.err)
-    if ok_classes & err_classes:
-        # Tagged: wasmtime says which case it is.
-        assert isinstance(value, Variant)
-        return value.tag == "ok", value.payload
-    return not isinstance(value, tuple(err_classes)), value
+class ResultShape:
+    """A WIT ``result`` type as wasmtime's binding lifts it: tagged (a
+    ``Variant('ok' | 'err', payload)``) when the two cases share a Python
+    type, else the payload itself, told apart by the error's types."""
+
+    def __init__(self, result_type: Any) -> None:
+        ok_classes = _classes(result_type.ok)
+        self.err_classes = tuple(_classes(result_type.err))
+        self.tagged = bool(ok_classes & set(self.err_classes))
+
+    def unwrap(self, value: Any) -> Tuple[bool, Any]:
+        """``(True, ok)`` or ``(False, err)``."""
+        if self.tagged:
+            if not isinstance(value, Variant):
+                raise ComponentError(f"expected a tagged result, got {type(value).__name__}")
+            return value.tag == "ok", value.payload
+        return not isinstance(value, self.err_classes), value
 
 
 _RUNTIME: Optional[Runtime] = None

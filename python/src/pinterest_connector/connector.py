@@ -7,13 +7,14 @@ import threading
 from dataclasses import replace
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
-from wasmtime.component import Record
+from wasmtime.component import Record, Variant
 
 from . import _convert, errors, oauth
 from ._component import Call, field, record, runtime
 from ._convert import QueryValue
 from .credentials import Credentials, OAuth2Credentials
 from .models import Account, CallOptions, Endpoint, Page, Response, Spec
+from .triggers import NewItem, PollResult, Trigger
 
 CredentialsCallback = Callable[[Credentials], None]
 """Called with the new credentials each time a call refreshed them."""
@@ -199,6 +200,47 @@ class Connector:
         self._store(fresh)
         return fresh
 
+    def poll(
+        self,
+        trigger: Trigger,
+        cursor: Optional[str] = None,
+        *,
+        backlog: int = 0,
+        max_pages: int = 10,
+        max_items: int = 1000,
+        page_size: Optional[int] = None,
+    ) -> PollResult:
+        """Polls ``trigger`` for what is new since the poll that returned
+        ``cursor``. The first poll (no cursor) sets the starting point and
+        hands over nothing, unless ``backlog`` asks for that many recent
+        items. Store the result's ``cursor`` for the next poll; a cursor of
+        another trigger or API base raises ``InvalidInput``."""
+        call = runtime().instantiate()
+        value = self._act(
+            call,
+            "poll",
+            _trigger_in(trigger, self.spec),
+            cursor,
+            record(
+                backlog=backlog, max_pages=max_pages, max_items=max_items, page_size=page_size
+            ),
+            interface="triggers",
+        )
+        interrupted = field(value, "interrupted")
+        return PollResult(
+            items=[
+                NewItem(
+                    id=field(item, "id"),
+                    created_at=field(item, "created_at"),
+                    text=field(item, "item"),
+                )
+                for item in field(value, "items")
+            ],
+            cursor=field(value, "cursor"),
+            more=field(value, "more"),
+            interrupted=None if interrupted is None else _convert.error_out(interrupted),
+        )
+
     # The catalog.
 
     def endpoints(self) -> List[Endpoint]:
@@ -248,16 +290,22 @@ class Connector:
         )
 
     def _act(
-        self, call: Call, name: str, *args: Any, credentials_in_result: bool = True
+        self,
+        call: Call,
+        name: str,
+        *args: Any,
+        interface: str = "actions",
+        credentials_in_result: bool = True,
     ) -> Any:
-        """Runs action ``name`` with the credentials, ``args`` and the
-        options; takes the credentials it hands back, raises its error."""
+        """Runs action ``name`` of ``interface`` with the credentials,
+        ``args`` and the options; takes the credentials it hands back,
+        raises its error."""
         credentials = self.credentials
         if credentials is None:
             raise errors.InvalidInput("credentials", "are missing: pass them to Connector")
         options = _convert.options_in(self.options, self.api_base)
         ok, value = call.invoke(
-            "actions", name, _convert.credentials_in(credentials), *args, options
+            interface, name, _convert.credentials_in(credentials), *args, options
         )
         if not ok:
             raise self._failure(value)
@@ -302,3 +350,29 @@ class Connector:
         self.credentials = credentials
         if self.on_credentials is not None:
             self.on_credentials(credentials)
+
+
+def _trigger_in(trigger: Trigger, spec: Optional[Spec]) -> Variant:
+    """A trigger as the WIT ``trigger`` variant (tagged)."""
+    if trigger.kind in ("new-pin", "new-board"):
+        return Variant(trigger.kind)
+    if trigger.kind == "new-pin-on-board":
+        return Variant(trigger.kind, trigger.board_id)
+    if trigger.kind == "new-pin-in-section":
+        return Variant(
+            trigger.kind, record(board_id=trigger.board_id, section_id=trigger.section_id)
+        )
+    if trigger.kind == "list":
+        return Variant(
+            "list",
+            record(
+                spec=_convert.spec_in(spec),
+                endpoint=trigger.endpoint,
+                path_params=list(trigger.path),
+                query_params=list(trigger.query),
+                id_field=trigger.id_field,
+                time_field=trigger.time_field,
+                newest_first=trigger.newest_first,
+            ),
+        )
+    raise errors.InvalidInput("trigger", f"has an unknown kind {trigger.kind!r}")
