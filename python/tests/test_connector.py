@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -270,3 +271,22 @@ def test_the_package_is_the_installed_wheel_with_its_component() -> None:
     assert (package / "py.typed").exists()
     assert "PINTEREST_CONNECTOR_WASM" not in os.environ
     assert sys.prefix != sys.base_prefix, "a virtual environment"
+
+
+def test_the_compile_cache_keeps_the_compiled_component_for_the_next_process(tmp_path: Path) -> None:
+    script = (
+        "import pinterest_connector as pc\n"
+        "pc.configure(compile_cache=True)\n"
+        "assert len(pc.Connector().endpoints()) == 142\n"
+        "try:\n"
+        "    pc.configure(compile_cache=True)\n"
+        "except RuntimeError:\n"
+        "    print('configured once')\n"
+    )
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for _ in range(2):
+        run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == "configured once"
+    cached = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert cached, "wasmtime wrote its cache under the user's cache directory"

@@ -10,6 +10,7 @@ WebAssembly component running in wasmtime.
 """
 
 from . import errors, oauth
+from ._component import configure
 from .connector import Connector, CredentialsCallback
 from .credentials import (
     Credentials,
@@ -72,6 +73,7 @@ __all__ = [
     "Unauthorized",
     "UnsupportedInSandbox",
     "UpstreamError",
+    "configure",
     "credentials_from_dict",
     "errors",
     "oauth",

@@ -20,10 +20,10 @@ from __future__ import annotations
 import os
 import threading
 from importlib import resources
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, Optional, Set, Tuple, Union
 
 import wasmtime
-from wasmtime import Engine, Store, WasiConfig
+from wasmtime import Config, Engine, Store, WasiConfig
 from wasmtime.component import Component, ExportIndex, Func, Instance, Linker, Record, Variant
 
 from .errors import ComponentError
@@ -54,8 +54,13 @@ def field(value: Any, name: str) -> Any:
 class Runtime:
     """The engine, the compiled component and its linker."""
 
-    def __init__(self, wasm: bytes) -> None:
-        self.engine = Engine()
+    def __init__(self, wasm: bytes, compile_cache: Union[bool, str] = False) -> None:
+        config = Config()
+        if compile_cache:
+            # wasmtime's own cache: the compiled code on disk, keyed by the
+            # component and the engine's settings, checked when loaded.
+            config.cache = compile_cache
+        self.engine = Engine(config)
         self.component = Component(self.engine, wasm)
         self.linker = Linker(self.engine)
         self.linker.add_wasip2()
@@ -168,6 +173,23 @@ class ResultShape:
 
 _RUNTIME: Optional[Runtime] = None
 _RUNTIME_LOCK = threading.Lock()
+_COMPILE_CACHE: Union[bool, str] = False
+
+
+def configure(*, compile_cache: Union[bool, str] = False) -> None:
+    """Settings of the process's runtime, before its first call.
+
+    ``compile_cache=True`` keeps the compiled component in wasmtime's cache
+    (its default location, under the user's cache directory) so that the
+    next process starts without compiling it again; a string names a
+    wasmtime cache configuration file instead. Raises ``RuntimeError`` once
+    the runtime exists.
+    """
+    global _COMPILE_CACHE
+    with _RUNTIME_LOCK:
+        if _RUNTIME is not None:
+            raise RuntimeError("configure() must come before the first call")
+        _COMPILE_CACHE = compile_cache
 
 
 def runtime() -> Runtime:
@@ -176,7 +198,7 @@ def runtime() -> Runtime:
     global _RUNTIME
     with _RUNTIME_LOCK:
         if _RUNTIME is None:
-            _RUNTIME = Runtime(_component_bytes())
+            _RUNTIME = Runtime(_component_bytes(), _COMPILE_CACHE)
         return _RUNTIME
 
 
