@@ -248,6 +248,14 @@ def test_the_catalog_lists_and_describes_the_endpoints() -> None:
     with pytest.raises(InvalidInput) as raised:
         connector.describe("GET /nowhere")
     assert raised.value.field == "endpoint"
+    every = connector.describe_many()
+    assert list(every) == [endpoint.id for endpoint in endpoints]
+    assert every["pins/get"] == schema
+    two = connector.describe_many(["POST /pins", "boards/list"])
+    assert list(two) == ["pins/create", "boards/list"]
+    with pytest.raises(InvalidInput) as raised:
+        connector.describe_many(["pins/get", "GET /nowhere"])
+    assert raised.value.field == "endpoints[1]"
     with pytest.raises(InvalidInput) as raised:
         connector.verify()
     assert raised.value.field == "credentials"

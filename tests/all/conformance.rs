@@ -694,6 +694,54 @@ async fn the_catalog_lists_and_describes_every_endpoint() {
 }
 
 #[tokio::test]
+async fn describe_endpoints_answers_for_many_what_describe_endpoint_does_for_one() {
+    let (_mock, host) = setup().await;
+    let all = host
+        .describe_endpoints(&SpecSource::Embedded, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let endpoints = host
+        .list_endpoints(&SpecSource::Embedded)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        all.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        endpoints.iter().map(|e| e.id.as_str()).collect::<Vec<_>>()
+    );
+    for described in all.iter().step_by(7) {
+        let one = host
+            .describe_endpoint(&SpecSource::Embedded, &described.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(described.schema, one, "{}", described.id);
+    }
+    let named = ["POST /pins".to_owned(), "boards/list".to_owned()];
+    let two = host
+        .describe_endpoints(&SpecSource::Embedded, Some(&named))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(two.len(), 2);
+    assert_eq!(
+        (two[0].id.as_str(), two[1].id.as_str()),
+        ("pins/create", "boards/list")
+    );
+    assert!(json(&two[0].schema)["$defs"]["PinCreate"].is_object());
+    let unknown = ["pins/get".to_owned(), "GET /nope".to_owned()];
+    match host
+        .describe_endpoints(&SpecSource::Embedded, Some(&unknown))
+        .await
+        .unwrap()
+    {
+        Err(ConnectorError::InvalidInput(i)) => assert_eq!(i.field, "endpoints[1]"),
+        other => panic!("expected invalid-input, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn preflight_checks_refuse_before_sending() {
     let (mock, host) = setup().await;
     let sandbox = Credentials::Sandbox(mock.config().sandbox_token.clone());

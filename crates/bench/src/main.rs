@@ -47,7 +47,7 @@ struct Args {
     quick: bool,
     /// Only run CALLS calls of one kind in a loop and print their median,
     /// for a profiler to watch (`perf record target/release/bench --loop verify`).
-    #[arg(long, value_name = "KIND", value_parser = ["instantiate", "authorize-url", "verify", "describe"])]
+    #[arg(long, value_name = "KIND", value_parser = ["instantiate", "authorize-url", "verify", "describe", "describe-all"])]
     r#loop: Option<String>,
     /// How many calls `--loop` makes.
     #[arg(long, default_value_t = 20_000, value_name = "CALLS")]

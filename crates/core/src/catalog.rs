@@ -520,6 +520,53 @@ impl Catalog {
     /// `$defs` are spliced from the schemas' static text, found and
     /// rewritten without parsing them.
     pub fn input_schema_text(&self, op: &Operation) -> String {
+        self.input_schema_text_sharing(op, &mut BTreeMap::new())
+    }
+
+    /// The input schemas of `endpoints` (`METHOD /path` or operationIds, in
+    /// their order), or of every operation in the catalog's order for none,
+    /// as `(operationId, text)` pairs ([`Catalog::input_schema_text`]). The
+    /// component schemas they share are rewritten once for all of them. An
+    /// unknown endpoint is `invalid-input` on `endpoints[i]`.
+    pub fn describe_many(
+        &self,
+        endpoints: Option<&[String]>,
+    ) -> Result<Vec<(String, String)>, ConnectorError> {
+        let ops: Vec<&Operation> = match endpoints {
+            Some(names) => names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    self.find(name).ok_or_else(|| {
+                        ConnectorError::invalid(
+                            format!("endpoints[{i}]"),
+                            format!("no endpoint `{name}` in the catalog"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+            None => self.operations.iter().collect(),
+        };
+        let mut shared = BTreeMap::new();
+        Ok(ops
+            .into_iter()
+            .map(|op| {
+                (
+                    op.id.clone(),
+                    self.input_schema_text_sharing(op, &mut shared),
+                )
+            })
+            .collect())
+    }
+
+    /// [`Catalog::input_schema_text`], taking the embedded schemas' texts
+    /// (references rewritten), by name, from `shared` and adding those it
+    /// rewrites.
+    fn input_schema_text_sharing(
+        &self,
+        op: &Operation,
+        shared: &mut BTreeMap<String, String>,
+    ) -> String {
         if !matches!(self.schemas.0, SchemaStore::Embedded) {
             return self.input_schema(op).to_string();
         }
@@ -547,7 +594,10 @@ impl Catalog {
                 }
                 out.push_str(&compact(name));
                 out.push(':');
-                out.push_str(&text.replace(QUOTED_COMPONENT_PREFIX, "\"#/$defs/"));
+                let rewritten = shared
+                    .entry(name.clone())
+                    .or_insert_with(|| text.replace(QUOTED_COMPONENT_PREFIX, "\"#/$defs/"));
+                out.push_str(rewritten);
             }
             out.push_str("}}");
         }

@@ -148,3 +148,26 @@ fn the_spliced_input_schema_text_is_the_input_schema() {
     let parsed: Value = serde_json::from_str(&owned.input_schema_text(op)).unwrap();
     assert_eq!(parsed, owned.input_schema(op));
 }
+
+#[test]
+fn describing_many_endpoints_answers_what_describing_each_does() {
+    let catalog = embedded();
+    let all = catalog.describe_many(None).unwrap();
+    assert_eq!(all.len(), 142);
+    for ((id, text), op) in all.iter().zip(catalog.operations.iter()) {
+        assert_eq!(id, &op.id);
+        assert_eq!(text, &catalog.input_schema_text(op), "{id}");
+    }
+    let named = catalog
+        .describe_many(Some(&[
+            "GET /pins/{pin_id}".to_owned(),
+            "boards/list".to_owned(),
+        ]))
+        .unwrap();
+    let ids: Vec<&str> = named.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["pins/get", "boards/list"]);
+    match catalog.describe_many(Some(&["pins/get".to_owned(), "GET /nowhere".to_owned()])) {
+        Err(ConnectorError::InvalidInput { field, .. }) => assert_eq!(field, "endpoints[1]"),
+        other => panic!("{other:?}"),
+    }
+}

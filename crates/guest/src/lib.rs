@@ -27,7 +27,7 @@ use bindings::exports::pinterest::connector::actions::{
     self, Account, ApiCallInput, ApiCallOutput, Page, PageStream, PaginationOptions,
     RawRequestInput, RawResponse,
 };
-use bindings::exports::pinterest::connector::catalog::{self, Endpoint};
+use bindings::exports::pinterest::connector::catalog::{self, DescribedEndpoint, Endpoint};
 use bindings::exports::pinterest::connector::jobs::{
     self, JobWait, MediaFile, MediaUploaded, ReportDownload, ReportReady, ReportStarted,
 };
@@ -77,6 +77,22 @@ impl catalog::Guest for Component {
             .map_err(convert::error)?;
         let op = catalog.get(&endpoint).map_err(convert::error)?;
         Ok(catalog.input_schema_text(op))
+    }
+
+    fn describe_endpoints(
+        spec: SpecSource,
+        endpoints: Option<Vec<String>>,
+    ) -> Result<Vec<DescribedEndpoint>, ConnectorError> {
+        let catalog = connector()
+            .catalog(&convert::spec(spec))
+            .map_err(convert::error)?;
+        let described = catalog
+            .describe_many(endpoints.as_deref())
+            .map_err(convert::error)?;
+        Ok(described
+            .into_iter()
+            .map(|(id, schema)| DescribedEndpoint { id, schema })
+            .collect())
     }
 }
 

@@ -13,7 +13,7 @@ use wasmtime::{
 use crate::bindings::exports::pinterest::connector::actions::{
     Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
 };
-use crate::bindings::exports::pinterest::connector::catalog::Endpoint;
+use crate::bindings::exports::pinterest::connector::catalog::{DescribedEndpoint, Endpoint};
 use crate::bindings::exports::pinterest::connector::jobs::{
     JobWait, MediaFile, MediaUploaded, ReportStarted,
 };
@@ -255,6 +255,22 @@ impl ConnectorHost {
             instance
                 .pinterest_connector_catalog()
                 .call_describe_endpoint(store, spec, endpoint)
+                .await
+        })
+        .await
+    }
+
+    /// The input schemas of `endpoints` (every endpoint for none) in one
+    /// call: what a host rendering every form asks for once.
+    pub async fn describe_endpoints(
+        &self,
+        spec: &SpecSource,
+        endpoints: Option<&[String]>,
+    ) -> Result<Result<Vec<DescribedEndpoint>, ConnectorError>, HostError> {
+        self.run(async |store, instance| {
+            instance
+                .pinterest_connector_catalog()
+                .call_describe_endpoints(store, spec, endpoints)
                 .await
         })
         .await

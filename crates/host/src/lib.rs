@@ -32,7 +32,7 @@ mod state;
 pub use bindings::exports::pinterest::connector::actions::{
     Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
 };
-pub use bindings::exports::pinterest::connector::catalog::Endpoint;
+pub use bindings::exports::pinterest::connector::catalog::{DescribedEndpoint, Endpoint};
 pub use bindings::exports::pinterest::connector::jobs::{
     JobWait, MediaFile, MediaUploaded, ReportStarted,
 };

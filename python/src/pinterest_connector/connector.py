@@ -272,6 +272,21 @@ class Connector:
         schema: Dict[str, Any] = json.loads(value)
         return schema
 
+    def describe_many(self, endpoints: Optional[List[str]] = None) -> Dict[str, Dict[str, Any]]:
+        """The inputs of many endpoints in one call — those named, or every
+        endpoint for ``None`` — by operationId, in order: what rendering a
+        form per endpoint needs, far cheaper than :meth:`describe` each."""
+        call = runtime().instantiate()
+        ok, value = call.invoke(
+            "catalog",
+            "describe-endpoints",
+            _convert.spec_in(self.spec),
+            None if endpoints is None else list(endpoints),
+        )
+        if not ok:
+            raise _convert.error_out(value)
+        return {field(item, "id"): json.loads(field(item, "schema")) for item in value}
+
     # What the actions share.
 
     def _input(
