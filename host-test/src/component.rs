@@ -22,9 +22,9 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// Where the component is built.
+/// Where the component is built and optimised: what the tests run.
 pub fn component_path() -> PathBuf {
-    pinterest_connector_dist::connector_path(&workspace_root())
+    pinterest_connector_dist::optimized_connector_path(&workspace_root())
 }
 
 /// Builds the component once per process and returns its path.
@@ -45,8 +45,13 @@ pub fn built_edge_component() -> anyhow::Result<PathBuf> {
         .get_or_init(|| {
             let build = || -> anyhow::Result<PathBuf> {
                 build_package("pinterest-connector-edge", "wasm32-unknown-unknown")?;
-                Ok(pinterest_connector_dist::componentize_edge(
-                    &workspace_root(),
+                let root = workspace_root();
+                let component = pinterest_connector_dist::componentize_edge(&root)?;
+                let project = crate::node::npm_packages()?;
+                Ok(pinterest_connector_dist::optimize::optimize(
+                    &project,
+                    &component,
+                    &pinterest_connector_dist::optimized_edge_path(&root),
                 )?)
             };
             build().map_err(|e| format!("{e:#}"))
@@ -55,14 +60,21 @@ pub fn built_edge_component() -> anyhow::Result<PathBuf> {
         .map_err(anyhow::Error::msg)
 }
 
-/// Builds the component now (a no-op when it is up to date).
+/// Builds the component now and optimises it (each a no-op when it is up
+/// to date): the optimised component's path.
 pub fn build_component() -> anyhow::Result<PathBuf> {
     build_package("pinterest-connector-guest", "wasm32-wasip2")?;
-    let path = component_path();
-    if !path.exists() {
-        bail!("the build did not produce {}", path.display());
+    let root = workspace_root();
+    let built = pinterest_connector_dist::connector_path(&root);
+    if !built.exists() {
+        bail!("the build did not produce {}", built.display());
     }
-    Ok(path)
+    let project = crate::node::npm_packages()?;
+    Ok(pinterest_connector_dist::optimize::optimize(
+        &project,
+        &built,
+        &component_path(),
+    )?)
 }
 
 fn build_package(package: &str, target: &str) -> anyhow::Result<()> {

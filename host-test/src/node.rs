@@ -41,26 +41,15 @@ pub fn npm_packages() -> anyhow::Result<PathBuf> {
 
 fn install() -> anyhow::Result<PathBuf> {
     let dir = project_dir();
-    let lock = std::fs::read(dir.join("package-lock.json")).context("reading package-lock.json")?;
-    // npm ci wipes node_modules, so the copy of the lock it installed from
-    // is written after it succeeds.
-    let stamp = dir.join("node_modules/.installed-from-lock.json");
-    if std::fs::read(&stamp).ok().as_deref() == Some(lock.as_slice()) {
-        return Ok(dir);
-    }
-    let output = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(&dir)
-        .output()
-        .context("starting npm (Node.js 20 or later and npm must be installed)")?;
-    succeeded(&output, &format!("`npm ci` in {}", dir.display()))?;
-    std::fs::write(&stamp, &lock).context("writing the install stamp")?;
+    pinterest_connector_dist::optimize::npm_ci(&dir)?;
     Ok(dir)
 }
 
 /// jco's command-line entry point in the installed packages.
 fn jco() -> anyhow::Result<PathBuf> {
-    Ok(npm_packages()?.join("node_modules/@bytecodealliance/jco/dist/jco.js"))
+    Ok(pinterest_connector_dist::optimize::jco_entry(
+        &npm_packages()?,
+    ))
 }
 
 /// Transpiles `component` with jco into `tests/node/build/NAME/NAME.js`

@@ -24,7 +24,7 @@ use crate::report::{Row, Verdict};
 use crate::stats::{self, Samples};
 
 /// The goals of the performance work.
-const SIZE_GOAL_BYTES: u64 = 600 * 1000;
+pub(crate) const SIZE_GOAL_BYTES: u64 = 600 * 1000;
 const CACHED_LOAD_GOAL: f64 = 10e-3;
 const INSTANTIATE_GOAL: f64 = 20e-6;
 const SMALL_CALL_RATIO_GOAL: f64 = 1.2;
@@ -45,13 +45,24 @@ pub(crate) async fn run(scale: f64) -> anyhow::Result<(Vec<Row>, Vec<String>)> {
     let wasm_path = component::built_component()?;
     let wasm = std::fs::read(&wasm_path)?;
     let size = wasm.len() as u64;
+    let unoptimized = std::fs::metadata(pinterest_connector_dist::connector_path(
+        &component::workspace_root(),
+    ))?
+    .len();
     rows.push(Row::new(
-        "component size (wasm-release: opt-level s, LTO, strip, panic=abort), embedded 5.11.0 catalog",
+        "component size (wasm-release: opt-level s, LTO, strip, panic=abort; then binaryen `-Oz` through `jco opt`), embedded 5.11.0 catalog",
         "≤ 600 KB",
-        stats::bytes(size),
+        format!(
+            "{} ({} before binaryen)",
+            stats::bytes(size),
+            stats::bytes(unoptimized)
+        ),
         Verdict::of(size <= SIZE_GOAL_BYTES),
     ));
-    println!("size: {}", stats::bytes(size));
+    println!(
+        "size: {} (before binaryen {unoptimized} B)",
+        stats::bytes(size)
+    );
 
     rows.extend(first_load(&wasm, n(5), n(21))?);
 

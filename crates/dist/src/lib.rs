@@ -18,6 +18,7 @@
 //! name, version, description, SPDX license, source repository (when one is
 //! known) and revision.
 
+pub mod optimize;
 pub mod wheel;
 
 use std::path::{Path, PathBuf};
@@ -116,6 +117,41 @@ pub fn edge_module_path(root: &Path) -> PathBuf {
     built(root).join("wasm32-unknown-unknown/wasm-release/pinterest_connector_edge.wasm")
 }
 
+/// The npm project whose packages optimise the components (jco, binaryen).
+pub fn node_project(root: &Path) -> PathBuf {
+    root.join("tests/node")
+}
+
+/// The connector component after binaryen ([`optimize::optimize`]): what
+/// the tests run and a release ships.
+pub fn optimized_connector_path(root: &Path) -> PathBuf {
+    built(root).join("optimized/pinterest_connector_guest.wasm")
+}
+
+/// The edge component after binaryen.
+pub fn optimized_edge_path(root: &Path) -> PathBuf {
+    built(root).join("optimized/pinterest_connector_edge.wasm")
+}
+
+/// Optimises both built components (installing the npm project's packages
+/// first when needed); their optimised paths.
+pub fn optimize_components(root: &Path) -> Result<(PathBuf, PathBuf), DistError> {
+    let project = node_project(root);
+    optimize::npm_ci(&project)?;
+    Ok((
+        optimize::optimize(
+            &project,
+            &connector_path(root),
+            &optimized_connector_path(root),
+        )?,
+        optimize::optimize(
+            &project,
+            &edge_component_path(root),
+            &optimized_edge_path(root),
+        )?,
+    ))
+}
+
 /// The edge component, made from the module by [`componentize_edge`].
 pub fn edge_component_path(root: &Path) -> PathBuf {
     built(root).join("edge/pinterest_connector_edge.wasm")
@@ -134,7 +170,11 @@ pub fn componentize_edge(root: &Path) -> Result<PathBuf, DistError> {
     if let Some(folder) = out.parent() {
         std::fs::create_dir_all(folder).map_err(|e| io(folder, e))?;
     }
-    std::fs::write(&out, component).map_err(|e| io(&out, e))?;
+    // Left alone when unchanged, so that what is made from it (the
+    // optimised component) is not made again.
+    if std::fs::read(&out).ok().as_deref() != Some(component.as_slice()) {
+        std::fs::write(&out, component).map_err(|e| io(&out, e))?;
+    }
     Ok(out)
 }
 
@@ -154,7 +194,8 @@ pub const PROXY_WORLD_IMPORTS: &[&str] = &[
     "wasi:random/random",
 ];
 
-/// The released components of the workspace at `root`, once built.
+/// The released components of the workspace at `root`, once built and
+/// optimised.
 pub fn components(root: &Path) -> Vec<ComponentInput> {
     vec![
         ComponentInput {
@@ -163,14 +204,14 @@ pub fn components(root: &Path) -> Vec<ComponentInput> {
                 description (with bookmark pagination), raw requests and credential checks, \
                 over wasi:http, OAuth2 refresh included"
                 .into(),
-            wasm: connector_path(root),
+            wasm: optimized_connector_path(root),
         },
         ComponentInput {
             name: "pinterest-connector-edge".into(),
             description: "Pinterest API v5 connector served as JSON over HTTP: a wasi:http/proxy \
                 component answering /api-call, /raw-request, /verify-credentials and /endpoints"
                 .into(),
-            wasm: edge_component_path(root),
+            wasm: optimized_edge_path(root),
         },
     ]
 }

@@ -14,7 +14,8 @@
 //! - `fuzz [CASES]`: runs the core's property tests (input validation,
 //!   URL and header handling, query and path serialisation, reading answers)
 //!   with CASES cases each (default 100 000), in release mode.
-//! - `dist [--source URL]`: builds both components and writes the release
+//! - `dist [--source URL]`: builds both components, optimises them with
+//!   binaryen (`jco opt`, from the npm packages of `tests/node`), and writes the release
 //!   files into `target/dist`: each `.wasm` with its metadata (name,
 //!   version, description, license, source repository, revision), the WIT
 //!   package encoded for `wkg publish`, and `SHA256SUMS`. The source is
@@ -229,6 +230,7 @@ fn dist(args: &[String]) -> anyhow::Result<()> {
     }
     let root = root();
     pinterest_connector_dist::componentize_edge(&root)?;
+    pinterest_connector_dist::optimize_components(&root)?;
     if source.is_none() {
         eprintln!(
             "note: no source repository is known (no --source, no https origin remote): \
