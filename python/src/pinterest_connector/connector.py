@@ -33,6 +33,11 @@ class Connector:
     the old refresh token no longer works. Failures raise the
     :class:`~pinterest_connector.errors.PinterestError` of their kind.
 
+    Threads may share a connector. Two calls that both find the token due
+    would both refresh, and the refresh token rotates, so the second would
+    fail: with many threads, refresh ahead of time (:meth:`refresh`) before
+    the token is due.
+
     ``api_base`` sends every request to another base than Pinterest's (such
     as ``http://127.0.0.1:8080/v5`` for a local mock): ``https://``, or
     ``http://`` to a loopback address. It receives the tokens, so it is the
