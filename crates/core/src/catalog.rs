@@ -709,17 +709,23 @@ fn collect_refs(value: &Value, out: &mut Vec<String>) {
 }
 
 /// Points every `#/components/schemas/<name>` at `#/$defs/<name>`.
-fn rewrite_refs(value: Value) -> Value {
+fn rewrite_refs(mut value: Value) -> Value {
+    rewrite_refs_in_place(&mut value);
+    value
+}
+
+/// [`rewrite_refs`] where the strings lie: rebuilding each map instead
+/// (collecting it anew) cost a fifth of describing every endpoint.
+fn rewrite_refs_in_place(value: &mut Value) {
     match value {
-        Value::String(s) => match s.strip_prefix(COMPONENT_PREFIX) {
-            Some(name) => Value::String(format!("#/$defs/{name}")),
-            None => Value::String(s),
-        },
-        Value::Object(map) => {
-            Value::Object(map.into_iter().map(|(k, v)| (k, rewrite_refs(v))).collect())
+        Value::String(s) => {
+            if let Some(name) = s.strip_prefix(COMPONENT_PREFIX) {
+                *s = format!("#/$defs/{name}");
+            }
         }
-        Value::Array(items) => Value::Array(items.into_iter().map(rewrite_refs).collect()),
-        other => other,
+        Value::Object(map) => map.values_mut().for_each(rewrite_refs_in_place),
+        Value::Array(items) => items.iter_mut().for_each(rewrite_refs_in_place),
+        _ => {}
     }
 }
 
