@@ -56,7 +56,6 @@ pub fn build_wheel(
     backend: Backend,
 ) -> Result<PathBuf, DistError> {
     std::fs::create_dir_all(out).map_err(io(out))?;
-    let before = wheels_in(out)?;
     let mut command = Command::new(python);
     command.args([
         "-m",
@@ -89,19 +88,10 @@ pub fn build_wheel(
     if !wheel.is_file() {
         return Err(DistError::Command {
             command: format!("{command:?}"),
-            output: format!("wrote no {name}; the folder held {before:?} before"),
+            output: format!("wrote no {name}"),
         });
     }
     Ok(wheel)
-}
-
-fn wheels_in(dir: &Path) -> Result<Vec<String>, DistError> {
-    Ok(std::fs::read_dir(dir)
-        .map_err(io(dir))?
-        .filter_map(|entry| entry.ok())
-        .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .filter(|name| name.ends_with(".whl"))
-        .collect())
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<(), DistError> {

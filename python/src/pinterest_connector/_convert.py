@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
 from wasmtime.component import Record, Variant
 
@@ -132,37 +132,39 @@ def headers_out(pairs: List[Tuple[str, str]]) -> Headers:
     return Headers([(str(name), str(value)) for name, value in pairs])
 
 
+_API_ERRORS: Dict[str, Type[errors.ApiError]] = {
+    "unauthorized": errors.Unauthorized,
+    "forbidden": errors.Forbidden,
+    "not-found": errors.NotFound,
+    "upstream": errors.UpstreamError,
+}
+"""The kinds whose payload is a WIT ``api-error``."""
+
+
+def _api_fields(api_error: Any) -> Dict[str, Any]:
+    """A WIT ``api-error``'s fields but the message, as keywords."""
+    return {
+        "status": field(api_error, "status"),
+        "code": field(api_error, "code"),
+        "request_id": field(api_error, "request_id"),
+        "attempts": field(api_error, "attempts"),
+    }
+
+
 def error_out(value: Variant) -> errors.PinterestError:
     """A WIT ``connector-error`` as the exception of its kind."""
     kind, payload = value.tag, value.payload
 
-    def api(cls: type, extra: Any = None) -> errors.PinterestError:
-        api_error = payload if extra is None else field(payload, "error")
-        arguments = dict(
-            status=field(api_error, "status"),
-            code=field(api_error, "code"),
-            request_id=field(api_error, "request_id"),
-            attempts=field(api_error, "attempts"),
-        )
-        if cls is errors.RateLimited:
-            return errors.RateLimited(
-                field(api_error, "message"),
-                retry_after_seconds=field(payload, "retry_after_seconds"),
-                **arguments,
-            )
-        error: errors.PinterestError = cls(field(api_error, "message"), **arguments)
-        return error
-
-    if kind == "unauthorized":
-        return api(errors.Unauthorized)
-    if kind == "forbidden":
-        return api(errors.Forbidden)
-    if kind == "not-found":
-        return api(errors.NotFound)
-    if kind == "upstream":
-        return api(errors.UpstreamError)
+    api_error = _API_ERRORS.get(kind)
+    if api_error is not None:
+        return api_error(field(payload, "message"), **_api_fields(payload))
     if kind == "rate-limited":
-        return api(errors.RateLimited, extra=True)
+        inner = field(payload, "error")
+        return errors.RateLimited(
+            field(inner, "message"),
+            retry_after_seconds=field(payload, "retry_after_seconds"),
+            **_api_fields(inner),
+        )
     if kind == "invalid-input":
         return errors.InvalidInput(field(payload, "field"), field(payload, "reason"))
     if kind == "missing-scopes":

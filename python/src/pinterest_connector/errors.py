@@ -10,7 +10,7 @@ takes them out before they leave it.
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from .credentials import Credentials
 
@@ -86,18 +86,9 @@ class RateLimited(ApiError):
     kind = "rate-limited"
 
     def __init__(
-        self,
-        message: str,
-        *,
-        status: int,
-        code: Optional[int] = None,
-        request_id: Optional[str] = None,
-        attempts: int = 1,
-        retry_after_seconds: Optional[int] = None,
+        self, message: str, *, retry_after_seconds: Optional[int] = None, **api_error: Any
     ) -> None:
-        super().__init__(
-            message, status=status, code=code, request_id=request_id, attempts=attempts
-        )
+        super().__init__(message, **api_error)
         self.retry_after_seconds = retry_after_seconds
         """Seconds to wait before trying again, when the answer said."""
 
