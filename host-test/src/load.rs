@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use pinterest_connector_host::types::{Credentials, HttpMethod, SpecSource};
 use pinterest_connector_host::{
-    ActionFailure, ApiCallInput, ConnectorHost, HostError, RawRequestInput,
+    ActionFailure, ApiCallInput, ConnectorHost, HostError, HostWorkers, RawRequestInput,
 };
 use tokio::task::JoinSet;
 
@@ -43,6 +43,38 @@ pub async fn run(host: &ConnectorHost, mock: &MockPinterest, actions: usize) -> 
         let credentials = credentials.clone();
         set.spawn(async move { one(&host, &credentials, n).await });
     }
+    collect(set, actions, started).await
+}
+
+/// [`run`], each action handed to the next of `workers` (a thread-per-core
+/// host) rather than run on the caller's runtime.
+pub async fn run_on_workers(
+    workers: &HostWorkers,
+    mock: &MockPinterest,
+    actions: usize,
+) -> LoadReport {
+    let credentials = Credentials::Sandbox(mock.config().sandbox_token.clone());
+    let started = Instant::now();
+    let mut set = JoinSet::new();
+    for n in 0..actions {
+        let workers = workers.clone();
+        let credentials = credentials.clone();
+        set.spawn(async move {
+            workers
+                .run(move |host| async move { Ok(one(&host, &credentials, n).await) })
+                .await
+                .unwrap_or_else(|e| Err(format!("{e:?}")))
+        });
+    }
+    collect(set, actions, started).await
+}
+
+/// Waits for every action of `set`, counting the failures.
+async fn collect(
+    mut set: JoinSet<Result<(), String>>,
+    actions: usize,
+    started: Instant,
+) -> LoadReport {
     let mut failures = 0;
     let mut first_failure = None;
     while let Some(joined) = set.join_next().await {

@@ -742,6 +742,115 @@ async fn describe_endpoints_answers_for_many_what_describe_endpoint_does_for_one
 }
 
 #[tokio::test]
+async fn the_embedded_catalogs_answers_are_kept_by_the_host_after_the_first() {
+    let (mock, host) = setup().await;
+    let started = || host.instances_started();
+    assert_eq!(started(), 0);
+    let all = host
+        .describe_endpoints(&SpecSource::Embedded, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(started(), 1);
+    let again = host
+        .describe_endpoints(&SpecSource::Embedded, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again, all, "the kept answer is the component's");
+    assert_eq!(started(), 1, "answered without an instance");
+    // Clones (and so the thread-per-core workers) share what is kept.
+    let clone = host.clone();
+    clone
+        .describe_endpoints(&SpecSource::Embedded, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(started(), 1);
+
+    let listed = host.list_endpoints(&SpecSource::Embedded).await.unwrap();
+    assert_eq!(
+        host.list_endpoints(&SpecSource::Embedded).await.unwrap(),
+        listed
+    );
+    assert_eq!(started(), 2, "the list asked the component once");
+
+    let create = all
+        .iter()
+        .find(|d| d.id == "pins/create")
+        .expect("pins/create");
+    for _ in 0..2 {
+        let one = host
+            .describe_endpoint(&SpecSource::Embedded, "POST /pins")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(one, create.schema);
+    }
+    assert_eq!(started(), 3, "one endpoint asked the component once");
+
+    // Errors, named subsets and descriptions passed in are never kept.
+    for _ in 0..2 {
+        assert!(matches!(
+            host.describe_endpoint(&SpecSource::Embedded, "GET /nope")
+                .await
+                .unwrap(),
+            Err(ConnectorError::InvalidInput(_))
+        ));
+    }
+    assert_eq!(started(), 5);
+    let named = ["POST /pins".to_owned()];
+    for _ in 0..2 {
+        let two = host
+            .describe_endpoints(&SpecSource::Embedded, Some(&named))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(two[0].schema, create.schema);
+    }
+    assert_eq!(started(), 7);
+    let broken = SpecSource::Json("{\"paths\": 1}".into());
+    for _ in 0..2 {
+        assert!(host.list_endpoints(&broken).await.unwrap().is_err());
+    }
+    assert_eq!(started(), 9);
+    // A description of one endpoint, passed in: answered, never kept, and
+    // never taken for the embedded one.
+    let tiny = SpecSource::Json(
+        serde_json::json!({
+            "openapi": "3.0.3",
+            "info": { "title": "tiny", "version": "1" },
+            "paths": { "/only": { "get": { "operationId": "only/get", "responses": {} } } }
+        })
+        .to_string(),
+    );
+    let fresh = host_for(&mock).expect("component loads");
+    for _ in 0..2 {
+        let endpoints = fresh.list_endpoints(&tiny).await.unwrap().unwrap();
+        assert_eq!(endpoints.len(), 1, "{endpoints:?}");
+        let every = fresh
+            .describe_endpoints(&tiny, None)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(every.len(), 1);
+    }
+    assert_eq!(fresh.instances_started(), 4);
+    assert_eq!(
+        fresh.list_endpoints(&SpecSource::Embedded).await.unwrap(),
+        listed
+    );
+    assert_eq!(
+        fresh
+            .describe_endpoints(&SpecSource::Embedded, None)
+            .await
+            .unwrap()
+            .unwrap(),
+        all
+    );
+}
+
+#[tokio::test]
 async fn preflight_checks_refuse_before_sending() {
     let (mock, host) = setup().await;
     let sandbox = Credentials::Sandbox(mock.config().sandbox_token.clone());

@@ -8,6 +8,7 @@
 //! - `secret_sweep`: no secret in any output, against a mock that echoes;
 //! - `resilience`: retries, hostile answers, the host's limits;
 //! - `load`: many concurrent actions through one host;
+//! - `workers`: the thread-per-core host;
 //! - `catalog_walk`: every operation of 5.11.0 and 5.23.0;
 //! - `cli`: the `pinterest-connector` CLI as a process;
 //! - `node`: the component in Node.js through jco, the edge build under
@@ -35,3 +36,4 @@ mod python;
 mod resilience;
 mod secret_sweep;
 mod triggers;
+mod workers;

@@ -20,6 +20,12 @@ mod triggers;
 
 use std::path::PathBuf;
 
+/// mimalloc rather than glibc's malloc: the host allocates on one thread
+/// and frees on another (a call's buffers cross tokio workers, a
+/// connection's cross into the pool), which glibc's arenas serialise.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 /// Command-line options.
@@ -46,8 +52,10 @@ struct Args {
     #[arg(long)]
     quick: bool,
     /// Only run CALLS calls of one kind in a loop and print their median,
-    /// for a profiler to watch (`perf record target/release/bench --loop verify`).
-    #[arg(long, value_name = "KIND", value_parser = ["instantiate", "authorize-url", "verify", "describe", "describe-all"])]
+    /// for a profiler to watch (`perf record target/release/bench --loop
+    /// verify`); a call of `load` and `load-workers` is a round of 500
+    /// actions at once.
+    #[arg(long, value_name = "KIND", value_parser = ["instantiate", "authorize-url", "verify", "verify-workers", "load", "load-workers", "describe", "describe-all"])]
     r#loop: Option<String>,
     /// How many calls `--loop` makes.
     #[arg(long, default_value_t = 20_000, value_name = "CALLS")]

@@ -36,6 +36,14 @@ pub enum HostError {
     /// compiled code is not run.
     #[error("{0}")]
     UntrustedCache(String),
+    /// [`HostWorkers`](crate::HostWorkers) could not start a worker thread
+    /// or its runtime.
+    #[error("cannot start the host's worker threads: {0}")]
+    Workers(std::io::Error),
+    /// A call handed to [`HostWorkers`](crate::HostWorkers) ended without
+    /// an answer: it panicked, or its worker thread ended.
+    #[error("the call ended on its worker thread without an answer")]
+    WorkerStopped,
 }
 
 /// An action's failure: the typed error and the credentials as they stand

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use wasmtime::component::{Component, Linker, ResourceAny};
@@ -28,6 +29,7 @@ use crate::credentials::CredentialsState;
 use crate::credentials::{Credentials, Oauth2Credentials};
 use crate::error::{ActionFailure, HostError};
 use crate::limits::{CallLimits, tick_epochs_of};
+use crate::memo::CatalogMemo;
 use crate::policy::{NetworkPolicy, Reach, UploadProgress};
 use crate::pool::{ConnectionPool, Connections};
 use crate::state::StoreState;
@@ -88,9 +90,12 @@ pub struct ConnectorHost {
     engine: Engine,
     pre: ConnectorPre<StoreState>,
     network: Arc<NetworkPolicy>,
+    connections: Connections,
     pool: Option<Arc<ConnectionPool>>,
     call_options: Option<CallOptions>,
     limits: CallLimits,
+    memo: Arc<CatalogMemo>,
+    instances: Arc<AtomicU64>,
 }
 
 impl ConnectorHost {
@@ -175,15 +180,37 @@ impl ConnectorHost {
             engine,
             pre,
             network: Arc::new(config.network),
+            connections: config.connections,
             pool,
             call_options: config.call_options,
             limits: config.limits,
+            memo: Arc::default(),
+            instances: Arc::default(),
+        })
+    }
+
+    /// The same host (component, engine, configuration) with connections
+    /// of its own rather than this host's: for another thread's runtime,
+    /// since a pooled connection's task lives on the runtime that opened
+    /// it.
+    pub fn with_own_connections(&self) -> Result<Self, HostError> {
+        let pool = ConnectionPool::new(self.connections).map_err(|e| HostError::Load(e.into()))?;
+        Ok(ConnectorHost {
+            pool,
+            ..self.clone()
         })
     }
 
     /// The engine the component was compiled with.
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// How many component instances this host and its clones have started
+    /// (one per call, one per page or report stream): for metrics, and to
+    /// tell a call the catalog memo answered from one the component did.
+    pub fn instances_started(&self) -> u64 {
+        self.instances.load(Ordering::Relaxed)
     }
 
     async fn instantiate(&self, reach: Reach) -> Result<(Store<StoreState>, Connector), HostError> {
@@ -205,6 +232,7 @@ impl ConnectorHost {
         if let Some(progress) = progress {
             state.report_uploads(progress);
         }
+        self.instances.fetch_add(1, Ordering::Relaxed);
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
         store.epoch_deadline_trap();
@@ -231,49 +259,89 @@ impl ConnectorHost {
         self.instantiate(Reach::Api).await.map(drop)
     }
 
-    /// Every endpoint of the description `spec` points at.
+    /// Every endpoint of the description `spec` points at. The embedded
+    /// description's answer is kept by the host after the first (see
+    /// [`ConnectorHost::describe_endpoints`]).
     pub async fn list_endpoints(
         &self,
         spec: &SpecSource,
     ) -> Result<Result<Vec<Endpoint>, ConnectorError>, HostError> {
-        self.run(async |store, instance| {
-            instance
-                .pinterest_connector_catalog()
-                .call_list_endpoints(store, spec)
-                .await
-        })
-        .await
+        let embedded = matches!(spec, SpecSource::Embedded);
+        if let Some(kept) = self.memo.endpoints().filter(|_| embedded) {
+            return Ok(Ok(kept));
+        }
+        let answer = self
+            .run(async |store, instance| {
+                instance
+                    .pinterest_connector_catalog()
+                    .call_list_endpoints(store, spec)
+                    .await
+            })
+            .await?;
+        if let (true, Ok(endpoints)) = (embedded, &answer) {
+            self.memo.keep_endpoints(endpoints);
+        }
+        Ok(answer)
     }
 
-    /// The input schema of one endpoint, as JSON text.
+    /// The input schema of one endpoint, as JSON text. The embedded
+    /// description's answers are kept by the host after the first (see
+    /// [`ConnectorHost::describe_endpoints`]).
     pub async fn describe_endpoint(
         &self,
         spec: &SpecSource,
         endpoint: &str,
     ) -> Result<Result<String, ConnectorError>, HostError> {
-        self.run(async |store, instance| {
-            instance
-                .pinterest_connector_catalog()
-                .call_describe_endpoint(store, spec, endpoint)
-                .await
-        })
-        .await
+        let embedded = matches!(spec, SpecSource::Embedded);
+        if let Some(kept) = embedded.then(|| self.memo.schema(endpoint)).flatten() {
+            return Ok(Ok(kept));
+        }
+        let answer = self
+            .run(async |store, instance| {
+                instance
+                    .pinterest_connector_catalog()
+                    .call_describe_endpoint(store, spec, endpoint)
+                    .await
+            })
+            .await?;
+        if let (true, Ok(schema)) = (embedded, &answer) {
+            self.memo.keep_schema(endpoint, schema);
+        }
+        Ok(answer)
     }
 
     /// The input schemas of `endpoints` (every endpoint for none) in one
     /// call: what a host rendering every form asks for once.
+    ///
+    /// The embedded description's answers depend on nothing but the
+    /// component, so the host keeps each successful one the first time it
+    /// is asked for (every endpoint's, each single endpoint's, the list)
+    /// and answers from it afterwards without starting an instance: a copy
+    /// of the kept answer, in microseconds rather than the ~10 ms the
+    /// component takes to inflate and splice every schema. Errors, answers
+    /// for a named subset and descriptions passed by URL or inline are
+    /// never kept.
     pub async fn describe_endpoints(
         &self,
         spec: &SpecSource,
         endpoints: Option<&[String]>,
     ) -> Result<Result<Vec<DescribedEndpoint>, ConnectorError>, HostError> {
-        self.run(async |store, instance| {
-            instance
-                .pinterest_connector_catalog()
-                .call_describe_endpoints(store, spec, endpoints)
-                .await
-        })
-        .await
+        let every_embedded = matches!(spec, SpecSource::Embedded) && endpoints.is_none();
+        if let Some(kept) = self.memo.every_schema().filter(|_| every_embedded) {
+            return Ok(Ok(kept));
+        }
+        let answer = self
+            .run(async |store, instance| {
+                instance
+                    .pinterest_connector_catalog()
+                    .call_describe_endpoints(store, spec, endpoints)
+                    .await
+            })
+            .await?;
+        if let (true, Ok(described)) = (every_embedded, &answer) {
+            self.memo.keep_every_schema(described);
+        }
+        Ok(answer)
     }
 
     /// The URL that asks a user to authorise the app.

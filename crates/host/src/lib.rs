@@ -25,9 +25,11 @@ pub mod credentials;
 mod error;
 mod host;
 mod limits;
+mod memo;
 mod policy;
 mod pool;
 mod state;
+mod workers;
 
 pub use bindings::exports::pinterest::connector::actions::{
     Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
@@ -52,3 +54,4 @@ pub use limits::{CallLimits, EPOCH_TICK};
 pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError, Reach, UploadProgress, is_s3_host};
 pub use pool::Connections;
 pub use wasmtime;
+pub use workers::HostWorkers;
