@@ -2,18 +2,21 @@
 //! calls run on the workers' own threads, in turn, with their own
 //! connections; a walk stays on its worker; 500 actions at once all
 //! succeed; a dropped call stops on its worker; a panicking call is a typed
-//! error and its worker goes on.
+//! error and its worker goes on; workers given hosts of their own run them.
 
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use pinterest_connector_host::types::{Credentials, SpecSource};
+use pinterest_connector_host::types::{ConnectorError, Credentials, SpecSource};
 use pinterest_connector_host::wasmtime::component::Component;
 use pinterest_connector_host::{
-    ApiCallInput, CallLimits, ConnectorHost, HostConfig, HostError, HostWorkers, PaginationOptions,
+    ApiCallInput, CallLimits, ConnectorHost, HostConfig, HostError, HostWorkers, NetworkPolicy,
+    PaginationOptions,
 };
-use pinterest_host_test::{MockConfig, MockPinterest, component, host_for, load, mock_policy};
+use pinterest_host_test::{
+    MockConfig, MockPinterest, component, host_for, host_with, load, mock_policy,
+};
 
 fn two() -> NonZeroUsize {
     NonZeroUsize::new(2).expect("two")
@@ -205,4 +208,39 @@ async fn a_panicking_call_is_a_typed_error_and_its_worker_goes_on() {
         .expect("the same worker answers the next call")
         .expect("verified");
     assert_eq!(account.username, "mock_sandbox_user");
+}
+
+#[tokio::test]
+async fn each_worker_runs_the_host_it_was_given() {
+    let mock = MockPinterest::start(MockConfig::default())
+        .await
+        .expect("mock starts");
+    let open = host_for(&mock).expect("component loads");
+    let closed = host_with(HostConfig {
+        network: NetworkPolicy::deny_all(),
+        ..HostConfig::default()
+    })
+    .expect("component loads");
+    let workers = HostWorkers::with_hosts(vec![open, closed]).expect("workers start");
+    let credentials = Credentials::Sandbox(mock.config().sandbox_token.clone());
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        let credentials = credentials.clone();
+        let answer = workers
+            .run(move |host| async move { host.verify_credentials(&credentials).await })
+            .await
+            .expect("the worker answers");
+        answers.push(match answer {
+            Ok(_) => "verified",
+            Err(failure) if matches!(failure.error, ConnectorError::DeniedByHost(_)) => "denied",
+            Err(failure) => panic!("unexpected {failure:?}"),
+        });
+    }
+    assert_eq!(answers, ["verified", "denied", "verified", "denied"]);
+    assert_eq!(mock.request_count(), 2, "the closed host sent nothing");
+
+    assert!(matches!(
+        HostWorkers::with_hosts(Vec::new()),
+        Err(HostError::Workers(_))
+    ));
 }

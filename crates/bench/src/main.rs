@@ -55,7 +55,7 @@ struct Args {
     /// for a profiler to watch (`perf record target/release/bench --loop
     /// verify`); a call of `load` and `load-workers` is a round of 500
     /// actions at once.
-    #[arg(long, value_name = "KIND", value_parser = ["instantiate", "authorize-url", "verify", "verify-workers", "load", "load-workers", "describe", "describe-all"])]
+    #[arg(long, value_name = "KIND", value_parser = ["instantiate", "authorize-url", "verify", "verify-workers", "load", "load-workers", "load-workers-engines", "describe", "describe-all"])]
     r#loop: Option<String>,
     /// How many calls `--loop` makes.
     #[arg(long, default_value_t = 20_000, value_name = "CALLS")]

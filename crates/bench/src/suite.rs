@@ -106,6 +106,8 @@ struct Fixture {
     big_host: ConnectorHost,
     /// `host` on the thread-per-core workers, one per core.
     workers: HostWorkers,
+    /// Workers like `workers`, each with an engine of its own.
+    workers_own_engines: HostWorkers,
     engine: Engine,
     compiled: Component,
 }
@@ -163,8 +165,34 @@ impl Fixture {
                 max_idle_per_host: CONCURRENT,
             },
         )?;
+        // The same workers, each with an engine (and so an instance pool)
+        // of its own.
+        let cores = HostWorkers::available_cores().get();
+        let own_engines = (0..cores)
+            .map(|_| -> anyhow::Result<ConnectorHost> {
+                let engine = ConnectorHost::pooled_engine(
+                    (CONCURRENT / cores) as u32 + 64,
+                    limits.max_memory_bytes,
+                )?;
+                let compiled = Component::new(&engine, wasm)?;
+                Ok(ConnectorHost::from_component(
+                    engine,
+                    compiled,
+                    HostConfig {
+                        network: mock_policy(&mock)?,
+                        limits,
+                        connections: HostConnections::Pooled {
+                            idle_timeout: Duration::from_secs(30),
+                            max_idle_per_host: CONCURRENT,
+                        },
+                        ..HostConfig::default()
+                    },
+                )?)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Fixture {
             workers: HostWorkers::start(&host, HostWorkers::available_cores())?,
+            workers_own_engines: HostWorkers::with_hosts(own_engines)?,
             host,
             unpooled_host: host_for(&mock, HostConnections::PerRequest)?,
             big_host: host_for(&big, HostConnections::default())?,
@@ -809,6 +837,15 @@ async fn on_workers(fixture: &Fixture, scale: f64) -> anyhow::Result<Vec<Row>> {
         small_call(via, &fixture.mock, Connections::Pooled, n(2000)).await?,
         small_api_call(via, &fixture.mock, n(2000)).await?,
         throughput(via, &fixture.mock, n(10)).await?,
+        Row {
+            figure: "throughput: the same, each worker with an engine (and so an instance pool) of its own (`HostWorkers::with_hosts`)".into(),
+            ..throughput(
+                Via::Workers(&fixture.workers_own_engines),
+                &fixture.mock,
+                n(10),
+            )
+            .await?
+        },
     ])
 }
 
@@ -821,6 +858,7 @@ pub(crate) async fn profile_loop(kind: String, calls: usize) -> anyhow::Result<(
         mock,
         host,
         workers,
+        workers_own_engines,
         ..
     } = &fixture;
     let (credentials, _) = sandbox(mock);
@@ -844,6 +882,9 @@ pub(crate) async fn profile_loop(kind: String, calls: usize) -> anyhow::Result<(
             // One "call" is a round of the throughput figure.
             "load" => failed(load::run(host, mock, CONCURRENT).await)?,
             "load-workers" => failed(load::run_on_workers(workers, mock, CONCURRENT).await)?,
+            "load-workers-engines" => {
+                failed(load::run_on_workers(workers_own_engines, mock, CONCURRENT).await)?
+            }
             "describe-all" => {
                 let host = fresh.as_ref().context("a fresh host")?;
                 host.describe_endpoints(&SpecSource::Embedded, None)

@@ -64,10 +64,26 @@ impl HostWorkers {
     /// Starts `threads` workers running `host`'s component with its
     /// configuration, each with connections of its own.
     pub fn start(host: &ConnectorHost, threads: NonZeroUsize) -> Result<Self, HostError> {
-        let mut queues = Vec::with_capacity(threads.get());
-        for index in 0..threads.get() {
+        let hosts = (0..threads.get())
+            .map(|_| host.with_own_connections())
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::with_hosts(hosts)
+    }
+
+    /// Starts one worker for each of `hosts`, which runs its calls: for
+    /// workers that should share nothing, not even the engine (hosts made
+    /// with [`ConnectorHost::from_component`] on engines of their own).
+    /// Fails with [`HostError::Workers`] when `hosts` is empty.
+    pub fn with_hosts(hosts: Vec<ConnectorHost>) -> Result<Self, HostError> {
+        if hosts.is_empty() {
+            return Err(HostError::Workers(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "no host to run",
+            )));
+        }
+        let mut queues = Vec::with_capacity(hosts.len());
+        for (index, own) in hosts.into_iter().enumerate() {
             let (queue, jobs) = mpsc::unbounded_channel();
-            let own = host.with_own_connections()?;
             let (started, outcome) = std::sync::mpsc::sync_channel(1);
             std::thread::Builder::new()
                 .name(format!("pinterest-host-{index}"))
