@@ -20,12 +20,6 @@ mod triggers;
 
 use std::path::PathBuf;
 
-/// mimalloc rather than glibc's malloc: the host allocates on one thread
-/// and frees on another (a call's buffers cross tokio workers, a
-/// connection's cross into the pool), which glibc's arenas serialise.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use clap::Parser;
 
 /// Command-line options.
