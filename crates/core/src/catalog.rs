@@ -99,7 +99,8 @@ pub struct Catalog {
     pub server: String,
     /// The operations, in the description's order.
     pub operations: Operations,
-    /// The description's component schemas, prose removed, by name.
+    /// The description's component schemas that the operations' inputs
+    /// reach (directly or through one another), prose removed, by name.
     /// Schemas elsewhere refer to them as `#/components/schemas/<name>`.
     #[serde(default, skip_serializing_if = "Schemas::is_empty")]
     pub schemas: Schemas,
@@ -695,7 +696,7 @@ fn refs_in_text(text: &str) -> impl Iterator<Item = &str> {
 /// Collects the component schemas a value names: in `$ref`s and in
 /// `discriminator.mapping` values alike, which both hold
 /// `#/components/schemas/<name>` strings.
-fn collect_refs(value: &Value, out: &mut Vec<String>) {
+pub(crate) fn collect_refs(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::String(s) => {
             if let Some(name) = s.strip_prefix(COMPONENT_PREFIX) {

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::catalog::{Auth, Catalog, Operation, ParamLocation, Parameter, RequestBody};
+use crate::catalog::{
+    Auth, Catalog, Operation, ParamLocation, Parameter, RequestBody, collect_refs,
+};
 use crate::http::Method;
 
 /// Why a description could not be read.
@@ -65,12 +67,7 @@ pub(crate) fn catalog_from_value(spec: &Value) -> Result<Catalog, OpenApiError> 
     let schemas = spec
         .pointer("/components/schemas")
         .and_then(Value::as_object)
-        .map(|schemas| {
-            schemas
-                .iter()
-                .map(|(name, schema)| (name.clone(), strip_prose(schema)))
-                .collect::<BTreeMap<_, _>>()
-        })
+        .map(|schemas| inputs_schemas(&operations, schemas))
         .unwrap_or_default();
     Ok(Catalog {
         title: string_at(spec, "/info/title"),
@@ -79,6 +76,39 @@ pub(crate) fn catalog_from_value(spec: &Value) -> Result<Catalog, OpenApiError> 
         operations: operations.into(),
         schemas: schemas.into(),
     })
+}
+
+/// The component schemas the operations' inputs reach, through `$ref`s
+/// and discriminator mappings, directly or through one another, prose
+/// removed. The rest describe only what Pinterest answers, which the
+/// connector hands over as it comes: left out, they would cost the
+/// component their size (a third of the embedded catalog) and a runtime
+/// description their parsing, for nothing.
+fn inputs_schemas(
+    operations: &[Operation],
+    components: &Map<String, Value>,
+) -> BTreeMap<String, Value> {
+    let mut pending = Vec::new();
+    for op in operations {
+        for param in &op.params {
+            collect_refs(&param.schema, &mut pending);
+        }
+        if let Some(body) = &op.body {
+            collect_refs(&body.schema, &mut pending);
+        }
+    }
+    let mut kept = BTreeMap::new();
+    while let Some(name) = pending.pop() {
+        if kept.contains_key(&name) {
+            continue;
+        }
+        if let Some(schema) = components.get(&name) {
+            let schema = strip_prose(schema);
+            collect_refs(&schema, &mut pending);
+            kept.insert(name, schema);
+        }
+    }
+    kept
 }
 
 fn read_operation(

@@ -70,11 +70,64 @@ fn reads_operations_parameters_and_bodies() {
 
 #[test]
 fn prose_is_dropped_but_properties_named_like_keywords_stay() {
-    let catalog = read_catalog(&spec(json!({}))).unwrap();
+    let catalog = read_catalog(&spec(json!({
+        "/things": {"post": {"operationId": "things/create",
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}}
+    })))
+    .unwrap();
     assert_eq!(
         catalog.schemas.get("Thing").unwrap(),
         &json!({"type": "object", "properties": {"description": {"type": "string"}}})
     );
+}
+
+#[test]
+fn only_the_schemas_the_inputs_reach_are_kept() {
+    let doc = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "T", "version": "1"},
+        "paths": {
+            "/things": {
+                "get": {
+                    "operationId": "things/list",
+                    "parameters": [{"name": "kind", "in": "query",
+                                    "schema": {"$ref": "#/components/schemas/Kind"}}],
+                    "responses": {"200": {"content": {"application/json":
+                        {"schema": {"$ref": "#/components/schemas/ThingList"}}}}}
+                },
+                "post": {
+                    "operationId": "things/create",
+                    "requestBody": {"content": {"application/json":
+                        {"schema": {"$ref": "#/components/schemas/ThingCreate"}}}},
+                    "responses": {"201": {"content": {"application/json":
+                        {"schema": {"$ref": "#/components/schemas/Thing"}}}}}
+                }
+            }
+        },
+        "components": {"schemas": {
+            "Kind": {"type": "string", "enum": ["a", "b"]},
+            "ThingCreate": {"allOf": [{"$ref": "#/components/schemas/ThingBase"}],
+                            "discriminator": {"propertyName": "kind",
+                                              "mapping": {"a": "#/components/schemas/KindA"}}},
+            "ThingBase": {"type": "object", "properties": {"kind": {"$ref": "#/components/schemas/Kind"}}},
+            "KindA": {"type": "object"},
+            "Thing": {"allOf": [{"$ref": "#/components/schemas/ThingBase"}]},
+            "ThingList": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}},
+            "Unused": {"type": "object"}
+        }}
+    });
+    let catalog = read_catalog(&doc.to_string()).unwrap();
+    let kept: Vec<&str> = catalog.schemas.iter().map(|(name, _)| name).collect();
+    // Reached from a parameter, from a body, through `allOf` and through a
+    // discriminator's mapping; `Thing`, `ThingList` and `Unused` describe
+    // only answers, or nothing.
+    assert_eq!(kept, ["Kind", "KindA", "ThingBase", "ThingCreate"]);
+    // Every input schema still resolves.
+    let create = catalog.find("things/create").unwrap();
+    let described = catalog.input_schema(create);
+    for name in ["ThingCreate", "ThingBase", "Kind", "KindA"] {
+        assert!(described["$defs"][name].is_object(), "{name}: {described}");
+    }
 }
 
 #[test]
