@@ -30,8 +30,9 @@ struct EmbeddedOperation {
     packed: Packed,
 }
 
-/// A stretch of [`EMBEDDED_BLOB`]: start and length.
-type Packed = (usize, usize);
+/// A stretch of [`EMBEDDED_BLOB`]: start and length, and the length of the
+/// text it inflates to.
+type Packed = (usize, usize, usize);
 
 // EMBEDDED_TITLE, EMBEDDED_VERSION, EMBEDDED_SERVER, EMBEDDED_OPERATIONS,
 // EMBEDDED_SCHEMAS (ordered by name) and their counts, written by build.rs from
@@ -41,12 +42,38 @@ include!(concat!(env!("OUT_DIR"), "/embedded_catalog.rs"));
 /// The compressed JSON texts the index points into.
 static EMBEDDED_BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/embedded_catalog.bin"));
 
-/// The JSON text at `packed`, inflated.
+/// The preset dictionary every text of [`EMBEDDED_BLOB`] was compressed
+/// against (see `build.rs`).
+static EMBEDDED_DICTIONARY: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/embedded_catalog.dict"));
+
+/// The JSON text at `packed`, inflated. The stream may refer back into the
+/// preset dictionary, so the dictionary goes first in the output buffer and
+/// the inflater starts writing after it (miniz_oxide has no call that takes
+/// a dictionary; a non-wrapping output buffer holding one is the same).
 fn unpack(packed: Packed) -> Option<String> {
-    let (start, len) = packed;
+    use miniz_oxide::inflate::TINFLStatus;
+    use miniz_oxide::inflate::core::{
+        DecompressorOxide, decompress, inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+    };
+    let (start, len, inflated) = packed;
     let bytes = EMBEDDED_BLOB.get(start..start.checked_add(len)?)?;
-    let text = miniz_oxide::inflate::decompress_to_vec(bytes).ok()?;
-    String::from_utf8(text).ok()
+    let ahead = EMBEDDED_DICTIONARY.len();
+    let mut out = vec![0; ahead.checked_add(inflated)?];
+    out[..ahead].copy_from_slice(EMBEDDED_DICTIONARY);
+    let mut state = Box::<DecompressorOxide>::default();
+    let (status, read, written) = decompress(
+        &mut state,
+        bytes,
+        &mut out,
+        ahead,
+        TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+    );
+    if status != TINFLStatus::Done || read != len || written != inflated {
+        return None;
+    }
+    out.drain(..ahead);
+    String::from_utf8(out).ok()
 }
 
 /// The embedded schemas' texts, each inflated on first use.
