@@ -6,28 +6,29 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use wasmtime::component::{Component, Linker, ResourceAny};
+use wasmtime::component::{Component, Instance, InstancePre, Linker, ResourceAny};
 use wasmtime::{
     Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap,
 };
 
 use crate::bindings::exports::pinterest::connector::actions::{
-    Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput, RawResponse,
+    self, Account, ApiCallInput, ApiCallOutput, Page, PaginationOptions, RawRequestInput,
+    RawResponse,
 };
 use crate::bindings::exports::pinterest::connector::catalog::{DescribedEndpoint, Endpoint};
 use crate::bindings::exports::pinterest::connector::jobs::{
-    JobWait, MediaFile, MediaUploaded, ReportStarted,
+    self, JobWait, MediaFile, MediaUploaded, ReportStarted,
 };
 use crate::bindings::exports::pinterest::connector::oauth::OauthApp;
 use crate::bindings::exports::pinterest::connector::triggers::{PollOptions, PollResult, Trigger};
 use crate::bindings::pinterest::connector::types::{
     ActionError, CallOptions, ConnectorError, SpecSource,
 };
-use crate::bindings::{Connector, ConnectorPre};
 use crate::cache::{CacheOutcome, CompileCache};
 use crate::credentials::CredentialsState;
 use crate::credentials::{Credentials, Oauth2Credentials};
 use crate::error::{ActionFailure, HostError};
+use crate::exports::{Exports, Load};
 use crate::limits::{CallLimits, tick_epochs_of};
 use crate::memo::CatalogMemo;
 use crate::policy::{NetworkPolicy, Reach, UploadProgress};
@@ -88,7 +89,8 @@ fn with_failure<T>(result: Result<T, ActionError>) -> Result<T, ActionFailure> {
 #[derive(Clone)]
 pub struct ConnectorHost {
     engine: Engine,
-    pre: ConnectorPre<StoreState>,
+    pre: InstancePre<StoreState>,
+    exports: Arc<Exports>,
     network: Arc<NetworkPolicy>,
     connections: Connections,
     pool: Option<Arc<ConnectionPool>>,
@@ -172,13 +174,14 @@ impl ConnectorHost {
         let pre = linker
             .instantiate_pre(&component)
             .map_err(HostError::Load)?;
-        let pre = ConnectorPre::new(pre).map_err(HostError::Load)?;
+        let exports = Arc::new(Exports::new(&pre).map_err(HostError::Load)?);
         tick_epochs_of(&engine).map_err(|e| HostError::Load(e.into()))?;
         let pool =
             ConnectionPool::new(config.connections).map_err(|e| HostError::Load(e.into()))?;
         Ok(ConnectorHost {
             engine,
             pre,
+            exports,
             network: Arc::new(config.network),
             connections: config.connections,
             pool,
@@ -213,16 +216,23 @@ impl ConnectorHost {
         self.instances.load(Ordering::Relaxed)
     }
 
-    async fn instantiate(&self, reach: Reach) -> Result<(Store<StoreState>, Connector), HostError> {
-        self.instantiate_reporting(reach, None).await
+    /// A fresh instance in a fresh store, with the one exported interface
+    /// `load` picks loaded (see [`Exports`]).
+    async fn instantiate<G>(
+        &self,
+        reach: Reach,
+        load: Load<G>,
+    ) -> Result<(Store<StoreState>, G), HostError> {
+        self.instantiate_reporting(reach, None, load).await
     }
 
     /// [`ConnectorHost::instantiate`], telling `progress` how uploads go.
-    async fn instantiate_reporting(
+    async fn instantiate_reporting<G>(
         &self,
         reach: Reach,
         progress: Option<UploadProgress>,
-    ) -> Result<(Store<StoreState>, Connector), HostError> {
+        load: Load<G>,
+    ) -> Result<(Store<StoreState>, G), HostError> {
         let mut state = StoreState::new(
             self.network.clone(),
             reach,
@@ -238,25 +248,31 @@ impl ConnectorHost {
         store.epoch_deadline_trap();
         store.set_epoch_deadline(self.limits.deadline_ticks());
         let instantiated = bounded(self.limits, self.pre.instantiate_async(&mut store)).await;
-        let instance = settle(self.limits, &store, instantiated)?;
-        Ok((store, instance))
+        let instance: Instance = settle(self.limits, &store, instantiated)?;
+        let loaded = load(&self.exports, &mut store, &instance);
+        let guest = settle(self.limits, &store, Some(loaded))?;
+        Ok((store, guest))
     }
 
-    /// Runs `call` on a fresh instance within the call's limits.
-    async fn run<T>(
+    /// Runs `call` on a fresh instance, with the interface `load` picks,
+    /// within the call's limits.
+    async fn run<G, T>(
         &self,
-        call: impl AsyncFnOnce(&mut Store<StoreState>, &Connector) -> wasmtime::Result<T>,
+        load: Load<G>,
+        call: impl AsyncFnOnce(&mut Store<StoreState>, &G) -> wasmtime::Result<T>,
     ) -> Result<T, HostError> {
-        let (mut store, instance) = self.instantiate(Reach::Api).await?;
-        let called = bounded(self.limits, call(&mut store, &instance)).await;
+        let (mut store, guest) = self.instantiate(Reach::Api, load).await?;
+        let called = bounded(self.limits, call(&mut store, &guest)).await;
         settle(self.limits, &store, called)
     }
 
-    /// Instantiates the component in a fresh store and drops it, running
-    /// nothing: the fixed cost every call pays before it starts. For
-    /// benchmarks and health checks.
+    /// Instantiates the component in a fresh store with its `actions`
+    /// interface loaded, and drops it, running nothing: the fixed cost a
+    /// call pays before it starts. For benchmarks and health checks.
     pub async fn instantiate_and_drop(&self) -> Result<(), HostError> {
-        self.instantiate(Reach::Api).await.map(drop)
+        self.instantiate(Reach::Api, Exports::actions)
+            .await
+            .map(drop)
     }
 
     /// Every endpoint of the description `spec` points at. The embedded
@@ -271,11 +287,8 @@ impl ConnectorHost {
             return Ok(Ok(kept));
         }
         let answer = self
-            .run(async |store, instance| {
-                instance
-                    .pinterest_connector_catalog()
-                    .call_list_endpoints(store, spec)
-                    .await
+            .run(Exports::catalog, async |store, catalog| {
+                catalog.call_list_endpoints(store, spec).await
             })
             .await?;
         if let (true, Ok(endpoints)) = (embedded, &answer) {
@@ -297,11 +310,8 @@ impl ConnectorHost {
             return Ok(Ok(kept));
         }
         let answer = self
-            .run(async |store, instance| {
-                instance
-                    .pinterest_connector_catalog()
-                    .call_describe_endpoint(store, spec, endpoint)
-                    .await
+            .run(Exports::catalog, async |store, catalog| {
+                catalog.call_describe_endpoint(store, spec, endpoint).await
             })
             .await?;
         if let (true, Ok(schema)) = (embedded, &answer) {
@@ -331,9 +341,8 @@ impl ConnectorHost {
             return Ok(Ok(kept));
         }
         let answer = self
-            .run(async |store, instance| {
-                instance
-                    .pinterest_connector_catalog()
+            .run(Exports::catalog, async |store, catalog| {
+                catalog
                     .call_describe_endpoints(store, spec, endpoints)
                     .await
             })
@@ -353,9 +362,8 @@ impl ConnectorHost {
         state: &str,
         authorization_endpoint: Option<&str>,
     ) -> Result<Result<String, ConnectorError>, HostError> {
-        self.run(async |store, instance| {
-            instance
-                .pinterest_connector_oauth()
+        self.run(Exports::oauth, async |store, oauth| {
+            oauth
                 .call_authorize_url(
                     store,
                     client_id,
@@ -376,9 +384,8 @@ impl ConnectorHost {
         code: &str,
         redirect_uri: &str,
     ) -> Result<Result<Oauth2Credentials, ConnectorError>, HostError> {
-        self.run(async |store, instance| {
-            instance
-                .pinterest_connector_oauth()
+        self.run(Exports::oauth, async |store, oauth| {
+            oauth
                 .call_exchange_code(store, app, code, redirect_uri)
                 .await
         })
@@ -391,11 +398,8 @@ impl ConnectorHost {
         &self,
         credentials: &Oauth2Credentials,
     ) -> Result<Result<Oauth2Credentials, ConnectorError>, HostError> {
-        self.run(async |store, instance| {
-            instance
-                .pinterest_connector_oauth()
-                .call_refresh(store, credentials)
-                .await
+        self.run(Exports::oauth, async |store, oauth| {
+            oauth.call_refresh(store, credentials).await
         })
         .await
     }
@@ -421,12 +425,12 @@ impl ConnectorHost {
         wait: Option<JobWait>,
         progress: Option<UploadProgress>,
     ) -> Result<Result<MediaUploaded, ActionFailure>, HostError> {
-        let (mut store, instance) = self
-            .instantiate_reporting(Reach::ApiAndS3, progress)
+        let (mut store, jobs) = self
+            .instantiate_reporting(Reach::ApiAndS3, progress, Exports::jobs)
             .await?;
         let called = bounded(
             self.limits,
-            instance.pinterest_connector_jobs().call_upload_media(
+            jobs.call_upload_media(
                 &mut store,
                 credentials,
                 file,
@@ -446,17 +450,15 @@ impl ConnectorHost {
         media_id: &str,
         wait: Option<JobWait>,
     ) -> Result<Result<MediaUploaded, ActionFailure>, HostError> {
-        self.run(async |store, instance| {
-            instance
-                .pinterest_connector_jobs()
-                .call_await_media(
-                    store,
-                    credentials,
-                    media_id,
-                    wait,
-                    self.call_options.as_ref(),
-                )
-                .await
+        self.run(Exports::jobs, async |store, jobs| {
+            jobs.call_await_media(
+                store,
+                credentials,
+                media_id,
+                wait,
+                self.call_options.as_ref(),
+            )
+            .await
         })
         .await
         .map(with_failure)
@@ -470,17 +472,15 @@ impl ConnectorHost {
         ad_account_id: &str,
         body: &str,
     ) -> Result<Result<ReportStarted, ActionFailure>, HostError> {
-        self.run(async |store, instance| {
-            instance
-                .pinterest_connector_jobs()
-                .call_create_report(
-                    store,
-                    credentials,
-                    ad_account_id,
-                    body,
-                    self.call_options.as_ref(),
-                )
-                .await
+        self.run(Exports::jobs, async |store, jobs| {
+            jobs.call_create_report(
+                store,
+                credentials,
+                ad_account_id,
+                body,
+                self.call_options.as_ref(),
+            )
+            .await
         })
         .await
         .map(with_failure)
@@ -495,10 +495,10 @@ impl ConnectorHost {
         token: &str,
         wait: Option<JobWait>,
     ) -> Result<Result<ReportStream, ActionFailure>, HostError> {
-        let (mut store, instance) = self.instantiate(Reach::ApiAndS3).await?;
+        let (mut store, jobs) = self.instantiate(Reach::ApiAndS3, Exports::jobs).await?;
         let started = bounded(
             self.limits,
-            instance.pinterest_connector_jobs().call_download_report(
+            jobs.call_download_report(
                 &mut store,
                 credentials,
                 ad_account_id,
@@ -512,7 +512,7 @@ impl ConnectorHost {
         Ok(started
             .map(|ready| ReportStream {
                 store,
-                instance,
+                jobs,
                 resource: Some(ready.download),
                 limits: self.limits,
                 size: ready.size,
@@ -531,9 +531,8 @@ impl ConnectorHost {
         cursor: Option<&str>,
         options: Option<PollOptions>,
     ) -> Result<Result<PollResult, ActionFailure>, HostError> {
-        self.run(async |store, instance| {
-            instance
-                .pinterest_connector_triggers()
+        self.run(Exports::triggers, async |store, triggers| {
+            triggers
                 .call_poll(
                     store,
                     credentials,
@@ -554,9 +553,8 @@ impl ConnectorHost {
         credentials: &Credentials,
         input: &ApiCallInput,
     ) -> Result<Result<ApiCallOutput, ActionFailure>, HostError> {
-        self.run(async |store, instance| {
-            instance
-                .pinterest_connector_actions()
+        self.run(Exports::actions, async |store, actions| {
+            actions
                 .call_api_call(store, credentials, input, self.call_options.as_ref())
                 .await
         })
@@ -571,25 +569,23 @@ impl ConnectorHost {
         input: &ApiCallInput,
         options: PaginationOptions,
     ) -> Result<Result<PageStream, ActionFailure>, HostError> {
-        let (mut store, instance) = self.instantiate(Reach::Api).await?;
+        let (mut store, actions) = self.instantiate(Reach::Api, Exports::actions).await?;
         let started = bounded(
             self.limits,
-            instance
-                .pinterest_connector_actions()
-                .call_api_call_paginated(
-                    &mut store,
-                    credentials,
-                    input,
-                    options,
-                    self.call_options.as_ref(),
-                ),
+            actions.call_api_call_paginated(
+                &mut store,
+                credentials,
+                input,
+                options,
+                self.call_options.as_ref(),
+            ),
         )
         .await;
         let started = settle(self.limits, &store, started)?;
         Ok(started
             .map(|resource| PageStream {
                 store,
-                instance,
+                actions,
                 resource: Some(resource),
                 limits: self.limits,
             })
@@ -602,9 +598,8 @@ impl ConnectorHost {
         credentials: &Credentials,
         input: &RawRequestInput,
     ) -> Result<Result<RawResponse, ActionFailure>, HostError> {
-        self.run(async |store, instance| {
-            instance
-                .pinterest_connector_actions()
+        self.run(Exports::actions, async |store, actions| {
+            actions
                 .call_raw_request(store, credentials, input, self.call_options.as_ref())
                 .await
         })
@@ -617,9 +612,8 @@ impl ConnectorHost {
         &self,
         credentials: &Credentials,
     ) -> Result<Result<Account, ActionFailure>, HostError> {
-        self.run(async |store, instance| {
-            instance
-                .pinterest_connector_actions()
+        self.run(Exports::actions, async |store, actions| {
+            actions
                 .call_verify_credentials(store, credentials, self.call_options.as_ref())
                 .await
         })
@@ -632,7 +626,7 @@ impl ConnectorHost {
 /// It owns its component instance; dropping it ends the walk.
 pub struct PageStream {
     store: Store<StoreState>,
-    instance: Connector,
+    actions: actions::Guest,
     resource: Option<ResourceAny>,
     limits: CallLimits,
 }
@@ -650,8 +644,7 @@ impl PageStream {
         self.store.set_epoch_deadline(self.limits.deadline_ticks());
         let called = bounded(
             self.limits,
-            self.instance
-                .pinterest_connector_actions()
+            self.actions
                 .page_stream()
                 .call_next(&mut self.store, resource),
         )
@@ -692,7 +685,7 @@ impl PageStream {
 /// its component instance; dropping it stops the download.
 pub struct ReportStream {
     store: Store<StoreState>,
-    instance: Connector,
+    jobs: jobs::Guest,
     resource: Option<ResourceAny>,
     limits: CallLimits,
     size: Option<u64>,
@@ -710,8 +703,7 @@ impl ReportStream {
         self.store.set_epoch_deadline(self.limits.deadline_ticks());
         let called = bounded(
             self.limits,
-            self.instance
-                .pinterest_connector_jobs()
+            self.jobs
                 .report_download()
                 .call_next(&mut self.store, resource),
         )

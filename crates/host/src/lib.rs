@@ -23,6 +23,7 @@ pub mod bindings;
 mod cache;
 pub mod credentials;
 mod error;
+mod exports;
 mod host;
 mod limits;
 mod memo;
