@@ -112,22 +112,47 @@ struct Fixture {
     compiled: Component,
 }
 
-impl Fixture {
-    /// A new host like `host`: nothing kept from earlier calls (the
-    /// catalog memo starts empty).
-    fn fresh_host(&self) -> anyhow::Result<ConnectorHost> {
-        Ok(ConnectorHost::from_component(
-            self.engine.clone(),
-            self.compiled.clone(),
-            HostConfig {
-                network: mock_policy(&self.mock)?,
-                ..HostConfig::default()
-            },
-        )?)
+/// A host of `compiled` routed to `mock`, with the default limits and
+/// `connections`.
+fn host_of(
+    engine: &Engine,
+    compiled: &Component,
+    mock: &MockPinterest,
+    connections: HostConnections,
+) -> anyhow::Result<ConnectorHost> {
+    Ok(ConnectorHost::from_component(
+        engine.clone(),
+        compiled.clone(),
+        HostConfig {
+            network: mock_policy(mock)?,
+            connections,
+            ..HostConfig::default()
+        },
+    )?)
+}
+
+/// Room in the pool for every connection a round of the throughput figure
+/// opens, as a server expecting that many calls at once would configure
+/// it: the round measures calls, not connecting.
+fn room_for_a_round() -> HostConnections {
+    HostConnections::Pooled {
+        idle_timeout: Duration::from_secs(30),
+        max_idle_per_host: CONCURRENT,
     }
 }
 
 impl Fixture {
+    /// A new host like `host`: nothing kept from earlier calls (the
+    /// catalog memo starts empty).
+    fn fresh_host(&self) -> anyhow::Result<ConnectorHost> {
+        host_of(
+            &self.engine,
+            &self.compiled,
+            &self.mock,
+            HostConnections::default(),
+        )
+    }
+
     async fn start(wasm: &[u8]) -> anyhow::Result<Fixture> {
         let limits = CallLimits::default();
         let engine = ConnectorHost::pooled_engine(CONCURRENT as u32 + 64, limits.max_memory_bytes)?;
@@ -142,29 +167,7 @@ impl Fixture {
             ..MockConfig::default()
         })
         .await?;
-        let host_for =
-            |mock: &MockPinterest, connections: HostConnections| -> anyhow::Result<ConnectorHost> {
-                Ok(ConnectorHost::from_component(
-                    engine.clone(),
-                    compiled.clone(),
-                    HostConfig {
-                        network: mock_policy(mock)?,
-                        limits,
-                        connections,
-                        ..HostConfig::default()
-                    },
-                )?)
-            };
-        // Room in the pool for every connection a round of the throughput
-        // figure opens, as a server expecting that many calls at once would
-        // configure it: the round measures calls, not connecting.
-        let host = host_for(
-            &mock,
-            HostConnections::Pooled {
-                idle_timeout: Duration::from_secs(30),
-                max_idle_per_host: CONCURRENT,
-            },
-        )?;
+        let host = host_of(&engine, &compiled, &mock, room_for_a_round())?;
         // The same workers, each with an engine (and so an instance pool)
         // of its own.
         let cores = HostWorkers::available_cores().get();
@@ -175,29 +178,17 @@ impl Fixture {
                     limits.max_memory_bytes,
                 )?;
                 let compiled = Component::new(&engine, wasm)?;
-                Ok(ConnectorHost::from_component(
-                    engine,
-                    compiled,
-                    HostConfig {
-                        network: mock_policy(&mock)?,
-                        limits,
-                        connections: HostConnections::Pooled {
-                            idle_timeout: Duration::from_secs(30),
-                            max_idle_per_host: CONCURRENT,
-                        },
-                        ..HostConfig::default()
-                    },
-                )?)
+                host_of(&engine, &compiled, &mock, room_for_a_round())
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Fixture {
             workers: HostWorkers::start(&host, HostWorkers::available_cores())?,
             workers_own_engines: HostWorkers::with_hosts(own_engines)?,
             host,
-            unpooled_host: host_for(&mock, HostConnections::PerRequest)?,
-            big_host: host_for(&big, HostConnections::default())?,
-            engine: engine.clone(),
-            compiled: compiled.clone(),
+            unpooled_host: host_of(&engine, &compiled, &mock, HostConnections::PerRequest)?,
+            big_host: host_of(&engine, &compiled, &big, HostConnections::default())?,
+            engine,
+            compiled,
             mock,
             big,
         })

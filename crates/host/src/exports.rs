@@ -38,49 +38,25 @@ impl Exports {
             triggers: triggers::GuestIndices::new(pre)?,
         })
     }
-
-    /// The `catalog` interface of `instance`.
-    pub(crate) fn catalog(
-        &self,
-        store: &mut Store<StoreState>,
-        instance: &Instance,
-    ) -> wasmtime::Result<catalog::Guest> {
-        self.catalog.load(store, instance)
-    }
-
-    /// The `oauth` interface of `instance`.
-    pub(crate) fn oauth(
-        &self,
-        store: &mut Store<StoreState>,
-        instance: &Instance,
-    ) -> wasmtime::Result<oauth::Guest> {
-        self.oauth.load(store, instance)
-    }
-
-    /// The `actions` interface of `instance`.
-    pub(crate) fn actions(
-        &self,
-        store: &mut Store<StoreState>,
-        instance: &Instance,
-    ) -> wasmtime::Result<actions::Guest> {
-        self.actions.load(store, instance)
-    }
-
-    /// The `jobs` interface of `instance`.
-    pub(crate) fn jobs(
-        &self,
-        store: &mut Store<StoreState>,
-        instance: &Instance,
-    ) -> wasmtime::Result<jobs::Guest> {
-        self.jobs.load(store, instance)
-    }
-
-    /// The `triggers` interface of `instance`.
-    pub(crate) fn triggers(
-        &self,
-        store: &mut Store<StoreState>,
-        instance: &Instance,
-    ) -> wasmtime::Result<triggers::Guest> {
-        self.triggers.load(store, instance)
-    }
 }
+
+/// One loader per interface, each `fn(&Exports, &mut Store, &Instance)`,
+/// as [`Load`] takes them.
+macro_rules! loaders {
+    ($($interface:ident),*) => {
+        impl Exports {
+            $(
+                #[doc = concat!("The `", stringify!($interface), "` interface of `instance`.")]
+                pub(crate) fn $interface(
+                    &self,
+                    store: &mut Store<StoreState>,
+                    instance: &Instance,
+                ) -> wasmtime::Result<$interface::Guest> {
+                    self.$interface.load(store, instance)
+                }
+            )*
+        }
+    };
+}
+
+loaders!(catalog, oauth, actions, jobs, triggers);
