@@ -82,15 +82,50 @@ static SCHEMA_TEXT_CELLS: [OnceLock<Option<String>>; EMBEDDED_SCHEMA_COUNT] =
 
 /// The index and the text of the embedded schema called `name`.
 fn embedded_schema_text(name: &str) -> Option<(usize, &'static str)> {
-    let index = EMBEDDED_SCHEMAS
-        .binary_search_by(|(known, _)| (*known).cmp(name))
-        .ok()?;
+    let index = embedded_schema_index(name)?;
     let packed = EMBEDDED_SCHEMAS[index].1;
     let text = SCHEMA_TEXT_CELLS
         .get(index)?
         .get_or_init(|| unpack(packed))
         .as_deref()?;
     Some((index, text))
+}
+
+/// The index of the embedded schema called `name`.
+fn embedded_schema_index(name: &str) -> Option<usize> {
+    EMBEDDED_SCHEMAS
+        .binary_search_by(|(known, _)| (*known).cmp(name))
+        .ok()
+}
+
+/// An embedded schema as describing endpoints splices it: its text with
+/// references rewritten, and the schemas it names (by index), read once
+/// for every endpoint that reaches it.
+struct SplicedSchema {
+    text: String,
+    names: Vec<usize>,
+}
+
+impl SplicedSchema {
+    /// The schema at `index`, from `shared` or read into it.
+    fn of(index: usize, shared: &mut BTreeMap<usize, SplicedSchema>) -> Option<&SplicedSchema> {
+        use std::collections::btree_map::Entry;
+        match shared.entry(index) {
+            Entry::Occupied(kept) => Some(kept.into_mut()),
+            Entry::Vacant(slot) => {
+                let (name, _) = EMBEDDED_SCHEMAS.get(index)?;
+                let (_, text) = embedded_schema_text(name)?;
+                Some(
+                    slot.insert(SplicedSchema {
+                        text: text.replace(QUOTED_COMPONENT_PREFIX, QUOTED_DEFS_PREFIX),
+                        names: refs_in_text(text)
+                            .filter_map(embedded_schema_index)
+                            .collect(),
+                    }),
+                )
+            }
+        }
+    }
 }
 
 /// The embedded operations, each parsed on first use.
@@ -165,7 +200,7 @@ impl Operations {
                 let entry = EMBEDDED_OPERATIONS.get(index)?;
                 OPERATION_CELLS
                     .get(index)?
-                    .get_or_init(|| serde_json::from_str(&unpack(entry.packed)?).ok())
+                    .get_or_init(|| serde_json::from_slice(unpack(entry.packed)?.as_bytes()).ok())
                     .as_ref()
             }
         }
@@ -294,7 +329,7 @@ impl Schemas {
                 let (index, text) = embedded_schema_text(name)?;
                 SCHEMA_CELLS
                     .get(index)?
-                    .get_or_init(|| serde_json::from_str(text).ok())
+                    .get_or_init(|| serde_json::from_slice(text.as_bytes()).ok())
                     .as_ref()
             }
         }
@@ -478,7 +513,7 @@ pub struct RequestBody {
 impl Catalog {
     /// Parses a catalog from its JSON form.
     pub fn from_json(text: &str) -> Result<Catalog, serde_json::Error> {
-        serde_json::from_str(text)
+        serde_json::from_slice(text.as_bytes())
     }
 
     /// The catalog's JSON form: one operation and one schema per line, so
@@ -535,11 +570,12 @@ impl Catalog {
         let defs = self.referenced_schemas(&schema);
         let mut schema = rewrite_refs(schema);
         if !defs.is_empty() {
-            let defs: Map<String, Value> = defs
-                .into_iter()
-                .map(|(name, s)| (name, rewrite_refs(s)))
-                .collect();
-            schema["$defs"] = Value::Object(defs);
+            // Inserted, not collected (see `openapi::strip_prose`).
+            let mut rewritten = Map::new();
+            for (name, s) in defs {
+                rewritten.insert(name, rewrite_refs(s));
+            }
+            schema["$defs"] = Value::Object(rewritten);
         }
         schema
     }
@@ -588,44 +624,50 @@ impl Catalog {
     }
 
     /// [`Catalog::input_schema_text`], taking the embedded schemas' texts
-    /// (references rewritten), by name, from `shared` and adding those it
-    /// rewrites.
+    /// (references rewritten) and the schemas each names from `shared`, by
+    /// index, and adding those it reads.
     fn input_schema_text_sharing(
         &self,
         op: &Operation,
-        shared: &mut BTreeMap<String, String>,
+        shared: &mut BTreeMap<usize, SplicedSchema>,
     ) -> String {
         if !matches!(self.schemas.0, SchemaStore::Embedded) {
             return self.input_schema(op).to_string();
         }
-        let root = self.input_schema_root(op);
-        let mut pending = Vec::new();
-        collect_refs(&root, &mut pending);
-        let mut defs = BTreeMap::new();
-        while let Some(name) = pending.pop() {
-            if defs.contains_key(&name) {
+        let mut out = input_schema_root_text(op);
+        let mut pending: Vec<usize> = refs_in_text(&out)
+            .filter_map(embedded_schema_index)
+            .collect();
+        // The embedded schemas are ordered by name, so by index is by name.
+        let mut defs = BTreeSet::new();
+        while let Some(index) = pending.pop() {
+            if defs.contains(&index) {
                 continue;
             }
-            let Some((_, text)) = embedded_schema_text(&name) else {
+            let Some(spliced) = SplicedSchema::of(index, shared) else {
                 continue;
             };
-            pending.extend(refs_in_text(text).map(str::to_owned));
-            defs.insert(name, text);
+            pending.extend_from_slice(&spliced.names);
+            defs.insert(index);
         }
-        let mut out = rewrite_refs(root).to_string();
+        if out.contains(QUOTED_COMPONENT_PREFIX) {
+            out = out.replace(QUOTED_COMPONENT_PREFIX, QUOTED_DEFS_PREFIX);
+        }
         if !defs.is_empty() && out.ends_with('}') {
             out.pop();
             out.push_str(",\"$defs\":{");
-            for (i, (name, text)) in defs.iter().enumerate() {
+            for (i, index) in defs.iter().enumerate() {
+                let (Some((name, _)), Some(spliced)) =
+                    (EMBEDDED_SCHEMAS.get(*index), shared.get(index))
+                else {
+                    continue;
+                };
                 if i > 0 {
                     out.push(',');
                 }
                 out.push_str(&compact(name));
                 out.push(':');
-                let rewritten = shared
-                    .entry(name.clone())
-                    .or_insert_with(|| text.replace(QUOTED_COMPONENT_PREFIX, "\"#/$defs/"));
-                out.push_str(rewritten);
+                out.push_str(&spliced.text);
             }
             out.push_str("}}");
         }
@@ -711,6 +753,110 @@ const COMPONENT_PREFIX: &str = "#/components/schemas/";
 
 /// [`COMPONENT_PREFIX`] as it starts a JSON string in a schema's text.
 const QUOTED_COMPONENT_PREFIX: &str = "\"#/components/schemas/";
+
+/// Where [`rewrite_refs`] points them, as it starts a JSON string.
+const QUOTED_DEFS_PREFIX: &str = "\"#/$defs/";
+
+/// The JSON text of [`Catalog::input_schema_root`] for `op`, written
+/// straight from the operation: its schemas are serialised where they lie
+/// instead of cloned into a new tree, and the keys go in the order
+/// serde_json's sorted maps give them, so the text is the same. Building,
+/// printing and dropping that tree was most of describing every endpoint.
+fn input_schema_root_text(op: &Operation) -> String {
+    let locations = [
+        (ParamLocation::Path, "path"),
+        (ParamLocation::Query, "query"),
+    ];
+    // What `input_schema_root` requires, in its order: path, query, body.
+    let mut required: Vec<&str> = locations
+        .iter()
+        .filter(|(location, _)| {
+            op.params
+                .iter()
+                .any(|p| p.location == *location && p.required)
+        })
+        .map(|(_, name)| *name)
+        .collect();
+    if op.body.as_ref().is_some_and(|body| body.required) {
+        required.push("body");
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(512);
+    out.extend_from_slice(
+        br#"{"$schema":"https://json-schema.org/draft/2020-12/schema","additionalProperties":false,"properties":{"#,
+    );
+    let mut first = true;
+    let mut key = |out: &mut Vec<u8>, name: &str| {
+        if !std::mem::take(&mut first) {
+            out.push(b',');
+        }
+        write_json(out, name);
+        out.push(b':');
+    };
+    if let Some(body) = &op.body {
+        key(&mut out, "body");
+        match &body.schema {
+            Value::Object(map) => {
+                // `contentMediaType` joins the schema's keys where a
+                // sorted map would put it (replacing one already there).
+                let media = Value::String(body.content_type.clone());
+                let mut entries: Vec<(&str, &Value)> = map
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "contentMediaType")
+                    .map(|(k, v)| (k.as_str(), v))
+                    .collect();
+                let at = entries.partition_point(|(k, _)| *k < "contentMediaType");
+                entries.insert(at, ("contentMediaType", &media));
+                write_object(&mut out, entries);
+            }
+            other => write_json(&mut out, other),
+        }
+    }
+    for (location, name) in locations {
+        let mut props: BTreeMap<&str, &Value> = BTreeMap::new();
+        let mut req: Vec<&str> = Vec::new();
+        for p in op.params.iter().filter(|p| p.location == location) {
+            props.insert(&p.name, &p.schema);
+            if p.required {
+                req.push(&p.name);
+            }
+        }
+        if props.is_empty() {
+            continue;
+        }
+        key(&mut out, name);
+        out.extend_from_slice(br#"{"additionalProperties":false,"properties":"#);
+        write_object(&mut out, props);
+        out.extend_from_slice(br#","required":"#);
+        write_json(&mut out, &req);
+        out.extend_from_slice(br#","type":"object"}"#);
+    }
+    out.extend_from_slice(br#"},"required":"#);
+    write_json(&mut out, &required);
+    out.extend_from_slice(br#","title":"#);
+    write_json(&mut out, &op.label());
+    out.extend_from_slice(br#","type":"object"}"#);
+    // serde_json writes UTF-8 and so does everything above.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Writes `entries` as a JSON object, in their order.
+fn write_object<'a>(out: &mut Vec<u8>, entries: impl IntoIterator<Item = (&'a str, &'a Value)>) {
+    out.push(b'{');
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_json(out, key);
+        out.push(b':');
+        write_json(out, value);
+    }
+    out.push(b'}');
+}
+
+/// Appends the compact JSON text of plain data (which always serialises).
+fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let _ = serde_json::to_writer(out, value);
+}
 
 /// The component schemas a schema's JSON text names, as
 /// [`collect_refs`] finds them in its value.

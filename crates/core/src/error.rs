@@ -319,7 +319,7 @@ pub(crate) fn redact_text(text: &str, secrets: &[&str]) -> String {
     if secrets.is_empty() {
         return text.to_owned();
     }
-    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    crate::order::sort_by_key(&mut secrets, |secret| std::cmp::Reverse(secret.len()));
     secrets.dedup();
     let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
     let mut out = String::with_capacity(text.len());

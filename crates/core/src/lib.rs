@@ -16,6 +16,7 @@
 //! - [`report`]: an asynchronous ads report's token, states and download;
 //! - [`raw`]: checking the relative URL of a raw request;
 //! - [`options`]: per-call retries, timeouts and the response cap;
+//! - [`order`]: a stable sort small in code, for short lists;
 //! - [`retry`]: which failures are retried, with backoff, within a budget;
 //! - [`pagination`]: walking Pinterest's `bookmark` cursor one page at a time;
 //! - [`error`]: the typed errors and how Pinterest's answers map onto them;
@@ -31,6 +32,11 @@
 //! - [`cursor`]: what a trigger remembers between polls, as the host stores it;
 //! - [`instant`]: `created_at` and HTTP `Date` read into Unix seconds;
 //! - [`connector`]: the actions, generic over a transport.
+//!
+//! JSON is read with `serde_json::from_slice` throughout, text included
+//! (`text.as_bytes()`), never `from_str`: each reader type is a whole
+//! second copy of the parser and of every `Deserialize` it drives in the
+//! component's code.
 //!
 //! The actions as JSON over HTTP (the edge build's routes) are an adapter
 //! over this API: the `pinterest-connector-service` crate.
@@ -49,6 +55,7 @@ pub mod media;
 pub mod oauth;
 pub mod openapi;
 pub mod options;
+pub mod order;
 pub mod pagination;
 pub mod raw;
 pub mod report;

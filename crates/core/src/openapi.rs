@@ -40,7 +40,8 @@ const PROSE_KEYS: &[&str] = &[
 
 /// Reads an OpenAPI 3.0 JSON description.
 pub fn read_catalog(text: &str) -> Result<Catalog, OpenApiError> {
-    let spec: Value = serde_json::from_str(text).map_err(|e| OpenApiError::Json(e.to_string()))?;
+    let spec: Value =
+        serde_json::from_slice(text.as_bytes()).map_err(|e| OpenApiError::Json(e.to_string()))?;
     catalog_from_value(&spec)
 }
 
@@ -298,36 +299,39 @@ fn oauth_scopes(security: Option<&Value>) -> Vec<String> {
         .filter_map(|req| req.get("pinterest_oauth2"))
         .flat_map(|s| strings(Some(s)))
         .collect();
-    scopes.sort();
+    crate::order::sort_by(&mut scopes, Ord::cmp);
     scopes.dedup();
     scopes
 }
 
 /// A copy of a schema without prose. Keys under `properties` are property
 /// names, not keywords, so a property called `description` stays.
+///
+/// The maps are filled by `insert`, not collected: collecting into a
+/// sorted map sorts first, and that sort is KBs of code for one key type.
 pub(crate) fn strip_prose(schema: &Value) -> Value {
     match schema {
-        Value::Object(map) => Value::Object(
-            map.iter()
+        Value::Object(map) => {
+            let mut kept = Map::new();
+            for (k, v) in map
+                .iter()
                 .filter(|(k, _)| !PROSE_KEYS.contains(&k.as_str()))
-                .map(|(k, v)| {
-                    let v = if k == "properties" {
-                        match v {
-                            Value::Object(props) => Value::Object(
-                                props
-                                    .iter()
-                                    .map(|(n, s)| (n.clone(), strip_prose(s)))
-                                    .collect(),
-                            ),
-                            other => other.clone(),
+            {
+                let v = match v {
+                    Value::Object(props) if k == "properties" => {
+                        let mut stripped = Map::new();
+                        for (name, schema) in props {
+                            stripped.insert(name.clone(), strip_prose(schema));
                         }
-                    } else {
-                        strip_prose(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
+                        Value::Object(stripped)
+                    }
+                    other if k == "properties" => other.clone(),
+                    other => strip_prose(other),
+                };
+                kept.insert(k.clone(), v);
+            }
+            Value::Object(kept)
+        }
         Value::Array(items) => Value::Array(items.iter().map(strip_prose).collect()),
         other => other.clone(),
     }

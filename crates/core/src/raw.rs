@@ -36,7 +36,7 @@ pub fn prepare_raw(session: &Session, input: &RawInput) -> Result<HttpRequest, C
     let mut headers = base_headers(credentials.access_token());
     let body = match &input.body {
         Some(text) => {
-            let value: serde_json::Value = serde_json::from_str(text)
+            let value: serde_json::Value = serde_json::from_slice(text.as_bytes())
                 .map_err(|e| ConnectorError::invalid("body", format!("is not valid JSON: {e}")))?;
             headers.push(("Content-Type".into(), "application/json".into()));
             Some(value.to_string().into_bytes())

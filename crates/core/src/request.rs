@@ -309,7 +309,7 @@ fn render_deep_object(
     value: &str,
     pairs: &mut Vec<String>,
 ) -> Result<(), ConnectorError> {
-    let object: Value = serde_json::from_str(value)
+    let object: Value = serde_json::from_slice(value.as_bytes())
         .ok()
         .filter(Value::is_object)
         .ok_or_else(|| {
@@ -357,7 +357,7 @@ fn render_body(
             Ok(None)
         };
     };
-    let value: Value = serde_json::from_str(text)
+    let value: Value = serde_json::from_slice(text.as_bytes())
         .map_err(|e| ConnectorError::invalid("body", format!("is not valid JSON: {e}")))?;
     validator.validate("body", &spec.schema, &value)?;
     if spec.content_type == "application/x-www-form-urlencoded" {

@@ -284,3 +284,26 @@ fn a_leading_negative_lookahead_is_checked() {
     let unanchored = json!({"type": "string", "pattern": "(?!a)b"});
     assert!(v.validate("x", &unanchored, &json!("zz")).is_ok());
 }
+
+#[test]
+fn a_number_out_of_bounds_names_the_bound_as_the_schema_wrote_it() {
+    let s = schemas();
+    let v = Validator::new(&s);
+    let reason = |schema: Value, value: Value| match v.validate("q", &schema, &value) {
+        Err(ConnectorError::InvalidInput { reason, .. }) => reason,
+        other => panic!("{other:?}"),
+    };
+    let count = json!({"type": "integer", "minimum": 1, "maximum": 3});
+    assert_eq!(reason(count.clone(), json!(0)), "must be at least 1");
+    assert_eq!(reason(count, json!(4)), "must be at most 3");
+    let share = json!({"type": "number", "minimum": 0.5, "maximum": 2.5,
+                       "exclusiveMinimum": true, "exclusiveMaximum": true});
+    assert_eq!(reason(share.clone(), json!(0.5)), "must be more than 0.5");
+    assert_eq!(reason(share.clone(), json!(2.5)), "must be less than 2.5");
+    assert!(v.validate("q", &share, &json!(1.25)).is_ok());
+    let big = json!({"type": "integer", "maximum": 10_000_000_000_i64});
+    assert_eq!(
+        reason(big, json!(10_000_000_001_i64)),
+        "must be at most 10000000000"
+    );
+}

@@ -266,7 +266,7 @@ impl Watch {
     /// (sandbox and production lists are different lists).
     fn key(&self, op: &Operation, api_base: &str) -> u32 {
         let mut path = self.input.path_params.clone();
-        path.sort();
+        crate::order::sort_by(&mut path, Ord::cmp);
         let mut query: Vec<_> = self
             .input
             .query_params
@@ -274,7 +274,7 @@ impl Watch {
             .filter(|(name, _)| name != "page_size")
             .cloned()
             .collect();
-        query.sort();
+        crate::order::sort_by(&mut query, Ord::cmp);
         let counts = format!("{} {}", path.len(), query.len());
         let mut parts = vec![api_base, op.id.as_str(), counts.as_str()];
         for (name, value) in path.iter().chain(&query) {
@@ -335,8 +335,9 @@ fn read_page(response: &HttpResponse, watch: &Watch) -> Result<ListedPage, Conne
         .map_err(|e| upstream(format!("the page is not a bookmark-paginated list: {e}")))?;
     let mut items = Vec::new();
     for (index, raw) in raw.items.unwrap_or_default().into_iter().enumerate() {
-        let fields: serde_json::Map<String, Value> = serde_json::from_str(raw.get())
-            .map_err(|_| upstream(format!("item {index} of the page is not a JSON object")))?;
+        let fields: serde_json::Map<String, Value> =
+            serde_json::from_slice(raw.get().as_bytes())
+                .map_err(|_| upstream(format!("item {index} of the page is not a JSON object")))?;
         let id = match fields.get(&watch.id_field) {
             Some(Value::String(id)) if !id.is_empty() => id.clone(),
             Some(Value::Number(id)) => id.to_string(),
@@ -472,7 +473,7 @@ impl<T: Transport> Polling<'_, T> {
             }
             // The most recent by date; for equal dates the list's order,
             // which puts the later one first.
-            listed.sort_by_key(|item| std::cmp::Reverse(item.at));
+            crate::order::sort_by_key(&mut listed, |item| std::cmp::Reverse(item.at));
             listed.truncate(wanted);
             listed.reverse();
             for item in &listed {
@@ -591,7 +592,7 @@ impl<T: Transport> Polling<'_, T> {
         // Oldest first: by date, and for equal dates against the list's
         // order (which puts the later one first).
         found.reverse();
-        found.sort_by_key(|item| item.at);
+        crate::order::sort_by_key(&mut found, |item| item.at);
         Ok(PollOutcome {
             items: found.into_iter().map(new_item).collect(),
             cursor: state.encode(),

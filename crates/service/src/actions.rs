@@ -202,7 +202,7 @@ pub(crate) fn verify<R: Runtime>(runtime: &mut R, request: VerifyRequest) -> Ans
                 #[serde(skip_serializing_if = "Option::is_none")]
                 refreshed_credentials: Option<&'a Credentials>,
             }
-            let raw: Option<&RawValue> = serde_json::from_str(&account.raw).ok();
+            let raw: Option<&RawValue> = serde_json::from_slice(account.raw.as_bytes()).ok();
             json(
                 200,
                 &Out {

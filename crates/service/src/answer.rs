@@ -32,10 +32,9 @@ impl<'a> BodyJson<'a> {
         if response.body.is_empty() {
             return BodyJson::Empty;
         }
-        match std::str::from_utf8(&response.body)
-            .ok()
-            .and_then(|text| serde_json::from_str::<&RawValue>(text).ok())
-        {
+        // From the bytes (a raw value is UTF-8 checked), not `from_str`:
+        // see the core's note on readers.
+        match serde_json::from_slice::<&RawValue>(&response.body).ok() {
             Some(raw) => BodyJson::Json(raw),
             None => BodyJson::Text(response.body_text()),
         }

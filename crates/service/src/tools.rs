@@ -667,7 +667,7 @@ pub fn search(entries: &[EndpointEntry], query: &str, limit: usize) -> Vec<Value
             (score > 0).then_some((score, entry))
         })
         .collect();
-    scored.sort_by(|a, b| {
+    pinterest_connector_core::order::sort_by(&mut scored, |a, b| {
         b.0.cmp(&a.0)
             .then_with(|| a.1.path.len().cmp(&b.1.path.len()))
             .then_with(|| a.1.id.cmp(&b.1.id))
@@ -865,7 +865,7 @@ pub fn body_value(body: &str) -> Value {
     if body.is_empty() {
         return Value::Null;
     }
-    serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()))
+    serde_json::from_slice(body.as_bytes()).unwrap_or_else(|_| Value::String(body.to_owned()))
 }
 
 #[cfg(test)]

@@ -155,7 +155,7 @@ pub(crate) fn poll<R: Runtime>(runtime: &mut R, request: PollRequest) -> Answer 
              }| Item {
                 id,
                 created_at: *created_at,
-                item: serde_json::from_str(item).ok(),
+                item: serde_json::from_slice(item.as_bytes()).ok(),
             },
         )
         .collect();
