@@ -16,7 +16,7 @@
 //! - [`report`]: an asynchronous ads report's token, states and download;
 //! - [`raw`]: checking the relative URL of a raw request;
 //! - [`options`]: per-call retries, timeouts and the response cap;
-//! - [`order`]: a stable sort small in code, for short lists;
+//! - [`order`]: a stable sort small in code;
 //! - [`retry`]: which failures are retried, with backoff, within a budget;
 //! - [`pagination`]: walking Pinterest's `bookmark` cursor one page at a time;
 //! - [`error`]: the typed errors and how Pinterest's answers map onto them;

@@ -31,3 +31,10 @@ fn sorts_by_a_reversed_key_and_leaves_short_lists_alone() {
     sort_by_key(&mut one, |b| *b);
     assert_eq!(one, [7]);
 }
+
+#[test]
+fn a_long_list_in_reverse_order_comes_out_in_order() {
+    let mut items: Vec<u32> = (0..5_000).rev().collect();
+    sort_by_key(&mut items, |n| *n);
+    assert!(items.iter().copied().eq(0..5_000));
+}
