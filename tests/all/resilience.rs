@@ -631,7 +631,9 @@ async fn a_refused_connection_is_retried_for_every_method() {
                     (TransportKind::Refused, 4),
                     "{}",
                     e.message
-                )
+                );
+                // In `wasi:http`'s own words.
+                assert_eq!(e.message, "connection-refused");
             }
             other => panic!("{other:?}"),
         }

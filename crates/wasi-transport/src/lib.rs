@@ -13,8 +13,8 @@ use pinterest_connector_core::options::CallOptions;
 use pinterest_connector_core::retry::Retrying;
 use wasip2::http::outgoing_handler;
 use wasip2::http::types::{
-    ErrorCode, Fields, IncomingBody, IncomingResponse, Method as WasiMethod, OutgoingBody,
-    OutgoingRequest, RequestOptions, Scheme,
+    ErrorCode, FieldSizePayload, Fields, IncomingBody, IncomingResponse, Method as WasiMethod,
+    OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
 };
 use wasip2::io::streams::{InputStream, StreamError};
 
@@ -319,7 +319,110 @@ fn error_code(code: ErrorCode) -> ConnectorError {
         | ErrorCode::HttpResponseTrailerSize(_) => TooLarge,
         _ => Other,
     };
-    ConnectorError::transport(kind, format!("{code:?}"))
+    ConnectorError::transport(kind, code_text(&code))
+}
+
+/// What `code` says, in `wasi:http`'s own words: the case's WIT name
+/// (`connection-refused`) and what its payload holds. Written by hand: the
+/// bindings' `Debug` (which printed `ConnectionRefused`) was ~6 KB of the
+/// component for one message.
+fn code_text(code: &ErrorCode) -> String {
+    use ErrorCode::*;
+    let field = |f: &FieldSizePayload| {
+        let mut parts = Vec::new();
+        if let Some(name) = &f.field_name {
+            parts.push(format!("field {name}"));
+        }
+        if let Some(size) = f.field_size {
+            parts.push(format!("size {size}"));
+        }
+        parts.join(", ")
+    };
+    let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
+    let (name, detail) = match code {
+        DnsTimeout => ("DNS-timeout", String::new()),
+        DnsError(p) => {
+            let mut parts = Vec::new();
+            if let Some(rcode) = &p.rcode {
+                parts.push(format!("rcode {rcode}"));
+            }
+            if let Some(info) = p.info_code {
+                parts.push(format!("info-code {info}"));
+            }
+            ("DNS-error", parts.join(", "))
+        }
+        DestinationNotFound => ("destination-not-found", String::new()),
+        DestinationUnavailable => ("destination-unavailable", String::new()),
+        DestinationIpProhibited => ("destination-IP-prohibited", String::new()),
+        DestinationIpUnroutable => ("destination-IP-unroutable", String::new()),
+        ConnectionRefused => ("connection-refused", String::new()),
+        ConnectionTerminated => ("connection-terminated", String::new()),
+        ConnectionTimeout => ("connection-timeout", String::new()),
+        ConnectionReadTimeout => ("connection-read-timeout", String::new()),
+        ConnectionWriteTimeout => ("connection-write-timeout", String::new()),
+        ConnectionLimitReached => ("connection-limit-reached", String::new()),
+        TlsProtocolError => ("TLS-protocol-error", String::new()),
+        TlsCertificateError => ("TLS-certificate-error", String::new()),
+        TlsAlertReceived(p) => {
+            let mut parts = Vec::new();
+            if let Some(id) = p.alert_id {
+                parts.push(format!("alert {id}"));
+            }
+            if let Some(message) = &p.alert_message {
+                parts.push(message.clone());
+            }
+            ("TLS-alert-received", parts.join(", "))
+        }
+        HttpRequestDenied => ("HTTP-request-denied", String::new()),
+        HttpRequestLengthRequired => ("HTTP-request-length-required", String::new()),
+        HttpRequestBodySize(n) => ("HTTP-request-body-size", number(*n)),
+        HttpRequestMethodInvalid => ("HTTP-request-method-invalid", String::new()),
+        HttpRequestUriInvalid => ("HTTP-request-URI-invalid", String::new()),
+        HttpRequestUriTooLong => ("HTTP-request-URI-too-long", String::new()),
+        HttpRequestHeaderSectionSize(n) => {
+            ("HTTP-request-header-section-size", number(n.map(u64::from)))
+        }
+        HttpRequestHeaderSize(f) => (
+            "HTTP-request-header-size",
+            f.as_ref().map(field).unwrap_or_default(),
+        ),
+        HttpRequestTrailerSectionSize(n) => (
+            "HTTP-request-trailer-section-size",
+            number(n.map(u64::from)),
+        ),
+        HttpRequestTrailerSize(f) => ("HTTP-request-trailer-size", field(f)),
+        HttpResponseIncomplete => ("HTTP-response-incomplete", String::new()),
+        HttpResponseHeaderSectionSize(n) => (
+            "HTTP-response-header-section-size",
+            number(n.map(u64::from)),
+        ),
+        HttpResponseHeaderSize(f) => ("HTTP-response-header-size", field(f)),
+        HttpResponseBodySize(n) => ("HTTP-response-body-size", number(*n)),
+        HttpResponseTrailerSectionSize(n) => (
+            "HTTP-response-trailer-section-size",
+            number(n.map(u64::from)),
+        ),
+        HttpResponseTrailerSize(f) => ("HTTP-response-trailer-size", field(f)),
+        HttpResponseTransferCoding(c) => (
+            "HTTP-response-transfer-coding",
+            c.clone().unwrap_or_default(),
+        ),
+        HttpResponseContentCoding(c) => (
+            "HTTP-response-content-coding",
+            c.clone().unwrap_or_default(),
+        ),
+        HttpResponseTimeout => ("HTTP-response-timeout", String::new()),
+        HttpUpgradeFailed => ("HTTP-upgrade-failed", String::new()),
+        HttpProtocolError => ("HTTP-protocol-error", String::new()),
+        LoopDetected => ("loop-detected", String::new()),
+        ConfigurationError => ("configuration-error", String::new()),
+        InternalError(m) => ("internal-error", m.clone().unwrap_or_default()),
+    };
+    if detail.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name} ({detail})")
+    }
 }
 
 fn stream_error(during: &str, error: StreamError) -> ConnectorError {
