@@ -675,7 +675,9 @@ impl Catalog {
     }
 
     /// The input schema of `op` without its `$defs`, its references still
-    /// pointing at the component schemas.
+    /// pointing at the component schemas. The embedded catalog's describe
+    /// writes the same as text ([`input_schema_root_text`]); a test holds
+    /// the two to the same bytes.
     fn input_schema_root(&self, op: &Operation) -> Value {
         let mut properties = Map::new();
         let mut required = Vec::new();

@@ -327,7 +327,7 @@ impl ConnectorHost {
     /// component, so the host keeps each successful one the first time it
     /// is asked for (every endpoint's, each single endpoint's, the list)
     /// and answers from it afterwards without starting an instance: a copy
-    /// of the kept answer, in microseconds rather than the ~10 ms the
+    /// of the kept answer, in microseconds rather than the ~8 ms the
     /// component takes to inflate and splice every schema. Errors, answers
     /// for a named subset and descriptions passed by URL or inline are
     /// never kept.

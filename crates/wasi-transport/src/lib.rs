@@ -328,29 +328,30 @@ fn error_code(code: ErrorCode) -> ConnectorError {
 /// component for one message.
 fn code_text(code: &ErrorCode) -> String {
     use ErrorCode::*;
+    // A payload's fields that are there, labelled, as `a 1, b 2`.
+    let both = |first: Option<String>, second: Option<String>| {
+        first
+            .into_iter()
+            .chain(second)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let field = |f: &FieldSizePayload| {
-        let mut parts = Vec::new();
-        if let Some(name) = &f.field_name {
-            parts.push(format!("field {name}"));
-        }
-        if let Some(size) = f.field_size {
-            parts.push(format!("size {size}"));
-        }
-        parts.join(", ")
+        both(
+            f.field_name.as_ref().map(|name| format!("field {name}")),
+            f.field_size.map(|size| format!("size {size}")),
+        )
     };
     let number = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
     let (name, detail) = match code {
         DnsTimeout => ("DNS-timeout", String::new()),
-        DnsError(p) => {
-            let mut parts = Vec::new();
-            if let Some(rcode) = &p.rcode {
-                parts.push(format!("rcode {rcode}"));
-            }
-            if let Some(info) = p.info_code {
-                parts.push(format!("info-code {info}"));
-            }
-            ("DNS-error", parts.join(", "))
-        }
+        DnsError(p) => (
+            "DNS-error",
+            both(
+                p.rcode.as_ref().map(|rcode| format!("rcode {rcode}")),
+                p.info_code.map(|info| format!("info-code {info}")),
+            ),
+        ),
         DestinationNotFound => ("destination-not-found", String::new()),
         DestinationUnavailable => ("destination-unavailable", String::new()),
         DestinationIpProhibited => ("destination-IP-prohibited", String::new()),
@@ -363,16 +364,13 @@ fn code_text(code: &ErrorCode) -> String {
         ConnectionLimitReached => ("connection-limit-reached", String::new()),
         TlsProtocolError => ("TLS-protocol-error", String::new()),
         TlsCertificateError => ("TLS-certificate-error", String::new()),
-        TlsAlertReceived(p) => {
-            let mut parts = Vec::new();
-            if let Some(id) = p.alert_id {
-                parts.push(format!("alert {id}"));
-            }
-            if let Some(message) = &p.alert_message {
-                parts.push(message.clone());
-            }
-            ("TLS-alert-received", parts.join(", "))
-        }
+        TlsAlertReceived(p) => (
+            "TLS-alert-received",
+            both(
+                p.alert_id.map(|id| format!("alert {id}")),
+                p.alert_message.clone(),
+            ),
+        ),
         HttpRequestDenied => ("HTTP-request-denied", String::new()),
         HttpRequestLengthRequired => ("HTTP-request-length-required", String::new()),
         HttpRequestBodySize(n) => ("HTTP-request-body-size", number(*n)),
