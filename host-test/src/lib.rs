@@ -17,12 +17,15 @@ pub mod mock;
 pub mod node;
 pub mod oracle;
 pub mod python;
+pub mod redis_server;
 pub mod report_mock;
 pub mod spec_mock;
+pub mod store_contract;
 
 pub use browser::Browser;
 pub use hostile::{Fault, HostileServer};
 pub use mock::{Flavour, MockConfig, MockPinterest, RecordedRequest};
+pub use redis_server::RedisServer;
 
 use std::sync::OnceLock;
 

@@ -162,6 +162,10 @@ struct Shared {
     /// Seconds from now to the quota's reset, sent on injected 429s as
     /// `X-RateLimit-Reset` holding the reset's Unix instant; 0 sends none.
     reset_in: AtomicU64,
+    /// Milliseconds the token endpoint waits before answering, after it has
+    /// issued (and rotated): a slow token endpoint, or one whose answer a
+    /// caller killed mid-refresh never reads.
+    token_delay_ms: AtomicU64,
     oauth: Mutex<OAuthState>,
     /// The account's pins, boards and sections.
     data: Mutex<DataSet>,
@@ -219,6 +223,7 @@ impl MockPinterest {
             refuse_bearers: Default::default(),
             hold_later_pages: tokio::sync::watch::Sender::new(false),
             echo_secrets: Default::default(),
+            token_delay_ms: AtomicU64::new(0),
             failures: Mutex::new(Failures::default()),
             reset_in: AtomicU64::new(0),
             oauth,
@@ -381,6 +386,22 @@ impl MockPinterest {
         self.requests()
             .iter()
             .filter(|r| r.path == "/v5/oauth/token")
+            .count()
+    }
+
+    /// Makes the token endpoint answer `delay` after it has issued the new
+    /// tokens (the old refresh token already revoked).
+    pub fn delay_token_answers(&self, delay: std::time::Duration) {
+        let millis = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.shared.token_delay_ms.store(millis, Ordering::SeqCst);
+    }
+
+    /// How many refresh requests (`grant_type=refresh_token`) reached the
+    /// token endpoint, accepted or refused.
+    pub fn refresh_requests(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.path == "/v5/oauth/token" && r.body.contains("grant_type=refresh_token"))
             .count()
     }
 
@@ -665,6 +686,16 @@ async fn token_endpoint(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let answer = issue_tokens(&state, &headers, &body);
+    let delay = state.shared.token_delay_ms.load(Ordering::SeqCst);
+    if delay > 0 && answer.status().is_success() {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+    answer
+}
+
+/// The token endpoint's answer, and what it issues and revokes.
+fn issue_tokens(state: &AppState, headers: &HeaderMap, body: &Bytes) -> Response {
     let config = &state.shared.config;
     let expected = format!(
         "Basic {}",
@@ -680,7 +711,7 @@ async fn token_endpoint(
             message.to_owned()
         }
     };
-    let sent_auth = header(&headers, "authorization").unwrap_or_default();
+    let sent_auth = header(headers, "authorization").unwrap_or_default();
     if sent_auth != expected {
         return error(
             StatusCode::UNAUTHORIZED,
@@ -688,14 +719,14 @@ async fn token_endpoint(
             &said("Authentication failed.", &sent_auth),
         );
     }
-    if header(&headers, "content-type").as_deref() != Some("application/x-www-form-urlencoded") {
+    if header(headers, "content-type").as_deref() != Some("application/x-www-form-urlencoded") {
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             1,
             "Content-Type must be application/x-www-form-urlencoded.",
         );
     }
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body)
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let field = |name: &str| form.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
@@ -728,11 +759,13 @@ async fn token_endpoint(
             let Some(token) = field("refresh_token") else {
                 return error(StatusCode::BAD_REQUEST, 1, "refresh_token is required.");
             };
+            // A refresh token is spent once used (or never issued): Pinterest
+            // answers such a grant with 401 and code 283.
             let Some(at) = oauth.refresh_tokens.iter().position(|t| *t == token) else {
                 return error(
-                    StatusCode::BAD_REQUEST,
-                    1,
-                    &said("Invalid refresh token.", &token),
+                    StatusCode::UNAUTHORIZED,
+                    283,
+                    &said("The authorization grant is invalid", &token),
                 );
             };
             oauth.refresh_tokens.remove(at);

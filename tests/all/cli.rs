@@ -12,15 +12,15 @@ use serde_json::Value;
 const TEST_SECRETS: [&str; 2] = ["client-secret-value", "wrong-refresh-token-5678"];
 
 /// What one CLI run produced.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(super) struct Run {
+    pub(super) code: i32,
+    pub(super) stdout: String,
+    pub(super) stderr: String,
 }
 
-/// Runs the CLI with `args` against `mock`, with the production token in
-/// the environment unless `env` says otherwise.
-async fn cli(mock: &MockPinterest, env: &[(&str, &str)], args: &[&str]) -> Run {
+/// The CLI with `args` against `mock`, in a clean environment but for
+/// `env` and the built component.
+pub(super) fn cli_command(mock: &MockPinterest, env: &[(&str, &str)], args: &[&str]) -> Command {
     let component = built_component().expect("the component builds");
     let mut command = Command::new(env!("CARGO_BIN_EXE_pinterest-connector"));
     command
@@ -34,6 +34,13 @@ async fn cli(mock: &MockPinterest, env: &[(&str, &str)], args: &[&str]) -> Run {
     for (name, value) in env {
         command.env(name, value);
     }
+    command
+}
+
+/// Runs the CLI with `args` against `mock` (see [`cli_command`]) and checks
+/// that no secret shows on either stream.
+pub(super) async fn cli(mock: &MockPinterest, env: &[(&str, &str)], args: &[&str]) -> Run {
+    let mut command = cli_command(mock, env, args);
     let output = tokio::task::spawn_blocking(move || command.output())
         .await
         .expect("the CLI thread")
@@ -61,7 +68,7 @@ fn token(mock: &MockPinterest) -> String {
 }
 
 /// The one-line error the CLI printed.
-fn error_line(run: &Run) -> &str {
+pub(super) fn error_line(run: &Run) -> &str {
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "one line on stderr, got: {}", run.stderr);
     assert!(lines[0].starts_with("error: "), "{}", lines[0]);
@@ -430,13 +437,19 @@ async fn login_follows_the_redirect_and_writes_a_private_credentials_file() {
     assert!(mock.refresh_token_valid(rotated["refresh_token"].as_str().unwrap()));
     #[cfg(unix)]
     assert_eq!(mode(&file), 0o600);
-    let leftovers: Vec<_> = std::fs::read_dir(file.parent().unwrap())
+    let mut leftovers: Vec<_> = std::fs::read_dir(file.parent().unwrap())
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
+    leftovers.sort();
     assert_eq!(
         leftovers,
-        [std::ffi::OsString::from("credentials.json")],
+        [
+            "credentials.json",
+            // The store's locks: the save's and the refresh lease's.
+            "credentials.json.lease",
+            "credentials.json.lock",
+        ],
         "no temporary file left"
     );
 
@@ -565,11 +578,19 @@ async fn errors_never_show_a_secret_even_when_the_server_echoes_it() {
         line.contains("re-authenticate") && line.contains("[redacted]"),
         "{line}"
     );
-    assert_eq!(
-        serde_json::from_str::<Value>(&std::fs::read_to_string(&file).unwrap()).unwrap(),
-        stale,
-        "a failed refresh leaves the file alone"
-    );
+    // A failed refresh leaves the credentials alone and remembers that the
+    // refresh token was refused, so that no other process sends it again.
+    let mut after: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(after["refresh_refused"], true, "{after}");
+    for key in [
+        "refresh_refused",
+        "generation",
+        "continuous_refresh",
+        "scopes",
+    ] {
+        after.as_object_mut().unwrap().remove(key);
+    }
+    assert_eq!(after, stale, "the credentials are as they were");
 }
 
 #[tokio::test]

@@ -4,6 +4,10 @@
 //!
 //! - `conformance`: every action through wasmtime against the mock;
 //! - `api_base`: a host-chosen API base in place of Pinterest's;
+//! - `credential_store`: the store's contract, held against memory, a file
+//!   and a real Redis server;
+//! - `shared_account`: many callers of one account refresh once (threads,
+//!   `HostWorkers`, processes on a file and on Redis, killed holders);
 //! - `oauth_lifecycle`: authorize URL, code exchange, rotating refresh;
 //! - `secret_sweep`: no secret in any output, against a mock that echoes;
 //! - `resilience`: retries, hostile answers, the host's limits;
@@ -26,6 +30,7 @@ mod api_base;
 mod catalog_walk;
 mod cli;
 mod conformance;
+mod credential_store;
 mod dist;
 mod jobs;
 mod load;
@@ -35,5 +40,6 @@ mod oauth_lifecycle;
 mod python;
 mod resilience;
 mod secret_sweep;
+mod shared_account;
 mod triggers;
 mod workers;

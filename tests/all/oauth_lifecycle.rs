@@ -266,7 +266,11 @@ async fn a_revoked_refresh_token_is_unauthorized_with_a_re_authenticate_hint() {
     let failure = failure(&mock, result);
     match failure.error {
         ConnectorError::Unauthorized(e) => {
-            assert_eq!(e.status, 400, "Pinterest answers a bad grant with 400");
+            assert_eq!(
+                (e.status, e.code),
+                (401, Some(283)),
+                "Pinterest answers a spent or unknown grant with 401, code 283"
+            );
             assert!(e.message.contains("re-authenticate"), "{}", e.message);
         }
         other => panic!("expected unauthorized, got {other:?}"),

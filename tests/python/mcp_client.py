@@ -2,6 +2,7 @@
 
     python mcp_client.py stdio MODE -- COMMAND ARGS...   # starts the stdio server
     python mcp_client.py http MODE URL                   # a Streamable HTTP server
+    python mcp_client.py concurrent N -- COMMAND ARGS... # N tool calls at once
 
 MODE is `full` or `read-only`: what the server was started with. The
 credentials are the server's own (the stdio server's environment, the HTTP
@@ -9,6 +10,11 @@ server's `Authorization` header, which this client sets as a gateway
 would from MCP_GATEWAY_TOKEN); no tool argument carries one. Each check
 prints `ok <name>`; a failed check raises. The last line is
 `timing <median seconds> <n>` for one `verify_credentials` call.
+
+`concurrent` starts the stdio server, initialises, and makes N
+`verify_credentials` calls at once (as an agent running tools in parallel
+does); it prints `ok concurrent`, then `results <succeeded> <failed>`, then
+the first error's text, if any, as `first_error <text>`.
 """
 
 import asyncio
@@ -126,9 +132,26 @@ async def scenario(session, mode):
     print(f"timing {statistics.median(timings):.6f} {len(timings)}", flush=True)
 
 
+async def concurrent(session, count):
+    await session.initialize()
+    calls = [session.call_tool("verify_credentials", {}) for _ in range(count)]
+    results = await asyncio.gather(*calls)
+    failed = [r for r in results if r.is_error]
+    ok("concurrent")
+    print(f"results {len(results) - len(failed)} {len(failed)}", flush=True)
+    if failed:
+        print(f"first_error {failed[0].content[0].text}", flush=True)
+
+
 async def main(argv):
     transport, mode = argv[1], argv[2]
-    if transport == "stdio":
+    if transport == "concurrent":
+        command = argv[argv.index("--") + 1:]
+        params = StdioServerParameters(command=command[0], args=command[1:], env=dict(os.environ))
+        async with stdio_client(params) as (read, write):
+            async with ClientSession(read, write) as session:
+                await concurrent(session, int(mode))
+    elif transport == "stdio":
         command = argv[argv.index("--") + 1:]
         params = StdioServerParameters(command=command[0], args=command[1:], env=dict(os.environ))
         async with stdio_client(params) as (read, write):

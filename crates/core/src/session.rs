@@ -214,22 +214,7 @@ fn refresh_at(
             other => other,
         }
     })?;
-    Ok(OAuth2Credentials {
-        access_token: issued.access_token,
-        expires_at: issued.expires_at,
-        refresh_token: issued
-            .refresh_token
-            .or_else(|| credentials.refresh_token.clone()),
-        refresh_token_expires_at: issued
-            .refresh_token_expires_at
-            .or(credentials.refresh_token_expires_at),
-        scopes: if issued.scopes.is_empty() {
-            credentials.scopes.clone()
-        } else {
-            issued.scopes
-        },
-        ..credentials.clone()
-    })
+    Ok(issued.renew(credentials))
 }
 
 #[cfg(test)]

@@ -60,6 +60,38 @@ impl fmt::Debug for Oauth2Credentials {
     }
 }
 
+impl From<Oauth2Credentials> for pinterest_connector_core::credentials::OAuth2Credentials {
+    fn from(c: Oauth2Credentials) -> Self {
+        pinterest_connector_core::credentials::OAuth2Credentials {
+            client_id: c.client_id,
+            client_secret: c.client_secret,
+            access_token: c.access_token,
+            refresh_token: c.refresh_token,
+            expires_at: c.expires_at,
+            refresh_token_expires_at: c.refresh_token_expires_at,
+            token_endpoint: c.token_endpoint,
+            continuous_refresh: c.continuous_refresh,
+            scopes: c.scopes,
+        }
+    }
+}
+
+impl From<pinterest_connector_core::credentials::OAuth2Credentials> for Oauth2Credentials {
+    fn from(c: pinterest_connector_core::credentials::OAuth2Credentials) -> Self {
+        Oauth2Credentials {
+            client_id: c.client_id,
+            client_secret: c.client_secret,
+            access_token: c.access_token,
+            refresh_token: c.refresh_token,
+            expires_at: c.expires_at,
+            refresh_token_expires_at: c.refresh_token_expires_at,
+            token_endpoint: c.token_endpoint,
+            continuous_refresh: c.continuous_refresh,
+            scopes: c.scopes,
+        }
+    }
+}
+
 /// How the connector authenticates.
 #[derive(ComponentType, Lift, Lower, Clone, PartialEq, Eq)]
 #[component(variant)]

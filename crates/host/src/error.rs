@@ -44,6 +44,12 @@ pub enum HostError {
     /// an answer: it panicked, or its worker thread ended.
     #[error("the call ended on its worker thread without an answer")]
     WorkerStopped,
+    /// The credential store of a [`SharedAccount`](crate::SharedAccount)
+    /// failed (a Redis server down, a file that cannot be written, a lease
+    /// that stayed taken): the action's outcome is unknown to the store, so
+    /// it is not reported as the action's own.
+    #[error(transparent)]
+    CredentialStore(#[from] crate::credential_store::StoreError),
 }
 
 /// An action's failure: the typed error and the credentials as they stand

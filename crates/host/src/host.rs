@@ -33,6 +33,7 @@ use crate::limits::{CallLimits, tick_epochs_of};
 use crate::memo::CatalogMemo;
 use crate::policy::{NetworkPolicy, Reach, UploadProgress};
 use crate::pool::{ConnectionPool, Connections};
+use crate::refresh::RefreshGate;
 use crate::state::StoreState;
 
 /// Linear memory a pooled slot keeps between calls: what a call typically
@@ -98,6 +99,9 @@ pub struct ConnectorHost {
     limits: CallLimits,
     memo: Arc<CatalogMemo>,
     instances: Arc<AtomicU64>,
+    /// The account whose refreshes this host's calls share (see
+    /// [`SharedAccount`](crate::SharedAccount)); none for a plain host.
+    gate: Option<Arc<RefreshGate>>,
 }
 
 impl ConnectorHost {
@@ -189,6 +193,7 @@ impl ConnectorHost {
             limits: config.limits,
             memo: Arc::default(),
             instances: Arc::default(),
+            gate: None,
         })
     }
 
@@ -202,6 +207,14 @@ impl ConnectorHost {
             pool,
             ..self.clone()
         })
+    }
+
+    /// The same host with every call's refresh requests handed to `gate`.
+    pub(crate) fn sharing_refreshes(&self, gate: Arc<RefreshGate>) -> Self {
+        ConnectorHost {
+            gate: Some(gate),
+            ..self.clone()
+        }
     }
 
     /// The engine the component was compiled with.
@@ -241,6 +254,9 @@ impl ConnectorHost {
         );
         if let Some(progress) = progress {
             state.report_uploads(progress);
+        }
+        if let Some(gate) = &self.gate {
+            state.share_refreshes(gate.clone());
         }
         self.instances.fetch_add(1, Ordering::Relaxed);
         let mut store = Store::new(&self.engine, state);
@@ -755,6 +771,11 @@ fn settle<T>(
     store: &Store<StoreState>,
     called: Option<wasmtime::Result<T>>,
 ) -> Result<T, HostError> {
+    // The component saw the store's failure as a failed request; the
+    // host says what it was.
+    if let Some(failure) = store.data().take_store_failure() {
+        return Err(HostError::CredentialStore(failure));
+    }
     match called {
         None => Err(HostError::Deadline(limits.deadline)),
         Some(Ok(value)) => Ok(value),

@@ -19,16 +19,22 @@
 //! # Ok(()) }
 //! ```
 
+mod account;
 pub mod bindings;
 mod cache;
+pub mod credential_store;
 pub mod credentials;
 mod error;
 mod exports;
+mod file_store;
 mod host;
 mod limits;
 mod memo;
 mod policy;
 mod pool;
+#[cfg(feature = "redis")]
+mod redis_store;
+mod refresh;
 mod state;
 mod workers;
 
@@ -48,11 +54,17 @@ pub mod types {
     pub use crate::bindings::pinterest::connector::types::*;
     pub use crate::credentials::{Credentials, CredentialsState, Oauth2Credentials};
 }
+pub use account::SharedAccount;
 pub use cache::{CacheOutcome, CompileCache};
+pub use credential_store::{CredentialStore, MemoryStore, StoreError};
 pub use error::{ActionFailure, HostError, describe};
+pub use file_store::{FileStore, write_private};
 pub use host::{ConnectorHost, HostConfig, PageStream, ReportStream};
 pub use limits::{CallLimits, EPOCH_TICK};
 pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError, Reach, UploadProgress, is_s3_host};
 pub use pool::Connections;
+#[cfg(feature = "redis")]
+pub use redis_store::RedisStore;
+pub use refresh::LeaseSettings;
 pub use wasmtime;
 pub use workers::HostWorkers;

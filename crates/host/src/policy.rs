@@ -11,14 +11,16 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use http::uri::{Authority, Scheme, Uri};
 use http_body_util::BodyExt;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
+use crate::credential_store::StoreError;
 use crate::pool::ConnectionPool;
+use crate::refresh::{RefreshGate, Sender};
 
 /// The hosts the connector talks to in production.
 pub const PINTEREST_HOSTS: &[&str] = &["api.pinterest.com", "api-sandbox.pinterest.com"];
@@ -177,6 +179,8 @@ pub(crate) struct PolicyHooks {
     reach: Reach,
     pool: Option<Arc<ConnectionPool>>,
     progress: Option<UploadProgress>,
+    gate: Option<Arc<RefreshGate>>,
+    store_failure: Arc<Mutex<Option<StoreError>>>,
 }
 
 impl PolicyHooks {
@@ -192,7 +196,24 @@ impl PolicyHooks {
             reach,
             pool,
             progress: None,
+            gate: None,
+            store_failure: Arc::default(),
         }
+    }
+
+    /// Hands the action's token requests to `gate` (see
+    /// [`crate::refresh`]).
+    pub(crate) fn share_refreshes(&mut self, gate: Arc<RefreshGate>) {
+        self.gate = Some(gate);
+    }
+
+    /// The credential store's failure during the action, if any: the
+    /// host reports it in place of what the component made of it.
+    pub(crate) fn take_store_failure(&self) -> Option<StoreError> {
+        self.store_failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     /// Tells `progress` how each upload to S3 (a `POST` there) goes.
@@ -284,26 +305,63 @@ impl WasiHttpHooks for PolicyHooks {
             });
         }
         *request.uri_mut() = uri;
-        let options = self.policy.clamp(options);
-        if let Some(pool) = self.pool.clone() {
+        let send = sender(self.pool.clone(), self.policy.clamp(options));
+        if let Some(gate) = self.gate.clone()
+            && may_be_refresh(&request)
+        {
+            let failure = self.store_failure.clone();
             return Box::new(async move {
-                let response = pool.send(request, options).await?;
-                // The pool's own tasks drive the connection.
-                Ok((
-                    response,
-                    Box::new(async { Ok(()) }) as Box<dyn Future<Output = _> + Send>,
-                ))
+                match gate.intercept(request, send).await {
+                    Ok(answered) => Ok((answered?, no_io())),
+                    Err(e) => {
+                        let message = e.to_string();
+                        *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                        Err(HttpError::InternalError(Some(message)))
+                    }
+                }
             });
         }
-        Box::new(async move {
+        Box::new(async move { Ok((send(request).await?, no_io())) })
+    }
+}
+
+/// Whether `request` may be a refresh for the gate to look at: a `POST`
+/// with Basic credentials (API requests carry a bearer token).
+fn may_be_refresh(request: &http::Request<WasiBody>) -> bool {
+    request.method() == http::Method::POST
+        && request
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("Basic "))
+}
+
+/// The connection's I/O as `wasi:http` wants it back: nothing left to
+/// drive, since the sender drives it (the pool's own tasks, or a task the
+/// sender spawned).
+fn no_io() -> Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send> {
+    Box::new(async { Ok(()) })
+}
+
+/// Sends an allowed request with `options`: through `pool`, or on a new
+/// connection whose I/O runs on a task of its own.
+fn sender(pool: Option<Arc<ConnectionPool>>, options: RequestOptions) -> Sender {
+    Box::new(move |request| {
+        Box::pin(async move {
+            if let Some(pool) = pool {
+                // The pool's own tasks drive the connection.
+                return pool.send(request, options).await;
+            }
             let (response, io) =
                 wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
-            Ok((
-                response.map(BodyExt::boxed_unsync),
-                Box::new(io) as Box<dyn Future<Output = _> + Send>,
-            ))
+            tokio::spawn(async move {
+                // As wasi:http does with a connection's error after the
+                // answer: nobody is left to tell.
+                let _ = io.await;
+            });
+            Ok(response.map(BodyExt::boxed_unsync))
         })
-    }
+    })
 }
 
 #[cfg(test)]

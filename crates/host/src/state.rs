@@ -7,9 +7,11 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use crate::credential_store::StoreError;
 use crate::limits::MemoryLimiter;
 use crate::policy::{NetworkPolicy, PolicyHooks, Reach, UploadProgress};
 use crate::pool::ConnectionPool;
+use crate::refresh::RefreshGate;
 
 /// The per-call state of one component instance.
 pub(crate) struct StoreState {
@@ -42,6 +44,16 @@ impl StoreState {
 }
 
 impl StoreState {
+    /// Hands the call's refresh requests to `gate`.
+    pub(crate) fn share_refreshes(&mut self, gate: Arc<RefreshGate>) {
+        self.hooks.share_refreshes(gate);
+    }
+
+    /// The credential store's failure during the call, if any.
+    pub(crate) fn take_store_failure(&self) -> Option<StoreError> {
+        self.hooks.take_store_failure()
+    }
+
     /// Tells `progress` how each upload to S3 goes.
     pub(crate) fn report_uploads(&mut self, progress: UploadProgress) {
         self.hooks.report_uploads(progress);

@@ -3,9 +3,15 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pinterest_connector_host::types::{Credentials, HttpMethod, Oauth2Credentials, SpecSource};
+use pinterest_connector_host::{
+    ConnectorHost, CredentialStore, FileStore, LeaseSettings, MemoryStore, RedisStore,
+    SharedAccount,
+};
 
 use crate::output::Failure;
 use crate::store::{self, CredentialSource};
@@ -71,6 +77,36 @@ pub(crate) struct Cli {
         value_name = "PATH"
     )]
     pub(crate) credentials_file: Option<PathBuf>,
+
+    /// Keep the account's credentials in Redis instead of the credentials
+    /// file, so that CLIs, watchers and MCP servers on several machines
+    /// share one account and one refresh (`redis://[user:password@]host:port`,
+    /// or `rediss://` for TLS). `login` stores them there.
+    #[arg(
+        long,
+        env = "PINTEREST_REDIS_URL",
+        hide_env_values = true,
+        global = true,
+        value_name = "URL"
+    )]
+    pub(crate) redis_url: Option<String>,
+
+    /// The account's name in Redis: its keys are
+    /// `pinterest-connector:<ACCOUNT>:*`.
+    #[arg(
+        long,
+        env = "PINTEREST_ACCOUNT",
+        global = true,
+        default_value = "default",
+        value_name = "ACCOUNT"
+    )]
+    pub(crate) account: String,
+
+    /// How long a refresh may hold the account's refresh lease before
+    /// another caller takes over, should the one refreshing stop (the
+    /// credentials file's lock is released by the OS at once instead).
+    #[arg(long, global = true, default_value_t = 20, value_name = "SECONDS")]
+    pub(crate) lease_ttl: u64,
 
     #[command(flatten)]
     pub(crate) credentials: CredentialArgs,
@@ -440,16 +476,60 @@ impl Cli {
             })
     }
 
-    /// The credentials to send and where refreshed ones go: a token from
-    /// flags or the environment, else the credentials file.
-    pub(crate) fn credentials(&self) -> Result<(Credentials, CredentialSource), Failure> {
-        let file = self.credentials_file.clone().or_else(store::default_path);
-        match file {
-            Some(path) if !self.credentials.given() && path.exists() => {
-                Ok((store::load(&path)?, CredentialSource::File(path)))
-            }
-            _ => Ok((self.credentials.resolve()?, CredentialSource::Given)),
+    /// The store the account's credentials live in: a token from flags or
+    /// the environment (kept in memory), else Redis with `--redis-url`,
+    /// else the credentials file.
+    pub(crate) async fn credential_store(
+        &self,
+    ) -> Result<(Arc<dyn CredentialStore>, CredentialSource), Failure> {
+        if self.credentials.given() {
+            let given = self.credentials.resolve()?;
+            return Ok((
+                Arc::new(MemoryStore::holding(given)),
+                CredentialSource::Given,
+            ));
         }
+        if let Some(store) = self.redis_store().await? {
+            return Ok((store, CredentialSource::Shared));
+        }
+        match self.credentials_file.clone().or_else(store::default_path) {
+            Some(path) if path.exists() => {
+                Ok((Arc::new(FileStore::new(path)), CredentialSource::Shared))
+            }
+            // Says what is missing.
+            _ => Err(self
+                .credentials
+                .resolve()
+                .err()
+                .unwrap_or_else(|| Failure::usage("no credentials"))),
+        }
+    }
+
+    /// The Redis store, with `--redis-url`.
+    pub(crate) async fn redis_store(&self) -> Result<Option<Arc<dyn CredentialStore>>, Failure> {
+        let Some(url) = &self.redis_url else {
+            return Ok(None);
+        };
+        let prefix = format!("pinterest-connector:{}", self.account);
+        let store = RedisStore::connect(url, &prefix, Duration::from_secs(5))
+            .await
+            .map_err(store::store_failure)?;
+        Ok(Some(Arc::new(store)))
+    }
+
+    /// The account, run by `host`, on [`Cli::credential_store`].
+    pub(crate) async fn account(
+        &self,
+        host: &ConnectorHost,
+    ) -> Result<(SharedAccount, CredentialSource), Failure> {
+        let (store, source) = self.credential_store().await?;
+        let ttl = Duration::from_secs(self.lease_ttl.max(1));
+        let lease = LeaseSettings {
+            ttl,
+            wait: ttl + Duration::from_secs(10),
+            ..LeaseSettings::default()
+        };
+        Ok((SharedAccount::with_lease(host, store, lease), source))
     }
 
     /// The description to use: embedded, a URL, or a file's JSON.

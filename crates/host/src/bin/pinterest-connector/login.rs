@@ -6,7 +6,6 @@
 //! exchanges the code through the component and writes the credentials file.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::time::Duration;
 
 use axum::Router;
@@ -14,13 +13,14 @@ use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Html;
 use axum::routing::get;
+use pinterest_connector_host::credential_store::replace;
 use pinterest_connector_host::types::{Credentials, Oauth2Credentials};
-use pinterest_connector_host::{ConnectorHost, OauthApp};
+use pinterest_connector_host::{ConnectorHost, CredentialStore, OauthApp};
 use tokio::sync::mpsc;
 
 use crate::args::LoginArgs;
 use crate::output::Failure;
-use crate::store;
+use crate::store::store_failure;
 
 /// The app and where to authorise it.
 pub(crate) struct App<'a> {
@@ -32,12 +32,13 @@ pub(crate) struct App<'a> {
     pub(crate) scopes: &'a [String],
 }
 
-/// Runs the flow and writes the credentials to `path`.
+/// Runs the flow and saves the credentials in `store`, in place of what it
+/// held.
 pub(crate) async fn login(
     host: &ConnectorHost,
     app: App<'_>,
     args: &LoginArgs,
-    path: &Path,
+    store: &dyn CredentialStore,
 ) -> Result<Oauth2Credentials, Failure> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
         .await
@@ -79,7 +80,9 @@ pub(crate) async fn login(
     let credentials = host
         .exchange_code(&oauth_app, &code, &redirect_uri)
         .await??;
-    store::save(path, &Credentials::Oauth2(credentials.clone()))?;
+    replace(store, &Credentials::Oauth2(credentials.clone()))
+        .await
+        .map_err(store_failure)?;
     Ok(credentials)
 }
 

@@ -75,18 +75,6 @@ fn video_type(path: &std::path::Path) -> Result<String, Failure> {
     }
 }
 
-/// The credentials to use after an action handed `state` back.
-fn credentials_after(
-    before: &pinterest_connector_host::types::Credentials,
-    state: &CredentialsState,
-) -> pinterest_connector_host::types::Credentials {
-    if state.refreshed {
-        state.credentials.clone()
-    } else {
-        before.clone()
-    }
-}
-
 /// Says on stderr how an upload goes: a line each 8 MB sent and one when
 /// the whole request has left.
 fn upload_progress() -> pinterest_connector_host::UploadProgress {
@@ -190,7 +178,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             print_json(&value)?;
         }
         Command::Call(call) => {
-            let (credentials, source) = cli.credentials()?;
+            let (account, source) = cli.account(&host).await?;
             let input = ApiCallInput {
                 spec: spec.clone(),
                 endpoint: call.endpoint.clone(),
@@ -210,9 +198,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 let options = PaginationOptions {
                     max_pages: call.max_pages,
                 };
-                let started = host
-                    .api_call_paginated(&credentials, &input, options)
-                    .await?;
+                let started = account.api_call_paginated(&input, options).await?;
                 let mut pages = started.map_err(|f| failed(&source, f))?;
                 // Each page carries the credentials as they stand: a long
                 // walk may refresh on the way.
@@ -224,13 +210,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     emit(&output::page_json(&page).to_string())?;
                 }
             } else {
-                let result = host.api_call(&credentials, &input).await?;
+                let result = account.api_call(&input).await?;
                 let out = settle(&source, result, |out| &out.credentials)?;
                 print_json(&output::call_json(&out))?;
             }
         }
         Command::Raw(raw) => {
-            let (credentials, source) = cli.credentials()?;
+            let (account, source) = cli.account(&host).await?;
             let input = RawRequestInput {
                 method: raw.method.into(),
                 url: raw.url.clone(),
@@ -242,13 +228,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 body: raw.body.clone(),
                 no_throw_on_404: raw.no_throw_404,
             };
-            let result = host.raw_request(&credentials, &input).await?;
+            let result = account.raw_request(&input).await?;
             let out = settle(&source, result, |out| &out.credentials)?;
             print_json(&output::raw_json(&out))?;
         }
         Command::Verify => {
-            let (credentials, source) = cli.credentials()?;
-            let result = host.verify_credentials(&credentials).await?;
+            let (account, source) = cli.account(&host).await?;
+            let result = account.verify_credentials().await?;
             let account = settle(&source, result, |account| &account.credentials)?;
             print_json(&serde_json::json!({
                 "username": account.username,
@@ -258,7 +244,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }))?;
         }
         Command::UploadMedia(upload) => {
-            let (credentials, source) = cli.credentials()?;
+            let (account, source) = cli.account(&host).await?;
             let content_type = match &upload.content_type {
                 Some(given) => given.clone(),
                 None => video_type(&upload.file)?,
@@ -279,46 +265,36 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 content_type,
                 bytes,
             };
-            let result = host
-                .upload_media_reporting(
-                    &credentials,
-                    &file,
-                    job_wait(&upload.wait),
-                    Some(upload_progress()),
-                )
+            let result = account
+                .upload_media(&file, job_wait(&upload.wait), Some(upload_progress()))
                 .await?;
             let uploaded = settle(&source, result, |u| &u.credentials)?;
             print_json(&serde_json::json!({ "media_id": uploaded.media_id }))?;
         }
         Command::Report(report) => {
-            let (credentials, source) = cli.credentials()?;
-            let result = host
-                .create_report(&credentials, &report.ad_account, &report.body)
+            let (account, source) = cli.account(&host).await?;
+            let result = account
+                .create_report(&report.ad_account, &report.body)
                 .await?;
             let started = settle(&source, result, |s| &s.credentials)?;
             eprintln!("report {} asked for; waiting for it", started.token);
-            let result = host
-                .download_report(
-                    &credentials_after(&credentials, &started.credentials),
-                    &report.ad_account,
-                    &started.token,
-                    job_wait(&report.wait),
-                )
+            let result = account
+                .download_report(&report.ad_account, &started.token, job_wait(&report.wait))
                 .await?;
             let mut stream = settle(&source, result, |s| s.credentials())?;
             write_report(&mut stream, report.out.as_deref()).await?;
         }
         Command::Mcp(args) => {
-            let (credentials, source) = cli.credentials()?;
+            let (account, source) = cli.account(&host).await?;
             let safety = pinterest_connector_service::tools::Safety {
                 read_only: args.read_only,
                 no_destructive: args.no_destructive || args.read_only,
             };
-            mcp::serve(host, spec, safety, credentials, source).await?;
+            mcp::serve(host, account, spec, safety, source).await?;
         }
         Command::Watch(args) => {
-            let (credentials, source) = cli.credentials()?;
-            watch::watch(&host, args, &spec, credentials, &source).await?;
+            let (account, source) = cli.account(&host).await?;
+            watch::watch(&account, args, &spec, &source).await?;
         }
         Command::Login(args) => {
             let path = cli.credentials_path()?;
@@ -340,9 +316,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 client_secret,
                 scopes: &scopes,
             };
-            let credentials = login::login(&host, app, args, &path).await?;
+            let store = match cli.redis_store().await? {
+                Some(redis) => redis,
+                None => std::sync::Arc::new(pinterest_connector_host::FileStore::new(&path)),
+            };
+            let credentials = login::login(&host, app, args, store.as_ref()).await?;
             print_json(&serde_json::json!({
-                "credentials_file": path.display().to_string(),
+                "credentials_file": cli.redis_url.is_none().then(|| path.display().to_string()),
+                "stored_in": store.describe(),
                 "scopes": credentials.scopes,
                 "expires_at": credentials.expires_at,
                 "refresh_token_expires_at": credentials.refresh_token_expires_at,

@@ -2,18 +2,15 @@
 //! AI agent host to start as a subprocess. The protocol is the official
 //! Rust SDK's (`rmcp`); the tools are the ones the edge build serves over
 //! HTTP (`pinterest_connector_service::tools`), run here through the
-//! component. Credentials are this CLI's own (the credentials file, which is
-//! rewritten when tokens rotate, or the environment), never a tool argument;
-//! stdout carries the protocol only.
+//! component. Credentials are this CLI's own (the credentials file or Redis,
+//! through the account handle that refreshes once for every concurrent tool
+//! call, or the environment), never a tool argument; stdout carries the
+//! protocol only.
 
-use std::sync::Mutex;
-
-use pinterest_connector_host::types::{
-    ConnectorError, Credentials, CredentialsState, HttpMethod, SpecSource,
-};
+use pinterest_connector_host::types::{ConnectorError, CredentialsState, HttpMethod, SpecSource};
 use pinterest_connector_host::{
     ActionFailure, ApiCallInput, BoardSection, ConnectorHost, HostError, JobWait,
-    PaginationOptions, PollOptions, RawRequestInput, Trigger, describe,
+    PaginationOptions, PollOptions, RawRequestInput, SharedAccount, Trigger, describe,
 };
 use pinterest_connector_service::tools::{
     EndpointEntry, ReportExcerpt, Safety, ToolCall, ToolOutput, ToolRefusal, TriggerChoice, Walk,
@@ -31,13 +28,14 @@ use serde_json::{Value, json};
 use crate::output::Failure;
 use crate::store::CredentialSource;
 
-/// The server: the host, the description, the mode, and the credentials as
-/// they stand (a call may rotate them).
+/// The server: the host, the account its tools act for, the description,
+/// the mode. Tool calls run concurrently; the account refreshes once for
+/// all of them (and for every other process on its store).
 struct Server {
     host: ConnectorHost,
+    account: SharedAccount,
     spec: SpecSource,
     safety: Safety,
-    credentials: Mutex<Credentials>,
     source: CredentialSource,
     /// The catalog's endpoints, listed once.
     endpoints: tokio::sync::OnceCell<Vec<EndpointEntry>>,
@@ -46,16 +44,16 @@ struct Server {
 /// Serves MCP on stdin and stdout until the client closes them.
 pub(crate) async fn serve(
     host: ConnectorHost,
+    account: SharedAccount,
     spec: SpecSource,
     safety: Safety,
-    credentials: Credentials,
     source: CredentialSource,
 ) -> Result<(), Failure> {
     let server = Server {
         host,
+        account,
         spec,
         safety,
-        credentials: Mutex::new(credentials),
         source,
         endpoints: tokio::sync::OnceCell::new(),
     };
@@ -120,22 +118,9 @@ fn tool_error(error: &ConnectorError) -> ToolOutput {
 }
 
 impl Server {
-    fn credentials(&self) -> Credentials {
-        self.credentials
-            .lock()
-            .map(|c| c.clone())
-            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
-    }
-
-    /// Keeps what an action handed back: the credentials file when the
-    /// tokens rotated, and the credentials for the next call.
+    /// Says what a refresh means for the credentials (the account has
+    /// stored it already).
     fn settle(&self, state: &CredentialsState) {
-        if !state.refreshed {
-            return;
-        }
-        if let Ok(mut current) = self.credentials.lock() {
-            *current = state.credentials.clone();
-        }
         if let Err(e) = self.source.settle(state) {
             eprintln!("warning: {e}");
         }
@@ -186,7 +171,6 @@ impl Server {
 
     /// Runs one tool call through the component.
     async fn run(&self, call: ToolCall) -> Result<ToolOutput, HostError> {
-        let credentials = self.credentials();
         Ok(match call {
             ToolCall::Search { query, limit } => match self.endpoints().await {
                 Ok(entries) => ToolOutput::ok(json!({"matches": search(entries, &query, limit)})),
@@ -226,17 +210,14 @@ impl Server {
                 };
                 match paginate {
                     None => {
-                        let result = self.host.api_call(&credentials, &input).await?;
+                        let result = self.account.api_call(&input).await?;
                         self.outcome(
                             result,
                             |out| &out.credentials,
                             |out| call_result(out.status, &out.body, out.next_bookmark.as_deref()),
                         )
                     }
-                    Some((max_pages, max_items)) => {
-                        self.walk(&credentials, &input, max_pages, max_items)
-                            .await?
-                    }
+                    Some((max_pages, max_items)) => self.walk(&input, max_pages, max_items).await?,
                 }
             }
             ToolCall::Raw {
@@ -259,7 +240,7 @@ impl Server {
                     body,
                     no_throw_on_404,
                 };
-                let result = self.host.raw_request(&credentials, &input).await?;
+                let result = self.account.raw_request(&input).await?;
                 self.outcome(
                     result,
                     |out| &out.credentials,
@@ -267,7 +248,7 @@ impl Server {
                 )
             }
             ToolCall::Verify => {
-                let result = self.host.verify_credentials(&credentials).await?;
+                let result = self.account.verify_credentials().await?;
                 self.outcome(
                     result,
                     |a| &a.credentials,
@@ -297,8 +278,8 @@ impl Server {
                     page_size: None,
                 };
                 let result = self
-                    .host
-                    .poll(&credentials, &trigger, cursor.as_deref(), Some(options))
+                    .account
+                    .poll(&trigger, cursor.as_deref(), Some(options))
                     .await?;
                 self.outcome(
                     result,
@@ -317,10 +298,7 @@ impl Server {
                 ad_account_id,
                 body,
             } => {
-                let result = self
-                    .host
-                    .create_report(&credentials, &ad_account_id, &body)
-                    .await?;
+                let result = self.account.create_report(&ad_account_id, &body).await?;
                 self.outcome(result, |r| &r.credentials, |r| json!({ "token": r.token }))
             }
             ToolCall::GetReport {
@@ -335,8 +313,8 @@ impl Server {
                     poll_interval_ms,
                 };
                 let mut stream = match self
-                    .host
-                    .download_report(&credentials, &ad_account_id, &token, Some(wait))
+                    .account
+                    .download_report(&ad_account_id, &token, Some(wait))
                     .await?
                 {
                     Ok(stream) => stream,
@@ -362,7 +340,6 @@ impl Server {
     /// A walk of at most `max_pages` pages, keeping at most `max_items`.
     async fn walk(
         &self,
-        credentials: &Credentials,
         input: &ApiCallInput,
         max_pages: u32,
         max_items: u32,
@@ -370,11 +347,7 @@ impl Server {
         let options = PaginationOptions {
             max_pages: Some(max_pages),
         };
-        let mut pages = match self
-            .host
-            .api_call_paginated(credentials, input, options)
-            .await?
-        {
+        let mut pages = match self.account.api_call_paginated(input, options).await? {
             Ok(pages) => pages,
             Err(failure) => {
                 self.settle(&failure.credentials);

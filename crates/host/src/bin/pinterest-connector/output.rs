@@ -59,7 +59,10 @@ impl From<ConnectorError> for Failure {
 
 impl From<HostError> for Failure {
     fn from(e: HostError) -> Failure {
-        Failure::Other(e.into())
+        match e {
+            HostError::CredentialStore(store) => crate::store::store_failure(store),
+            other => Failure::Other(other.into()),
+        }
     }
 }
 

@@ -9,16 +9,16 @@
 use std::path::Path;
 use std::time::Duration;
 
-use pinterest_connector_host::types::{ConnectorError, Credentials, SpecSource};
+use pinterest_connector_host::types::{ConnectorError, SpecSource};
 use pinterest_connector_host::{
-    BoardSection, ConnectorHost, ListTrigger, PollOptions, PollResult, Trigger, describe,
+    BoardSection, ListTrigger, PollOptions, PollResult, SharedAccount, Trigger, describe,
 };
 use serde_json::{Value, json};
 
 use crate::args::{TriggerArg, WatchArgs};
 use crate::output::{Failure, emit};
 use crate::store::{CredentialSource, write_private};
-use crate::{credentials_after, failed, settle};
+use crate::{failed, settle};
 
 /// The trigger the arguments name.
 pub(crate) fn trigger(args: &WatchArgs, spec: &SpecSource) -> Result<Trigger, Failure> {
@@ -124,10 +124,9 @@ fn wait_after(error: &ConnectorError, every: Duration) -> Duration {
 
 /// Polls until stopped (or, with `--once`, until nothing more is pending).
 pub(crate) async fn watch(
-    host: &ConnectorHost,
+    account: &SharedAccount,
     args: &WatchArgs,
     spec: &SpecSource,
-    mut credentials: Credentials,
     source: &CredentialSource,
 ) -> Result<(), Failure> {
     let trigger = trigger(args, spec)?;
@@ -138,13 +137,12 @@ pub(crate) async fn watch(
         None => None,
     };
     loop {
-        let result = host
-            .poll(&credentials, &trigger, cursor.as_deref(), options)
-            .await?;
+        // Each poll starts from the store: another process may have
+        // refreshed (and so revoked the refresh token this one last saw).
+        let result = account.poll(&trigger, cursor.as_deref(), options).await?;
         let wait = match result {
             Ok(polled) => {
                 let polled = settle(source, Ok(polled), |p: &PollResult| &p.credentials)?;
-                credentials = credentials_after(&credentials, &polled.credentials);
                 for item in &polled.items {
                     let value: Value = serde_json::from_str(&item.item)
                         .unwrap_or_else(|_| Value::String(item.item.clone()));
@@ -171,12 +169,8 @@ pub(crate) async fn watch(
                     "poll failed, trying again later: {}",
                     describe(&failure.error)
                 );
-                let wait = wait_after(&failure.error, every);
-                if failure.credentials.refreshed {
-                    source.settle(&failure.credentials)?;
-                    credentials = failure.credentials.credentials.clone();
-                }
-                Some(wait)
+                source.settle(&failure.credentials)?;
+                Some(wait_after(&failure.error, every))
             }
             Err(failure) => return Err(failed(source, failure)),
         };
