@@ -10,9 +10,13 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Iterator, List
 
+from urllib.error import HTTPError
+from urllib.parse import parse_qs, urlparse
+from urllib.request import HTTPRedirectHandler, Request, build_opener
+
 import pytest
 
-from pinterest_connector import CallOptions, Connector, OAuth2Credentials, SandboxCredentials
+from pinterest_connector import CallOptions, Connector, OAuth2Credentials, SandboxCredentials, oauth
 
 
 def env(name: str) -> str:
@@ -110,3 +114,88 @@ def counter() -> Iterator[Counter]:
 
 ONE_ATTEMPT = CallOptions(max_attempts=1)
 """Options that send each request once."""
+
+
+def authorization_code(mock: Mock) -> str:
+    """A code from the mock's authorization page, as a browser would get it."""
+    url = oauth.authorize_url(
+        mock.client_id,
+        "http://127.0.0.1:8085/callback",
+        ["pins:read", "user_accounts:read"],
+        "state-1",
+        authorization_endpoint=mock.production.removesuffix("/v5") + "/oauth/",
+    )
+
+    class Stop(HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    with pytest.raises(HTTPError) as redirect:  # the 302 urllib did not follow
+        build_opener(Stop).open(Request(url))
+    assert redirect.value.code == 302
+    location = redirect.value.headers["Location"]
+    query = parse_qs(urlparse(location).query)
+    assert query["state"] == ["state-1"]
+    return query["code"][0]
+
+
+class TokenCounter:
+    """A loopback token endpoint in front of the mock's: it counts the
+    refresh requests that reach it and passes every request on unchanged
+    (an oracle of what the connector sends, written apart from it)."""
+
+    def __init__(self, mock: Mock) -> None:
+        self.refreshes = 0
+        self._lock = threading.Lock()
+        target = mock.production + "/oauth/token"
+        counter = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if "grant_type=refresh_token" in body.decode():
+                    with counter._lock:
+                        counter.refreshes += 1
+                forwarded = Request(target, data=body, method="POST")
+                for name in ("Authorization", "Content-Type"):
+                    if self.headers.get(name):
+                        forwarded.add_header(name, self.headers[name])
+                try:
+                    with build_opener().open(forwarded) as answer:
+                        status, data = answer.status, answer.read()
+                except HTTPError as refused:
+                    status, data = refused.code, refused.read()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v5/oauth/token"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def tokens(mock: Mock) -> Iterator[TokenCounter]:
+    server = TokenCounter(mock)
+    yield server
+    server.close()
+
+
+def logged_in(mock: Mock, token_endpoint: str) -> OAuth2Credentials:
+    """Fresh credentials from a code exchange at the mock, their refreshes
+    sent to ``token_endpoint``."""
+    from dataclasses import replace
+
+    app = oauth.OAuthApp(mock.client_id, mock.client_secret, token_endpoint=mock.production + "/oauth/token")
+    credentials = oauth.exchange_code(app, authorization_code(mock), "http://127.0.0.1:8085/callback")
+    return replace(credentials, token_endpoint=token_endpoint)

@@ -11,9 +11,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import List
-from urllib.parse import parse_qs, urlparse
-from urllib.error import HTTPError
-from urllib.request import HTTPRedirectHandler, Request, build_opener
 
 import pytest
 
@@ -32,7 +29,7 @@ from pinterest_connector import (
     oauth,
 )
 
-from conftest import ONE_ATTEMPT, Counter, Mock, pin_id
+from conftest import ONE_ATTEMPT, Counter, Mock, authorization_code, pin_id
 
 
 def test_verify_names_the_account_behind_a_production_token(mock: Mock) -> None:
@@ -163,29 +160,6 @@ def test_refresh_ahead_of_time_uses_the_api_base_token_endpoint(mock: Mock) -> N
     assert fresh.refresh_token != logged_in.refresh_token
     assert fresh.token_endpoint is None
     assert connector.verify().username == "mock_user"
-
-
-def authorization_code(mock: Mock) -> str:
-    """A code from the mock's authorization page, as a browser would get it."""
-    url = oauth.authorize_url(
-        mock.client_id,
-        "http://127.0.0.1:8085/callback",
-        ["pins:read", "user_accounts:read"],
-        "state-1",
-        authorization_endpoint=mock.production.removesuffix("/v5") + "/oauth/",
-    )
-
-    class Stop(HTTPRedirectHandler):
-        def redirect_request(self, *args: object, **kwargs: object) -> None:
-            return None
-
-    with pytest.raises(HTTPError) as redirect:  # the 302 urllib did not follow
-        build_opener(Stop).open(Request(url))
-    assert redirect.value.code == 302
-    location = redirect.value.headers["Location"]
-    query = parse_qs(urlparse(location).query)
-    assert query["state"] == ["state-1"]
-    return query["code"][0]
 
 
 def test_invalid_input_is_refused_before_anything_is_sent(mock: Mock, counter: Counter) -> None:

@@ -698,3 +698,23 @@ async fn the_edge_build_runs_the_jobs_through_jco_serve() {
     secrets.retain(|s| !s.is_empty());
     assert_no_secrets(&logged, &secrets);
 }
+
+/// Many flows on one account in Node: the shared-account pattern of
+/// `tests/node/account.mjs` (the README's) refreshes once for eight
+/// concurrent flows, whether the token expired or was revoked mid-way;
+/// without it, every flow's component refreshes by itself and seven of
+/// eight refreshes are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flows_sharing_an_account_in_node_refresh_once() {
+    let mock = MockPinterest::start(MockConfig::default())
+        .await
+        .expect("mock starts");
+    let component = built_component().expect("component builds");
+    transpile(&component, "shared").expect("jco transpiles the component");
+    node_tests_pass("shared.test.mjs", &mock, &mock_environment(&mock), 3).await;
+    assert_eq!(
+        mock.refresh_requests(),
+        1 + 1 + 8,
+        "one per shared test, then eight unshared (one taken, seven refused)"
+    );
+}

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 const REDIRECT: &str = "http://127.0.0.1:8085/callback";
 
-async fn setup() -> (MockPinterest, ConnectorHost) {
+pub(super) async fn setup() -> (MockPinterest, ConnectorHost) {
     let mock = MockPinterest::start(MockConfig::default())
         .await
         .expect("mock starts");
@@ -31,7 +31,7 @@ fn unix_now() -> u64 {
 }
 
 /// Credentials as a login would leave them: a code exchanged at the mock.
-async fn logged_in(
+pub(super) async fn logged_in(
     mock: &MockPinterest,
     host: &ConnectorHost,
     continuous: bool,
@@ -56,7 +56,7 @@ fn oauth_of(state: &CredentialsState) -> &Oauth2Credentials {
     }
 }
 
-fn get_pin() -> ApiCallInput {
+pub(super) fn get_pin() -> ApiCallInput {
     ApiCallInput {
         spec: SpecSource::Embedded,
         endpoint: "GET /pins/{pin_id}".into(),

@@ -73,7 +73,7 @@ async fn the_python_package_passes_its_tests_from_the_installed_wheel() {
         .find(|line| line.contains(" passed"))
         .unwrap_or_default();
     assert!(
-        summary.contains("18 passed") && !summary.contains("skipped"),
+        summary.contains("23 passed") && !summary.contains("skipped"),
         "every test ran and passed:\n{report}"
     );
 

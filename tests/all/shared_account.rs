@@ -15,38 +15,18 @@ use futures_util::future::join_all;
 use pinterest_connector_host::types::{ConnectorError, Credentials, Oauth2Credentials, SpecSource};
 use pinterest_connector_host::{
     ApiCallInput, ConnectorHost, CredentialStore, FileStore, HostError, HostWorkers, LeaseSettings,
-    MemoryStore, OauthApp, RedisStore, SharedAccount, StoreError,
+    MemoryStore, RedisStore, SharedAccount, StoreError,
 };
-use pinterest_host_test::{MockConfig, MockPinterest, RedisServer, assert_no_secrets, host_for};
+use pinterest_host_test::{MockPinterest, RedisServer, assert_no_secrets};
 use serde_json::Value;
 
 use crate::cli::{Run, cli, cli_command, error_line};
-
-const REDIRECT: &str = "http://127.0.0.1:8085/callback";
-
-async fn setup() -> (MockPinterest, ConnectorHost) {
-    let mock = MockPinterest::start(MockConfig::default())
-        .await
-        .expect("mock starts");
-    let host = host_for(&mock).expect("component loads");
-    (mock, host)
-}
+use crate::oauth_lifecycle::{get_pin, logged_in, setup};
 
 /// Credentials as a login leaves them (a code exchanged at the mock), with
 /// the access token expired: every caller's first request is due a refresh.
 async fn expired(mock: &MockPinterest, host: &ConnectorHost) -> Oauth2Credentials {
-    let app = OauthApp {
-        client_id: mock.config().client_id.clone(),
-        client_secret: mock.config().client_secret.clone(),
-        token_endpoint: None,
-        continuous_refresh: true,
-    };
-    let code = mock.issue_code(REDIRECT);
-    let mut credentials = host
-        .exchange_code(&app, &code, REDIRECT)
-        .await
-        .unwrap()
-        .unwrap();
+    let mut credentials = logged_in(mock, host, true).await;
     credentials.expires_at = Some(1);
     credentials
 }
@@ -55,16 +35,6 @@ fn oauth(credentials: &Credentials) -> &Oauth2Credentials {
     match credentials {
         Credentials::Oauth2(c) => c,
         Credentials::Sandbox(_) => panic!("expected OAuth2 credentials"),
-    }
-}
-
-fn get_pin() -> ApiCallInput {
-    ApiCallInput {
-        spec: SpecSource::Embedded,
-        endpoint: "GET /pins/{pin_id}".into(),
-        path_params: vec![("pin_id".into(), MockPinterest::pin_id(3))],
-        query_params: vec![],
-        body: None,
     }
 }
 
@@ -358,6 +328,24 @@ async fn redis_store(server: &RedisServer, prefix: &str) -> RedisStore {
         .expect("redis answers")
 }
 
+/// The Redis account `pinterest-connector:NAME`, holding `credentials`, and
+/// the CLI's environment for it.
+async fn redis_account<'a>(
+    server: &RedisServer,
+    url: &'a str,
+    name: &'a str,
+    credentials: Oauth2Credentials,
+) -> (RedisStore, [(&'static str, &'a str); 2]) {
+    let store = redis_store(server, &format!("pinterest-connector:{name}")).await;
+    pinterest_connector_host::credential_store::replace(&store, &Credentials::Oauth2(credentials))
+        .await
+        .unwrap();
+    (
+        store,
+        [("PINTEREST_REDIS_URL", url), ("PINTEREST_ACCOUNT", name)],
+    )
+}
+
 /// The stdio MCP server (`pinterest-connector mcp`) in `env`, driven by the
 /// official MCP Python SDK with `calls` concurrent `verify_credentials`
 /// tool calls: how many succeeded, failed, and the first error.
@@ -427,18 +415,9 @@ async fn two_mcp_servers_of_32_calls_on_redis_refresh_once() {
     let (mock, host) = setup().await;
     let server = RedisServer::start().expect("redis-server runs");
     let url = server.url();
-    let store = redis_store(&server, "pinterest-connector:two-servers").await;
-    pinterest_connector_host::credential_store::replace(
-        &store,
-        &Credentials::Oauth2(expired(&mock, &host).await),
-    )
-    .await
-    .unwrap();
+    let (store, env) =
+        redis_account(&server, &url, "two-servers", expired(&mock, &host).await).await;
     let before = mock.refresh_requests();
-    let env = [
-        ("PINTEREST_REDIS_URL", url.as_str()),
-        ("PINTEREST_ACCOUNT", "two-servers"),
-    ];
     let (first, second) = tokio::join!(
         mcp_concurrent(&mock, &env, 32),
         mcp_concurrent(&mock, &env, 32)
@@ -459,17 +438,7 @@ async fn a_lease_holder_killed_mid_refresh_holds_no_one_past_the_lease() {
     let (mock, host) = setup().await;
     let server = RedisServer::start().expect("redis-server runs");
     let url = server.url();
-    let store = redis_store(&server, "pinterest-connector:killed").await;
-    pinterest_connector_host::credential_store::replace(
-        &store,
-        &Credentials::Oauth2(expired(&mock, &host).await),
-    )
-    .await
-    .unwrap();
-    let env = [
-        ("PINTEREST_REDIS_URL", url.as_str()),
-        ("PINTEREST_ACCOUNT", "killed"),
-    ];
+    let (store, env) = redis_account(&server, &url, "killed", expired(&mock, &host).await).await;
     let before = mock.refresh_requests();
     // The holder's refresh reaches the token endpoint, which rotates the
     // token; the holder dies before it can read the answer or save it.
@@ -521,12 +490,10 @@ async fn redis_stopped_during_a_run_is_a_typed_host_error() {
     let (mock, host) = setup().await;
     let mut server = RedisServer::start().expect("redis-server runs");
     let url = server.url();
-    let store = Arc::new(redis_store(&server, "pinterest-connector:stopped").await);
     let mut live = expired(&mock, &host).await;
     live.expires_at = Some(4_000_000_000);
-    pinterest_connector_host::credential_store::replace(store.as_ref(), &Credentials::Oauth2(live))
-        .await
-        .unwrap();
+    let (store, _) = redis_account(&server, &url, "stopped", live).await;
+    let store = Arc::new(store);
     let account = SharedAccount::with_lease(
         &host,
         store,
@@ -573,18 +540,8 @@ async fn cli_processes_share_one_account_on_redis() {
     let (mock, host) = setup().await;
     let server = RedisServer::start().expect("redis-server runs");
     let url = server.url();
-    let store = redis_store(&server, "pinterest-connector:shop").await;
-    pinterest_connector_host::credential_store::replace(
-        &store,
-        &Credentials::Oauth2(expired(&mock, &host).await),
-    )
-    .await
-    .unwrap();
+    let (store, env) = redis_account(&server, &url, "shop", expired(&mock, &host).await).await;
     let before = mock.refresh_requests();
-    let env = [
-        ("PINTEREST_REDIS_URL", url.as_str()),
-        ("PINTEREST_ACCOUNT", "shop"),
-    ];
     let runs = (0..4).map(|_| {
         let mock = &mock;
         async move { cli(mock, &env, &["verify"]).await }

@@ -9,6 +9,7 @@
 //! Figures are medians with their spread; goals are the targets of the
 //! performance work, reported as reached or not, never asserted.
 
+mod accounts;
 mod hosts;
 mod jobs;
 mod machine;
@@ -42,6 +43,10 @@ struct Args {
     /// written.
     #[arg(long)]
     python_only: bool,
+    /// Only the many-callers figures (a verify through each credential
+    /// store, 64 callers waiting for one refresh), printed, not written.
+    #[arg(long)]
+    accounts_only: bool,
     /// Fewer samples (a quick look, not for the record).
     #[arg(long)]
     quick: bool,
@@ -79,6 +84,12 @@ fn main() -> anyhow::Result<()> {
         println!("\n{}", report::table(&rows));
         return Ok(());
     }
+    if args.accounts_only {
+        let (calls, rounds) = if args.quick { (50, 5) } else { (300, 20) };
+        let rows = runtime.block_on(runtime.spawn(accounts::run(calls, rounds)))??;
+        println!("\n{}", report::table(&rows));
+        return Ok(());
+    }
     if args.python_only {
         let (verifies, walks) = if args.quick { (10, 2) } else { (50, 5) };
         let rows = runtime.block_on(runtime.spawn(python::run(verifies, walks)))??;
@@ -99,6 +110,7 @@ fn main() -> anyhow::Result<()> {
     rows.extend(runtime.block_on(runtime.spawn(jobs::run(runs)))??);
     rows.extend(runtime.block_on(runtime.spawn(triggers::run(runs * 6)))??);
     rows.extend(runtime.block_on(runtime.spawn(python::run(runs * 10, runs)))??);
+    rows.extend(runtime.block_on(runtime.spawn(accounts::run(runs * 60, runs * 4)))??);
     drop(runtime);
     let one_thread = tokio::runtime::Builder::new_current_thread()
         .enable_all()

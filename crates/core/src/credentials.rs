@@ -68,6 +68,55 @@ impl fmt::Debug for OAuth2Credentials {
 }
 
 impl OAuth2Credentials {
+    /// These credentials with `issued`'s tokens in place of their own: the
+    /// refresh token when one was issued (the old one is revoked), the
+    /// scopes when the answer named them; what the answer leaves out is
+    /// kept.
+    pub fn renewed(&self, issued: crate::oauth::IssuedTokens) -> OAuth2Credentials {
+        OAuth2Credentials {
+            access_token: issued.access_token,
+            expires_at: issued.expires_at,
+            refresh_token: issued.refresh_token.or_else(|| self.refresh_token.clone()),
+            refresh_token_expires_at: issued
+                .refresh_token_expires_at
+                .or(self.refresh_token_expires_at),
+            scopes: if issued.scopes.is_empty() {
+                self.scopes.clone()
+            } else {
+                issued.scopes
+            },
+            ..self.clone()
+        }
+    }
+
+    /// The body a token endpoint would answer a refresh with, at `now`
+    /// (Unix seconds), had it issued these tokens: what
+    /// [`read_token_response`](crate::oauth::read_token_response) reads back
+    /// into the same tokens and expiry instants. For a host that answers a
+    /// refresh another caller already made (its outgoing-request hook)
+    /// without sending it again.
+    pub fn token_answer(&self, now: u64) -> Vec<u8> {
+        let mut answer = serde_json::Map::new();
+        let mut put = |key: &str, value: serde_json::Value| {
+            answer.insert(key.to_owned(), value);
+        };
+        put("access_token", self.access_token.clone().into());
+        put("token_type", "bearer".into());
+        if let Some(at) = self.expires_at {
+            put("expires_in", at.saturating_sub(now).into());
+        }
+        if let Some(token) = &self.refresh_token {
+            put("refresh_token", token.clone().into());
+        }
+        if let Some(at) = self.refresh_token_expires_at {
+            put("refresh_token_expires_in", at.saturating_sub(now).into());
+        }
+        if !self.scopes.is_empty() {
+            put("scope", self.scopes.join(",").into());
+        }
+        serde_json::to_vec(&answer).unwrap_or_default()
+    }
+
     /// The access token, the refresh token, the client secret and the
     /// Basic credentials made of it.
     pub fn secrets(&self) -> Vec<String> {

@@ -10,7 +10,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
-use crate::credentials::OAuth2Credentials;
 use crate::error::ConnectorError;
 use crate::http::{HttpRequest, HttpResponse, Method, NamedBy};
 use crate::http::{USER_AGENT, form_string, form_value};
@@ -204,57 +203,6 @@ impl std::fmt::Debug for IssuedTokens {
             .field("scopes", &self.scopes)
             .finish()
     }
-}
-
-impl IssuedTokens {
-    /// `previous` with these tokens in place of its own: the refresh token
-    /// when one was issued (the old one is revoked), the scopes when the
-    /// answer named them; what the answer leaves out is kept.
-    pub fn renew(self, previous: &OAuth2Credentials) -> OAuth2Credentials {
-        OAuth2Credentials {
-            access_token: self.access_token,
-            expires_at: self.expires_at,
-            refresh_token: self
-                .refresh_token
-                .or_else(|| previous.refresh_token.clone()),
-            refresh_token_expires_at: self
-                .refresh_token_expires_at
-                .or(previous.refresh_token_expires_at),
-            scopes: if self.scopes.is_empty() {
-                previous.scopes.clone()
-            } else {
-                self.scopes
-            },
-            ..previous.clone()
-        }
-    }
-}
-
-/// The body a token endpoint would answer a refresh with, at `now` (Unix
-/// seconds), had it issued `credentials`' tokens: what
-/// [`read_token_response`] reads back into the same tokens and expiry
-/// instants. For a host that answers a refresh another caller already made
-/// (its outgoing-request hook) without sending it again.
-pub fn token_answer(credentials: &OAuth2Credentials, now: u64) -> Vec<u8> {
-    let mut answer = serde_json::Map::new();
-    let mut put = |key: &str, value: serde_json::Value| {
-        answer.insert(key.to_owned(), value);
-    };
-    put("access_token", credentials.access_token.clone().into());
-    put("token_type", "bearer".into());
-    if let Some(at) = credentials.expires_at {
-        put("expires_in", at.saturating_sub(now).into());
-    }
-    if let Some(token) = &credentials.refresh_token {
-        put("refresh_token", token.clone().into());
-    }
-    if let Some(at) = credentials.refresh_token_expires_at {
-        put("refresh_token_expires_in", at.saturating_sub(now).into());
-    }
-    if !credentials.scopes.is_empty() {
-        put("scope", credentials.scopes.join(",").into());
-    }
-    serde_json::to_vec(&answer).unwrap_or_default()
 }
 
 /// Reads the token endpoint's answer, received at `now` (Unix seconds).

@@ -214,7 +214,7 @@ fn refresh_at(
             other => other,
         }
     })?;
-    Ok(issued.renew(credentials))
+    Ok(credentials.renewed(issued))
 }
 
 #[cfg(test)]

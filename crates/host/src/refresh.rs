@@ -352,8 +352,9 @@ impl RefreshGate {
             let Ok(issued) = oauth::read_token_response(&answer, unix_now()) else {
                 return Ok(());
             };
-            let renewed = issued.renew(&held.clone().into());
-            let renewed = Credentials::Oauth2(renewed.into());
+            let previous: pinterest_connector_core::credentials::OAuth2Credentials =
+                held.clone().into();
+            let renewed = Credentials::Oauth2(previous.renewed(issued).into());
             self.store.save(stored.generation, &renewed, false).await?;
         } else if matches!(status.as_u16(), 400 | 401) {
             self.store
@@ -373,7 +374,8 @@ fn full(bytes: Bytes) -> WasiBody {
 
 /// A `200` a token endpoint would answer with `held`'s tokens.
 fn token_answer(held: &Oauth2Credentials) -> http::Response<WasiBody> {
-    let body = oauth::token_answer(&held.clone().into(), unix_now());
+    let held: pinterest_connector_core::credentials::OAuth2Credentials = held.clone().into();
+    let body = held.token_answer(unix_now());
     json_response(http::StatusCode::OK, body)
 }
 

@@ -45,7 +45,7 @@ fn main() -> anyhow::Result<()> {
         Some("dist") => dist(&args[1..]),
         Some("wheel") => wheel(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask <test | demo | bench [--quick] [--jobs-only | --triggers-only | --python-only] | dist [--source URL] | wheel [--source URL] | fuzz [CASES] | gen-catalog [SPEC] [OUT]>"
+            "usage: cargo xtask <test | demo | bench [--quick] [--jobs-only | --triggers-only | --python-only | --accounts-only] | dist [--source URL] | wheel [--source URL] | fuzz [CASES] | gen-catalog [SPEC] [OUT]>"
         ),
     }
 }

@@ -37,6 +37,7 @@ from .errors import (
 )
 from .models import Account, CallOptions, Endpoint, Headers, Page, Response, Spec
 from .oauth import OAuthApp
+from .store import CredentialStore, FileStore, LeaseTimeout, MemoryStore, Stored
 from .triggers import NewItem, PollResult, Trigger
 
 __version__ = "0.1.0"
@@ -47,15 +48,19 @@ __all__ = [
     "CallOptions",
     "ComponentError",
     "Connector",
+    "CredentialStore",
     "Credentials",
     "CredentialsCallback",
     "DeniedByHost",
     "Endpoint",
+    "FileStore",
     "Forbidden",
     "Headers",
     "InvalidInput",
     "JobFailed",
     "JobPending",
+    "LeaseTimeout",
+    "MemoryStore",
     "MissingScopes",
     "NewItem",
     "NotFound",
@@ -68,6 +73,7 @@ __all__ = [
     "Response",
     "SandboxCredentials",
     "Spec",
+    "Stored",
     "TransportError",
     "Trigger",
     "Unauthorized",

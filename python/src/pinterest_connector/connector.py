@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import replace
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
@@ -14,6 +15,7 @@ from ._component import Call, field, record, runtime
 from ._convert import QueryValue
 from .credentials import Credentials, OAuth2Credentials
 from .models import Account, CallOptions, Endpoint, Page, Response, Spec
+from .store import CredentialStore
 from .triggers import NewItem, PollResult, Trigger
 
 CredentialsCallback = Callable[[Credentials], None]
@@ -21,6 +23,20 @@ CredentialsCallback = Callable[[Credentials], None]
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 """The methods :meth:`Connector.raw` sends."""
+
+REFRESH_MARGIN_SECONDS = 300
+"""An access token expiring within this many seconds is refreshed first
+(the component's own window)."""
+
+
+def _due(credentials: Credentials, now: float) -> bool:
+    """Whether ``credentials`` should be refreshed before a call."""
+    return (
+        isinstance(credentials, OAuth2Credentials)
+        and bool(credentials.refresh_token)
+        and credentials.expires_at is not None
+        and credentials.expires_at <= now + REFRESH_MARGIN_SECONDS
+    )
 
 
 class Connector:
@@ -33,10 +49,19 @@ class Connector:
     the old refresh token no longer works. Failures raise the
     :class:`~pinterest_connector.errors.PinterestError` of their kind.
 
-    Threads may share a connector. Two calls that both find the token due
-    would both refresh, and the refresh token rotates, so the second would
-    fail: with many threads, refresh ahead of time (:meth:`refresh`) before
-    the token is due.
+    Threads may share a connector, and the refresh token rotates (the old
+    one is revoked once used), so the connector refreshes for all of them
+    at once: before a call whose token is due, and after a 401, one thread
+    refreshes (and calls ``on_credentials`` once) while the others wait and
+    use its result. With a ``store`` (:class:`~pinterest_connector.store.FileStore`
+    for processes sharing a credentials file, the CLI's included;
+    :class:`~pinterest_connector.store.MemoryStore` for several connectors)
+    each call starts from the stored credentials and one caller across
+    everything that shares the store refreshes, under the store's lease,
+    saving with compare-and-set. A refresh token the token endpoint refused
+    is remembered there: every caller gets ``Unauthorized`` (authorise
+    again) without sending it again. A walk's pages refresh by themselves
+    when the token expires mid-walk.
 
     ``api_base`` sends every request to another base than Pinterest's (such
     as ``http://127.0.0.1:8080/v5`` for a local mock): ``https://``, or
@@ -52,9 +77,16 @@ class Connector:
         options: Optional[CallOptions] = None,
         spec: Optional[Spec] = None,
         on_credentials: Optional[CredentialsCallback] = None,
+        store: Optional[CredentialStore] = None,
     ) -> None:
+        if store is not None and credentials is not None and store.load() is None:
+            store.save(0, credentials)
         self._credentials = credentials
         self._lock = threading.Lock()
+        self._refreshing = threading.Lock()
+        self.store = store
+        """Where the credentials live when many callers share them; ``None``
+        for this connector's own."""
         self.api_base = api_base
         """Where requests go instead of Pinterest's API; ``None`` for Pinterest's."""
         self.options = options
@@ -66,7 +98,13 @@ class Connector:
 
     @property
     def credentials(self) -> Optional[Credentials]:
-        """The credentials as they stand: the latest a call handed back."""
+        """The credentials as they stand: the store's, or the latest a call
+        handed back."""
+        if self.store is not None:
+            stored = self.store.load()
+            if stored is not None:
+                with self._lock:
+                    self._credentials = stored.credentials
         with self._lock:
             return self._credentials
 
@@ -198,12 +236,73 @@ class Connector:
         credentials = self.credentials
         if not isinstance(credentials, OAuth2Credentials):
             raise errors.InvalidInput("credentials", "must be OAuth2 credentials to refresh")
+        if not credentials.refresh_token:
+            raise errors.InvalidInput("credentials.refresh-token", "is missing: re-authenticate")
+        before = credentials.access_token
+        fresh = self._refresh_shared(
+            lambda current: isinstance(current, OAuth2Credentials)
+            and current.access_token == before
+        )
+        assert isinstance(fresh, OAuth2Credentials)
+        return fresh
+
+    def _refresh_at_token_endpoint(self, credentials: OAuth2Credentials) -> OAuth2Credentials:
+        """One refresh request, at the endpoint :meth:`refresh` names."""
         sent = credentials
         if credentials.token_endpoint is None and self.api_base is not None:
             sent = replace(credentials, token_endpoint=self.api_base.rstrip("/") + "/oauth/token")
-        fresh = replace(oauth.refresh(sent), token_endpoint=credentials.token_endpoint)
-        self._store(fresh)
-        return fresh
+        return replace(oauth.refresh(sent), token_endpoint=credentials.token_endpoint)
+
+    def _fresh(self) -> Credentials:
+        """The credentials to call with: refreshed first, once for every
+        thread (and, with a store, every caller on it), when due."""
+        credentials = self.credentials
+        if credentials is None:
+            raise errors.InvalidInput("credentials", "are missing: pass them to Connector")
+        if not _due(credentials, time.time()):
+            return credentials
+        return self._refresh_shared(lambda current: _due(current, time.time()))
+
+    def _refresh_shared(self, needed: Callable[[Credentials], bool]) -> Credentials:
+        """Refreshes if ``needed`` still holds for the credentials as they
+        stand once this caller's turn comes: one caller at a time (this
+        connector's lock, then the store's lease), so that those who waited
+        find the refresh done and use it. Answers the credentials to use."""
+        with self._refreshing:
+            if self.store is None:
+                current = self.credentials
+                if isinstance(current, OAuth2Credentials) and needed(current):
+                    current = self._refresh_at_token_endpoint(current)
+                    self._store(current)
+                assert current is not None
+                return current
+            with self.store.lease():
+                stored = self.store.load()
+                if stored is None:
+                    raise errors.InvalidInput("credentials", "the store holds none: log in first")
+                current = stored.credentials
+                with self._lock:
+                    self._credentials = current
+                if not isinstance(current, OAuth2Credentials) or not needed(current):
+                    return current
+                if stored.refresh_refused:
+                    raise errors.Unauthorized(
+                        "The authorization grant is invalid (this refresh token was refused "
+                        "before: re-authenticate)",
+                        status=401,
+                        code=283,
+                    )
+                try:
+                    fresh = self._refresh_at_token_endpoint(current)
+                except errors.Unauthorized:
+                    self.store.save(stored.generation, current, refresh_refused=True)
+                    raise
+                self.store.save(stored.generation, fresh)
+                with self._lock:
+                    self._credentials = fresh
+                if self.on_credentials is not None:
+                    self.on_credentials(fresh)
+                return fresh
 
     def poll(
         self,
@@ -319,19 +418,62 @@ class Connector:
     ) -> Any:
         """Runs action ``name`` of ``interface`` with the credentials,
         ``args`` and the options; takes the credentials it hands back,
-        raises its error."""
-        credentials = self.credentials
-        if credentials is None:
-            raise errors.InvalidInput("credentials", "are missing: pass them to Connector")
+        raises its error.
+
+        A single action (``credentials_in_result``) runs with credentials
+        whose refresh token stays here: the component cannot refresh on its
+        own, and a 401 comes back as ``Unauthorized``, after which the
+        connector refreshes once for all its callers (:meth:`_refresh_shared`)
+        and runs the action once more (a 401 means nothing was applied). A
+        walk keeps its refresh token, for a token that expires mid-walk."""
+        try:
+            credentials = self._fresh()
+        except errors.PinterestError as refused:
+            # A refresh before the call failed: the credentials stand as
+            # they were.
+            refused.credentials = self.credentials
+            raise
         options = _convert.options_in(self.options, self.api_base)
-        ok, value = call.invoke(
-            interface, name, _convert.credentials_in(credentials), *args, options
-        )
-        if not ok:
-            raise self._failure(value)
-        if credentials_in_result:
-            self._take(field(value, "credentials"))
-        return value
+        for attempt in (1, 2):
+            sent = credentials
+            if (
+                credentials_in_result
+                and isinstance(credentials, OAuth2Credentials)
+                and credentials.refresh_token
+            ):
+                sent = replace(credentials, refresh_token=None)
+            ok, value = call.invoke(interface, name, _convert.credentials_in(sent), *args, options)
+            if ok:
+                if not credentials_in_result:
+                    return value
+                if sent is credentials:
+                    self._take(field(value, "credentials"))
+                return value
+            error = _convert.error_out(field(value, "error"))
+            if (
+                attempt == 1
+                and isinstance(error, errors.Unauthorized)
+                and sent is not credentials
+            ):
+                failed = credentials.access_token if isinstance(credentials, OAuth2Credentials) else ""
+                try:
+                    credentials = self._refresh_shared(
+                        lambda current: isinstance(current, OAuth2Credentials)
+                        and current.access_token == failed
+                    )
+                except errors.PinterestError as refused:
+                    refused.credentials = self.credentials
+                    raise
+                call = runtime().instantiate()
+                continue
+            if sent is credentials:
+                taken, refreshed = self._take(field(value, "credentials"))
+            else:
+                taken, refreshed = credentials, attempt == 2
+            error.credentials = taken
+            error.refreshed = refreshed
+            raise error
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     def _walk(self, call: Call, stream: Any) -> Iterator[Page]:
         try:
@@ -367,7 +509,13 @@ class Connector:
         return credentials, refreshed
 
     def _store(self, credentials: Credentials) -> None:
-        self.credentials = credentials
+        if self.store is not None:
+            # Compare-and-set: a store that moved on keeps its newer state.
+            stored = self.store.load()
+            if stored is None or stored.credentials != credentials:
+                self.store.save(0 if stored is None else stored.generation, credentials)
+        with self._lock:
+            self._credentials = credentials
         if self.on_credentials is not None:
             self.on_credentials(credentials)
 
