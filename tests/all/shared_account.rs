@@ -561,3 +561,44 @@ async fn cli_processes_share_one_account_on_redis() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(error_line(&run).contains("login"), "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn a_refresh_that_outlives_its_lease_still_wins_over_the_refusal() {
+    let (mock, host) = setup().await;
+    let store = Arc::new(MemoryStore::holding(Credentials::Oauth2(
+        expired(&mock, &host).await,
+    )));
+    let short = LeaseSettings {
+        ttl: Duration::from_millis(300),
+        wait: Duration::from_secs(10),
+        ..LeaseSettings::default()
+    };
+    // Two handles, two processes' worth of gates, on one store.
+    let slow = SharedAccount::with_lease(&host, store.clone(), short);
+    let late = SharedAccount::with_lease(&host, store.clone(), short);
+    mock.delay_token_answers(Duration::from_millis(1_500));
+    let first = tokio::spawn(async move { slow.verify_credentials().await });
+    // The first refresh is at the token endpoint (which rotated already);
+    // its lease lapses while it waits for the answer.
+    while mock.refresh_requests() < 1 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let refused = late.verify_credentials().await.unwrap();
+    assert!(
+        matches!(&refused, Err(f) if matches!(f.error, ConnectorError::Unauthorized(_))),
+        "the late caller's refresh token was spent by the first"
+    );
+    let account = first
+        .await
+        .unwrap()
+        .unwrap()
+        .expect("the first refresh went through");
+    assert_eq!(account.username, "mock_user");
+    // The store holds the live tokens, not the refusal.
+    assert_live(&mock, store.as_ref()).await;
+    mock.delay_token_answers(Duration::ZERO);
+    late.verify_credentials()
+        .await
+        .unwrap()
+        .expect("usable again");
+}

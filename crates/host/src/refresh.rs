@@ -47,7 +47,9 @@ use http_body_util::{BodyExt, Full, Limited};
 use pinterest_connector_core::oauth;
 use wasmtime_wasi_http::{Error as HttpError, WasiBody};
 
-use crate::credential_store::{CredentialStore, LeaseOwner, StoreError, StoredCredentials};
+use crate::credential_store::{
+    CredentialStore, LeaseOwner, SaveOutcome, StoreError, StoredCredentials,
+};
 use crate::credentials::{Credentials, Oauth2Credentials};
 
 /// The largest token request or answer the gate reads (Pinterest's are a
@@ -59,7 +61,10 @@ const MAX_TOKEN_BYTES: usize = 64 * 1024;
 pub struct LeaseSettings {
     /// How long a lease holds before it lapses, should its holder stop
     /// without releasing it (a process killed mid-refresh; the file store's
-    /// OS lock is released at once instead). Longer than a refresh takes.
+    /// OS lock is released at once instead). Make it longer than a refresh
+    /// request may take (its timeouts): a refresh that outlives its lease
+    /// still wins over the refusal the next holder meets, but that holder's
+    /// callers are told to re-authenticate meanwhile.
     pub ttl: Duration,
     /// How long a caller waits for the lease before giving up with
     /// [`StoreError::LeaseTimeout`]: more than `ttl`, so that a lapsed
@@ -347,7 +352,7 @@ impl RefreshGate {
             received_at: None,
         };
         // A conflict means someone saved without the lease (a new login):
-        // the store keeps theirs.
+        // the store keeps theirs, with one exception below.
         if status.is_success() {
             let Ok(issued) = oauth::read_token_response(&answer, unix_now()) else {
                 return Ok(());
@@ -355,13 +360,32 @@ impl RefreshGate {
             let previous: pinterest_connector_core::credentials::OAuth2Credentials =
                 held.clone().into();
             let renewed = Credentials::Oauth2(previous.renewed(issued).into());
-            self.store.save(stored.generation, &renewed, false).await?;
+            if let SaveOutcome::Conflict(_) =
+                self.store.save(stored.generation, &renewed, false).await?
+                && let Some(now) = self.store.load().await?
+                && now.refresh_refused
+                && refresh_token_of(&now.credentials) == held.refresh_token.as_deref()
+            {
+                // This refresh outlived its lease, and the caller that took
+                // the lapsed lease over sent the same refresh token, was
+                // refused (this refresh had spent it) and marked it so. The
+                // tokens issued here are the account's live ones: keep them.
+                self.store.save(now.generation, &renewed, false).await?;
+            }
         } else if matches!(status.as_u16(), 400 | 401) {
             self.store
                 .save(stored.generation, &stored.credentials, true)
                 .await?;
         }
         Ok(())
+    }
+}
+
+/// The refresh token `credentials` hold, if any.
+fn refresh_token_of(credentials: &Credentials) -> Option<&str> {
+    match credentials {
+        Credentials::Oauth2(oauth) => oauth.refresh_token.as_deref(),
+        Credentials::Sandbox(_) => None,
     }
 }
 
