@@ -34,20 +34,6 @@ async fn logged_in(
         .map_err(|e| anyhow::anyhow!("{e:?}"))
 }
 
-/// The median of `calls` verifies through `account`.
-async fn verifies(account: &SharedAccount, calls: usize) -> anyhow::Result<Samples> {
-    let mut samples = Samples::default();
-    for _ in 0..calls {
-        let started = Instant::now();
-        account
-            .verify_credentials()
-            .await?
-            .map_err(|f| anyhow::anyhow!("{f}"))?;
-        samples.push(started.elapsed());
-    }
-    Ok(samples)
-}
-
 /// One row per store for the cost of a verify through it, one for a plain
 /// verify, and the wait of 64 callers for one refresh on memory and Redis.
 pub(crate) async fn run(calls: usize, rounds: usize) -> anyhow::Result<Vec<Row>> {
@@ -57,23 +43,6 @@ pub(crate) async fn run(calls: usize, rounds: usize) -> anyhow::Result<Vec<Row>>
     let redis = RedisServer::start()?;
     let dir = tempfile::tempdir()?;
     let mut rows = Vec::new();
-
-    let mut plain = Samples::default();
-    for _ in 0..calls {
-        let started = Instant::now();
-        host.verify_credentials(&live)
-            .await?
-            .map_err(|f| anyhow::anyhow!("{f}"))?;
-        plain.push(started.elapsed());
-    }
-    let figure = "a verify, credentials passed by the caller (no store)";
-    println!("{figure}: {}", stats::timing(&plain));
-    rows.push(Row::new(
-        figure,
-        "",
-        stats::timing(&plain),
-        Verdict::Reported,
-    ));
 
     let redis_store =
         RedisStore::connect(&redis.url(), "bench:cost", Duration::from_secs(2)).await?;
@@ -85,21 +54,57 @@ pub(crate) async fn run(calls: usize, rounds: usize) -> anyhow::Result<Vec<Row>>
         ),
         ("Redis", Arc::new(redis_store)),
     ];
+    let mut accounts = Vec::new();
     for (name, store) in stores {
         replace(store.as_ref(), &live).await?;
-        let account = SharedAccount::new(&host, store);
-        let samples = verifies(&account, calls).await?;
+        accounts.push((name, SharedAccount::new(&host, store), Samples::default()));
+    }
+    // In turn, call by call, so that the machine's drift weighs on all alike.
+    // Each call's turn rotates, so that no way goes first every time.
+    let mut plain = Samples::default();
+    for call in 0..calls {
+        for turn in 0..=accounts.len() {
+            let which = (call + turn) % (accounts.len() + 1);
+            let started = Instant::now();
+            match accounts.get_mut(which) {
+                None => {
+                    host.verify_credentials(&live)
+                        .await?
+                        .map_err(|f| anyhow::anyhow!("{f}"))?;
+                    plain.push(started.elapsed());
+                }
+                Some((_, account, samples)) => {
+                    account
+                        .verify_credentials()
+                        .await?
+                        .map_err(|f| anyhow::anyhow!("{f}"))?;
+                    samples.push(started.elapsed());
+                }
+            }
+        }
+    }
+    let figure = "a verify, credentials passed by the caller (no store)";
+    println!("{figure}: {}", stats::timing(&plain));
+    rows.push(Row::new(
+        figure,
+        "",
+        stats::timing(&plain),
+        Verdict::Reported,
+    ));
+    for (name, _, samples) in &accounts {
         let added = samples.median() - plain.median();
         let figure = format!("a verify through SharedAccount on the {name} store");
         let measured = format!(
             "{} (the store adds {})",
-            stats::timing(&samples),
+            stats::timing(samples),
             stats::time(added)
         );
         println!("{figure}: {measured}");
         rows.push(Row::new(figure, "", measured, Verdict::Reported));
     }
 
+    // The live credentials: each refresh below rotates them.
+    let mut latest = live;
     for name in ["memory", "Redis"] {
         let store: Arc<dyn CredentialStore> = match name {
             "memory" => Arc::new(MemoryStore::new()),
@@ -107,7 +112,7 @@ pub(crate) async fn run(calls: usize, rounds: usize) -> anyhow::Result<Vec<Row>>
                 RedisStore::connect(&redis.url(), "bench:wait", Duration::from_secs(2)).await?,
             ),
         };
-        replace(store.as_ref(), &live).await?;
+        replace(store.as_ref(), &latest).await?;
         let account = SharedAccount::new(&host, store.clone());
         let mut waits = Samples::default();
         let refreshes_before = mock.refresh_requests();
@@ -126,14 +131,24 @@ pub(crate) async fn run(calls: usize, rounds: usize) -> anyhow::Result<Vec<Row>>
                 tokio::spawn(async move {
                     let started = Instant::now();
                     let outcome = account.verify_credentials().await;
-                    (started.elapsed(), outcome.map(|r| r.is_ok()))
+                    let outcome = match outcome {
+                        Ok(Ok(_)) => Ok(()),
+                        Ok(Err(failure)) => Err(failure.to_string()),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    (started.elapsed(), outcome)
                 })
             });
             for call in futures_join(calls).await {
                 let (waited, outcome) = call?;
-                anyhow::ensure!(matches!(outcome, Ok(true)), "a contender failed");
+                if let Err(why) = outcome {
+                    anyhow::bail!("a contender failed: {why}");
+                }
                 waits.push(waited);
             }
+        }
+        if let Some(stored) = store.load().await? {
+            latest = stored.credentials;
         }
         let refreshes = mock.refresh_requests() - refreshes_before;
         anyhow::ensure!(
