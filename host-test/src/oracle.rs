@@ -203,6 +203,23 @@ pub fn to_json_schema(schema: &Value) -> Value {
             out.remove("required");
         }
     }
+    // Draft 4 ignores the keywords beside a `$ref`; OpenAPI 3.1, JSON
+    // Schema 2019-09 and Prism apply them, and Pinterest's descriptions mean
+    // them (`{"$ref": …, "required": […]}`): both, as one `allOf`.
+    if out.contains_key("$ref")
+        && out
+            .keys()
+            .any(|k| !["$ref", "default", "title", "description", "example"].contains(&k.as_str()))
+    {
+        let reference = out.remove("$ref").unwrap_or(Value::Null);
+        let nullable = out.remove("nullable").and_then(|n| n.as_bool()) == Some(true);
+        let both = json!({ "allOf": [{ "$ref": reference }, Value::Object(out)] });
+        return if nullable {
+            json!({ "anyOf": [both, { "type": "null" }] })
+        } else {
+            both
+        };
+    }
     if out.remove("nullable").and_then(|n| n.as_bool()) != Some(true) {
         return Value::Object(out);
     }

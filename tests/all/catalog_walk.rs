@@ -298,3 +298,82 @@ async fn every_broken_rule_is_refused_before_sending() {
     }
     assert_eq!(mock.request_count(), 0, "nothing reached the mock");
 }
+
+/// 5.23.0's Conversions API: `user_data` is `anyOf` three references to one
+/// schema, each with a `required` beside the `$ref` (at least one of `em`,
+/// `hashed_maids`, or `client_ip_address` + `client_user_agent`). A body
+/// with none of them is refused before sending, and the input schema a
+/// host renders says so too: the `jsonschema` crate (JSON Schema 2020-12,
+/// which applies a `$ref`'s siblings) refuses the same body against it.
+#[tokio::test]
+async fn keywords_beside_a_ref_are_honoured_in_validation_and_in_describe() {
+    let (mock, host, text) = mock_playing("pinterest-v5.23.0.json").await;
+    let spec = SpecSource::Json(text);
+    let schema: Value = serde_json::from_str(
+        &host
+            .describe_endpoint(&spec, "events/create")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .unwrap();
+    let valid = inputs_from_schema(&spec, "events/create", &schema);
+    let mut body: Value = serde_json::from_str(valid.body.as_deref().unwrap()).unwrap();
+    let user_data = &mut body["data"][0]["user_data"];
+    assert!(user_data.is_object(), "{body}");
+    *user_data = serde_json::json!({"country": ["hash"]});
+    let input = ApiCallInput {
+        body: Some(body.to_string()),
+        ..valid.clone()
+    };
+    let creds = credentials(&mock);
+    match host
+        .api_call(&creds, &input)
+        .await
+        .unwrap()
+        .map_err(|f| f.error)
+    {
+        Err(ConnectorError::InvalidInput(i)) => {
+            assert!(
+                i.field.starts_with("body.data[0].user_data"),
+                "{}: {}",
+                i.field,
+                i.reason
+            )
+        }
+        other => panic!("expected invalid-input, got {other:?}"),
+    }
+    assert_eq!(mock.request_count(), 0, "nothing sent");
+
+    let mut whole = serde_json::json!({"body": body});
+    for (location, params) in [("path", &valid.path_params), ("query", &valid.query_params)] {
+        let object: serde_json::Map<String, Value> = params
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        whole[location] = Value::Object(object);
+    }
+    let described = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(false)
+        .build(&schema)
+        .expect("the input schema compiles");
+    assert!(
+        !described.is_valid(&whole),
+        "describe's schema lets it through"
+    );
+    // The valid sample passes both, and reaches the mock (which reads the
+    // siblings the same way).
+    let sample: Value = serde_json::from_str(valid.body.as_deref().unwrap()).unwrap();
+    whole["body"] = sample;
+    assert!(
+        described.is_valid(&whole),
+        "describe's schema refuses the sample"
+    );
+    let out = host
+        .api_call(&creds, &valid)
+        .await
+        .unwrap()
+        .expect("the sample goes through");
+    assert!((200..300).contains(&out.status), "{}", out.status);
+}

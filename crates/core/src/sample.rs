@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::schema::{MAX_DEPTH, Validator, check_string, schema_type};
+use crate::schema::{MAX_DEPTH, Validator, check_string, constrained_ref, schema_type};
 
 impl<'a> Validator<'a> {
     /// A small value `schema` accepts: the first `enum` member, the lower
@@ -19,6 +19,22 @@ impl<'a> Validator<'a> {
     fn sample_at(&self, schema: &Value, depth: usize) -> Value {
         if depth >= MAX_DEPTH {
             return Value::Null;
+        }
+        if constrained_ref(schema).is_some() {
+            // The keywords beside a `$ref` constrain the value too: the
+            // referenced schema's sample, with what they require added.
+            let Ok(target) = self.resolve("sample", schema, depth) else {
+                return Value::Null;
+            };
+            return match self.sample_at(target, depth + 1) {
+                Value::Object(mut object) => {
+                    for (name, value) in self.sample_required(schema, schema, depth) {
+                        object.entry(name).or_insert(value);
+                    }
+                    Value::Object(object)
+                }
+                other => other,
+            };
         }
         let Ok(schema) = self.resolve("sample", schema, depth) else {
             return Value::Null;

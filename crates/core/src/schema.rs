@@ -122,16 +122,7 @@ impl<'a> Validator<'a> {
             let Some(reference) = schema.get("$ref").and_then(Value::as_str) else {
                 return Ok(schema);
             };
-            schema = REF_PREFIXES
-                .iter()
-                .find_map(|prefix| reference.strip_prefix(prefix))
-                .and_then(|name| self.schemas.schema(name))
-                .ok_or_else(|| {
-                    ConnectorError::invalid(
-                        field,
-                        format!("the description refers to an unknown schema `{reference}`"),
-                    )
-                })?;
+            schema = self.referenced(field, reference)?;
         }
         Err(too_deep(field))
     }
@@ -146,7 +137,44 @@ impl<'a> Validator<'a> {
         if depth >= MAX_DEPTH {
             return Err(too_deep(field));
         }
+        if let Some(reference) = constrained_ref(schema) {
+            // Beside a `$ref`, other keywords constrain the value as well
+            // (JSON Schema 2019-09 and later; Pinterest's descriptions mean
+            // it: `{"$ref": …, "required": […]}`). `nullable: true` there
+            // lets `null` through, as OpenAPI 3.0 tools read it.
+            if value.is_null() && schema.get("nullable").and_then(Value::as_bool) == Some(true) {
+                return Ok(());
+            }
+            self.check(field, self.referenced(field, reference)?, value, depth + 1)?;
+            return self.check_rules(field, schema, value, depth);
+        }
         let schema = self.resolve(field, schema, depth)?;
+        self.check_rules(field, schema, value, depth)
+    }
+
+    /// The schema `reference` names.
+    fn referenced(&self, field: &str, reference: &str) -> Result<&'a Value, ConnectorError> {
+        REF_PREFIXES
+            .iter()
+            .find_map(|prefix| reference.strip_prefix(prefix))
+            .and_then(|name| self.schemas.schema(name))
+            .ok_or_else(|| {
+                ConnectorError::invalid(
+                    field,
+                    format!("the description refers to an unknown schema `{reference}`"),
+                )
+            })
+    }
+
+    /// Checks `value` against the keywords of `schema` itself (a `$ref`
+    /// among them is not followed here).
+    fn check_rules(
+        &self,
+        field: &str,
+        schema: &Value,
+        value: &Value,
+        depth: usize,
+    ) -> Result<(), ConnectorError> {
         let Some(rules) = schema.as_object() else {
             return Ok(());
         };
@@ -504,6 +532,19 @@ fn check_number(field: &str, rules: &Map<String, Value>, n: f64) -> Result<(), C
         }
     }
     Ok(())
+}
+
+/// The reference of a `$ref` that has other keywords beside it (not only
+/// annotations a catalog keeps, such as `default`), which then constrain
+/// the value too; `None` for a plain reference or none.
+pub fn constrained_ref(schema: &Value) -> Option<&str> {
+    const ANNOTATIONS: &[&str] = &["$ref", "default", "title", "description", "example"];
+    let object = schema.as_object()?;
+    let reference = object.get("$ref")?.as_str()?;
+    object
+        .keys()
+        .any(|key| !ANNOTATIONS.contains(&key.as_str()))
+        .then_some(reference)
 }
 
 fn too_deep(field: &str) -> ConnectorError {

@@ -307,3 +307,90 @@ fn a_number_out_of_bounds_names_the_bound_as_the_schema_wrote_it() {
         "must be at most 10000000000"
     );
 }
+
+/// Pinterest 5.23.0's `ConversionEventsUserData`: `anyOf` of references to
+/// one schema, each with the `required` it adds beside the `$ref`.
+fn user_data_schemas() -> BTreeMap<String, Value> {
+    let mut schemas = BTreeMap::new();
+    schemas.insert(
+        "Props".to_owned(),
+        json!({"type": "object", "properties": {
+            "em": {"type": "array", "items": {"type": "string"}},
+            "client_ip_address": {"type": "string"},
+            "client_user_agent": {"type": "string"},
+        }}),
+    );
+    schemas
+}
+
+#[test]
+fn the_keywords_beside_a_ref_constrain_the_value_too() {
+    let schemas = user_data_schemas();
+    let validator = Validator::new(&schemas);
+    let user_data = json!({"anyOf": [
+        {"$ref": "#/components/schemas/Props", "required": ["em"]},
+        {"$ref": "#/components/schemas/Props", "required": ["client_ip_address", "client_user_agent"]},
+    ]});
+    let none = validator.validate("body.user_data", &user_data, &json!({}));
+    let Err(ConnectorError::InvalidInput { field, reason }) = none else {
+        panic!("a user_data with none of them passed: {none:?}");
+    };
+    // The first alternative's missing property, named by its path.
+    assert_eq!(field, "body.user_data.em");
+    assert!(reason.contains("none of the allowed shapes"), "{reason}");
+    let half = json!({"client_ip_address": "192.0.2.1"});
+    assert!(
+        validator
+            .validate("body.user_data", &user_data, &half)
+            .is_err()
+    );
+    for good in [
+        json!({"em": ["hash"]}),
+        json!({"client_ip_address": "192.0.2.1", "client_user_agent": "UA"}),
+    ] {
+        assert_eq!(
+            validator.validate("body.user_data", &user_data, &good),
+            Ok(())
+        );
+    }
+    // The referenced schema's own rules still hold.
+    let wrong = json!({"em": "not an array"});
+    assert!(
+        validator
+            .validate("body.user_data", &user_data, &wrong)
+            .is_err()
+    );
+    // A sample satisfies the siblings.
+    let sample = validator.sample(&user_data);
+    assert_eq!(
+        validator.validate("body.user_data", &user_data, &sample),
+        Ok(())
+    );
+}
+
+#[test]
+fn nullable_or_a_type_beside_a_ref() {
+    let schemas = user_data_schemas();
+    let validator = Validator::new(&schemas);
+    let nullable = json!({"$ref": "#/components/schemas/Props", "nullable": true});
+    assert_eq!(validator.validate("f", &nullable, &Value::Null), Ok(()));
+    assert!(
+        validator
+            .validate("f", &nullable, &json!({"em": 5}))
+            .is_err()
+    );
+    let plain = json!({"$ref": "#/components/schemas/Props"});
+    assert!(validator.validate("f", &plain, &Value::Null).is_err());
+    let typed = json!({"$ref": "#/components/schemas/Props", "type": "object", "maxProperties": 1});
+    assert!(
+        validator
+            .validate("f", &typed, &json!({"em": [], "client_ip_address": "x"}))
+            .is_err()
+    );
+    // Annotations beside a reference are no constraint.
+    assert_eq!(constrained_ref(&json!({"$ref": "#/x", "default": 1})), None);
+    assert_eq!(
+        constrained_ref(&json!({"$ref": "#/x", "required": ["a"]})),
+        Some("#/x")
+    );
+}
