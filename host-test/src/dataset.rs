@@ -85,6 +85,8 @@ pub struct DataSet {
     /// Seconds the data set's clock runs ahead of the system's (see
     /// [`DataSet::advance_clock`]).
     ahead: u64,
+    /// The clock's reading while it stands still ([`DataSet::freeze_clock`]).
+    frozen: Option<u64>,
 }
 
 impl DataSet {
@@ -112,6 +114,7 @@ impl DataSet {
             sections: Vec::new(),
             made: 0,
             ahead: 0,
+            frozen: None,
         }
     }
 
@@ -121,13 +124,23 @@ impl DataSet {
         let system = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        system + self.ahead
+        self.frozen.unwrap_or(system + self.ahead)
+    }
+
+    /// Stops the clock where it is (until [`DataSet::advance_clock`] moves
+    /// it): everything created meanwhile shares one second, as a burst
+    /// within a second does.
+    pub fn freeze_clock(&mut self) {
+        self.frozen = Some(self.now());
     }
 
     /// Moves the clock on by `seconds`: a test can let time pass without
     /// waiting for it.
     pub fn advance_clock(&mut self, seconds: u64) {
         self.ahead += seconds;
+        if let Some(frozen) = &mut self.frozen {
+            *frozen += seconds;
+        }
     }
 
     /// The id of the seeded pin at `index`.

@@ -443,6 +443,12 @@ impl MockPinterest {
         self.shared.data.lock().unwrap().add_section(board_id)
     }
 
+    /// Stops the clock that dates new items and the answers (`Date`)
+    /// where it is, until [`MockPinterest::advance_clock`] moves it.
+    pub fn freeze_clock(&self) {
+        self.shared.data.lock().unwrap().freeze_clock();
+    }
+
     /// Moves the clock that dates new items and the answers (`Date`) on
     /// by `seconds`, without waiting.
     pub fn advance_clock(&self, seconds: u64) {

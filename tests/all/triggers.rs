@@ -398,3 +398,72 @@ async fn sandbox_and_missing_scopes_are_refused_before_sending() {
     );
     assert!(mock.requests().is_empty(), "nothing was sent");
 }
+
+/// Issue 29: 40 pins (and 12 boards) created within the second a watch
+/// starts, more than one page of them: the first poll settles all of them,
+/// so no later poll hands any over — for `new-pin` (newest first, pages of
+/// 25), `new-board` (walked whole, pages of 5) and a list trigger over a
+/// board's pins (any order, pages of 5) — while a pin created after it
+/// still comes, once.
+#[tokio::test]
+async fn the_first_poll_knows_every_item_of_its_second_beyond_the_first_page() {
+    let (mock, host) = setup(30, 3).await;
+    let board = MockPinterest::board_id(1);
+    mock.freeze_clock();
+    for _ in 0..40 {
+        mock.add_pin(&board, None);
+    }
+    for _ in 0..12 {
+        mock.add_board("burst");
+    }
+    let on_board = Trigger::List(ListTrigger {
+        spec: SpecSource::Embedded,
+        endpoint: "GET /boards/{board_id}/pins".into(),
+        path_params: vec![("board_id".into(), board.clone())],
+        query_params: vec![],
+        id_field: "id".into(),
+        time_field: "created_at".into(),
+        newest_first: false,
+    });
+    let cases = [(Trigger::NewPin, 25), (Trigger::NewBoard, 5), (on_board, 5)];
+    let mut cursors = Vec::new();
+    for (trigger, page_size) in &cases {
+        let options = Some(PollOptions {
+            backlog: 0,
+            max_pages: 1,
+            max_items: 1_000,
+            page_size: Some(*page_size),
+        });
+        let first = poll(&host, &mock, trigger, None, options).await;
+        assert!(first.items.is_empty(), "{trigger:?}: {:?}", ids(&first));
+        cursors.push(first.cursor);
+    }
+    // A poll in a later second: nothing of the burst comes.
+    mock.advance_clock(1);
+    for ((trigger, page_size), cursor) in cases.iter().zip(&mut cursors) {
+        let options = Some(PollOptions {
+            backlog: 0,
+            max_pages: 100,
+            max_items: 1_000,
+            page_size: Some(*page_size),
+        });
+        let later = poll(&host, &mock, trigger, Some(cursor.as_str()), options).await;
+        assert!(
+            later.items.is_empty(),
+            "{trigger:?}: {} of the burst came as new: {:?}",
+            later.items.len(),
+            ids(&later)
+        );
+        *cursor = later.cursor;
+    }
+    // What is created after that still comes, once.
+    let pin = mock.add_pin(&board, None);
+    let options = Some(PollOptions {
+        backlog: 0,
+        max_pages: 100,
+        max_items: 1_000,
+        page_size: Some(25),
+    });
+    let next = poll(&host, &mock, &Trigger::NewPin, Some(&cursors[0]), options).await;
+    assert_eq!(ids(&next), [pin]);
+}

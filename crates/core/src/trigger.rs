@@ -7,11 +7,13 @@
 //! How a poll decides what is new, by each item's date (`created_at`, read
 //! to the second) and id:
 //!
-//! - **The first poll** (no cursor) reads one page and takes the server's
-//!   time (the `Date` of that answer) as the floor: everything already
-//!   there is settled, nothing is handed over unless a backlog is asked for.
-//!   (An item created in the same second, before the poll, and not on that
-//!   page would come once later: a duplicate is better than a loss.)
+//! - **The first poll** (no cursor) takes the server's time (the `Date` of
+//!   its first answer) as the floor: everything already there is settled,
+//!   nothing is handed over unless a backlog is asked for. Items dated in
+//!   the floor's second may lie beyond the first page: the first poll walks
+//!   on while they may (a newest-first list: while a page ends with one; a
+//!   list in any order: to its end), past its page limit if need be, so
+//!   that none of them comes later as new.
 //! - **Every later poll** walks the list from the top. An item dated before
 //!   the floor, or seen at its date before, is settled; any other is new,
 //!   handed over and remembered. The walk of a list in any order ends at
@@ -49,6 +51,10 @@ use crate::instant::{UnixSeconds, parse_date_time, parse_http_date};
 use crate::request::{CallInput, PreparedCall, prepare_call};
 use crate::session::Session;
 use crate::spec::SpecSource;
+
+/// The most pages a first poll reads to settle the items of its floor's
+/// second (a bound against a list that never ends, far past any account's).
+pub const FIRST_POLL_MAX_PAGES: u32 = 10_000;
 
 /// The page size the built-in triggers ask for: the most Pinterest serves,
 /// so that a walk takes the fewest requests.
@@ -441,36 +447,50 @@ impl<T: Transport> Polling<'_, T> {
     }
 
     /// The first poll: the floor is now; the backlog, when asked for.
+    ///
+    /// Every item already dated at or after the floor (created within the
+    /// floor's second, before this poll) is settled, or a later poll would
+    /// hand it over as new: the walk goes on past the first page while such
+    /// items may follow — on a newest-first list while a page ends with
+    /// one, on a list in any order to its last page — past the poll's page
+    /// limit if need be (up to [`FIRST_POLL_MAX_PAGES`]), since stopping
+    /// short would hand old items over later or, with the floor raised
+    /// past the second instead, lose new ones created in it.
     fn first(&mut self, key: u32) -> Result<PollOutcome, ConnectorError> {
         let page = self.fetch(None)?;
-        let mut state = CursorState::new(key, page.start_time().unwrap_or(UnixSeconds::MIN));
-        for item in &page.items {
-            state.settle(item.at, &item.id);
-        }
+        let floor = page.start_time().unwrap_or(UnixSeconds::MIN);
+        let mut state = CursorState::new(key, floor);
+        let wanted = self.options.backlog.min(self.options.max_items) as usize;
+        let keep = wanted > 0;
+        // The items seen, kept only for a backlog to choose from.
+        let mut listed: Vec<ListedItem> = Vec::new();
+        let mut next = page.next;
+        let mut last = absorb(&mut state, &mut listed, keep, page.items);
+        let mut pages = 1;
         let mut interrupted = None;
-        let mut items = Vec::new();
-        if self.options.backlog > 0 {
-            let wanted = self.options.backlog.min(self.options.max_items) as usize;
-            let mut listed = page.items;
-            let mut next = page.next;
-            let mut pages = 1;
-            while let Some(bookmark) = next.take() {
-                let enough = self.watch.newest_first && listed.len() >= wanted;
-                if enough || pages >= self.options.max_pages {
+        while let Some(bookmark) = next.take() {
+            let settling = !self.watch.newest_first || last.is_some_and(|at| at >= floor);
+            let backlogging = keep
+                && !(self.watch.newest_first && listed.len() >= wanted)
+                && pages < self.options.max_pages;
+            let settling = settling && pages < FIRST_POLL_MAX_PAGES;
+            if !settling && !backlogging {
+                break;
+            }
+            match self.fetch(Some(&bookmark)) {
+                Ok(page) => {
+                    next = page.next;
+                    last = absorb(&mut state, &mut listed, keep, page.items);
+                    pages += 1;
+                }
+                Err(e) => {
+                    interrupted = Some(e);
                     break;
                 }
-                match self.fetch(Some(&bookmark)) {
-                    Ok(page) => {
-                        listed.extend(page.items);
-                        next = page.next;
-                        pages += 1;
-                    }
-                    Err(e) => {
-                        interrupted = Some(e);
-                        break;
-                    }
-                }
             }
+        }
+        let mut items = Vec::new();
+        if keep {
             // The most recent by date; for equal dates the list's order,
             // which puts the later one first.
             crate::order::sort_by_key(&mut listed, |item| std::cmp::Reverse(item.at));
@@ -600,6 +620,24 @@ impl<T: Transport> Polling<'_, T> {
             interrupted,
         })
     }
+}
+
+/// Settles a first poll's page of `items` in `state`, keeping them in
+/// `listed` when `keep` (for a backlog); the date of the page's last item.
+fn absorb(
+    state: &mut CursorState,
+    listed: &mut Vec<ListedItem>,
+    keep: bool,
+    items: Vec<ListedItem>,
+) -> Option<UnixSeconds> {
+    let last = items.last().map(|item| item.at);
+    for item in &items {
+        state.settle(item.at, &item.id);
+    }
+    if keep {
+        listed.extend(items);
+    }
+    last
 }
 
 fn new_item(item: ListedItem) -> NewItem {

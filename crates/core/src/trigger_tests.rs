@@ -590,3 +590,50 @@ fn the_cursor_keeps_only_the_ids_it_still_needs() {
         assert!(cursor.len() < 300, "{trigger:?}: {} bytes", cursor.len());
     }
 }
+
+/// Issue 29: 40 items created within the second a watch starts, more than
+/// a page of them: the first poll settles them all (walking on past its
+/// page limit while they may follow), so a later poll hands none of them
+/// over, and an item created after it still comes, once.
+#[test]
+fn the_first_poll_settles_every_item_of_its_floor_s_second() {
+    for trigger in [Trigger::NewPin, Trigger::NewBoard] {
+        let (fake, mut c) = world(10);
+        for _ in 0..40 {
+            fake.0.borrow_mut().add_at(0);
+        }
+        let limited = PollOptions {
+            page_size: Some(25),
+            max_pages: 1,
+            ..PollOptions::default()
+        };
+        let first = poll(&mut c, &trigger, None, &limited).unwrap();
+        assert!(first.items.is_empty(), "{trigger:?}");
+        let read = fake.0.borrow().requests;
+        assert_eq!(read, 2, "{trigger:?}: two pages hold the 50 items");
+        let again = poll(&mut c, &trigger, Some(&first.cursor), &limited).unwrap();
+        assert!(
+            again.items.is_empty(),
+            "{trigger:?}: those already there came again: {:?}",
+            ids(&again)
+        );
+        // Created in the same second, after the first poll: it is new.
+        let later = fake.0.borrow_mut().add_at(0);
+        let mut cursor = again.cursor;
+        let mut got = Vec::new();
+        for _ in 0..5 {
+            let outcome = poll(&mut c, &trigger, Some(&cursor), &limited).unwrap();
+            got.extend(ids(&outcome));
+            cursor = outcome.cursor;
+            if !outcome.more {
+                break;
+            }
+        }
+        assert_eq!(got, [later], "{trigger:?}");
+    }
+    // A newest-first list whose first page ends before the floor's second
+    // is read no further.
+    let (fake, mut c) = world(40);
+    poll(&mut c, &Trigger::NewPin, None, &small(10, 100)).unwrap();
+    assert_eq!(fake.0.borrow().requests, 1);
+}
