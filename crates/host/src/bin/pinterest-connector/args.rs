@@ -18,12 +18,15 @@ use crate::store::{self, CredentialSource};
 
 /// Calls Pinterest's REST API v5 through the connector component.
 ///
-/// Credentials come from the credentials file `login` writes (rewritten
-/// whenever the tokens rotate), or from flags or, better (flags show up in
-/// process listings), the environment: PINTEREST_ACCESS_TOKEN (with
+/// Credentials come from the credentials file `login` writes, or from
+/// Redis with --redis-url (shared by every process that uses the same
+/// file or Redis account: one refresh for all of them, saved there as the
+/// tokens rotate), or from flags or, better (flags show up in process
+/// listings), the environment: PINTEREST_ACCESS_TOKEN (with
 /// PINTEREST_CLIENT_ID, PINTEREST_CLIENT_SECRET, PINTEREST_REFRESH_TOKEN,
 /// PINTEREST_SCOPES) for the production API, or PINTEREST_SANDBOX_TOKEN for
-/// the sandbox. A token given in flags or the environment wins over the file.
+/// the sandbox. A token given in flags or the environment wins over the
+/// stores.
 #[derive(Debug, Parser)]
 #[command(name = "pinterest-connector", version)]
 pub(crate) struct Cli {
