@@ -118,6 +118,62 @@ pub async fn node_test(file: &str, env: &[(&str, String)]) -> anyhow::Result<Out
     command.output().await.context("starting node")
 }
 
+/// The npm package (`cargo xtask npm`'s tarball) built around `component`
+/// into `out_dir`: its path.
+pub fn npm_package(component: &Path, out_dir: &Path) -> anyhow::Result<PathBuf> {
+    let project = npm_packages()?;
+    Ok(pinterest_connector_dist::npm::build_npm_package(
+        &workspace_root(),
+        &project,
+        component,
+        out_dir,
+    )?)
+}
+
+/// Installs `tarball` into a fresh npm project at `dir` (`npm install` of
+/// the file, its dependency from the registry or npm's cache) and runs
+/// `node --test FILE` there (`file` copied from `tests/node`) with `env`:
+/// its output, whether it passed or not.
+pub async fn installed_package_test(
+    tarball: &Path,
+    dir: &Path,
+    file: &str,
+    env: &[(&str, String)],
+) -> anyhow::Result<Output> {
+    std::fs::write(
+        dir.join("package.json"),
+        r#"{"name": "a-node-host", "private": true, "type": "module"}"#,
+    )?;
+    let install = tokio::process::Command::new("npm")
+        .args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefer-offline",
+            "--loglevel=error",
+        ])
+        .arg(tarball)
+        .current_dir(dir)
+        .output()
+        .await
+        .context("starting npm")?;
+    if !install.status.success() {
+        bail!(
+            "npm install of {} failed: {}",
+            tarball.display(),
+            String::from_utf8_lossy(&install.stderr)
+        );
+    }
+    std::fs::copy(project_dir().join(file), dir.join(file))?;
+    let mut command = tokio::process::Command::new("node");
+    command
+        .args(["--test", "--test-reporter=spec", file])
+        .current_dir(dir)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .kill_on_drop(true);
+    command.output().await.context("starting node")
+}
+
 /// A component served by `jco serve` on loopback; stopped when dropped.
 pub struct JcoServe {
     child: tokio::process::Child,

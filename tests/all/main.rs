@@ -15,8 +15,8 @@
 //! - `workers`: the thread-per-core host;
 //! - `catalog_walk`: every operation of 5.11.0 and 5.23.0;
 //! - `cli`: the `pinterest-connector` CLI as a process;
-//! - `node`: the component in Node.js through jco, the edge build under
-//!   `jco serve`;
+//! - `node`: the component in Node.js through jco, the npm package
+//!   installed from its tarball, the edge build under `jco serve`;
 //! - `dist`: the release files;
 //! - `jobs`: a video upload for a pin, through the built component;
 //! - `triggers`: polls for new pins and boards as the mock's data changes;

@@ -718,3 +718,98 @@ async fn flows_sharing_an_account_in_node_refresh_once() {
         "one per shared test, then eight unshared (one taken, seven refused)"
     );
 }
+
+/// The npm package: built as `cargo xtask npm` builds it (the component
+/// transpiled by jco with its TypeScript declarations, the typed wrapper),
+/// packed by `npm pack`, installed from the tarball into a fresh folder,
+/// and run there with the Python package's cases against the mock at the
+/// host-chosen API base; a TypeScript host type-checks against its
+/// declarations. Prints the tarball's size and one verify's time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_npm_package_installs_from_its_tarball_and_runs() {
+    let mock = MockPinterest::start(MockConfig::default())
+        .await
+        .expect("mock starts");
+    let component = built_component().expect("component builds");
+    let out = tempfile::tempdir().unwrap();
+    let tarball = tokio::task::spawn_blocking({
+        let out = out.path().to_path_buf();
+        move || pinterest_host_test::node::npm_package(&component, &out)
+    })
+    .await
+    .unwrap()
+    .expect("the package builds and packs");
+    assert_eq!(
+        tarball.file_name().unwrap().to_string_lossy(),
+        "pinterest-connector-0.1.0.tgz"
+    );
+    let size = std::fs::metadata(&tarball).unwrap().len();
+    let host = tempfile::tempdir().unwrap();
+    let config = mock.config();
+    let env = [
+        (
+            "MOCK_PRODUCTION_BASE",
+            format!("http://{}/v5", mock.production_addr),
+        ),
+        (
+            "MOCK_SANDBOX_BASE",
+            format!("http://{}/v5", mock.sandbox_addr),
+        ),
+        ("MOCK_ACCESS_TOKEN", config.access_token.clone()),
+        ("MOCK_SANDBOX_TOKEN", config.sandbox_token.clone()),
+        ("MOCK_CLIENT_ID", config.client_id.clone()),
+        ("MOCK_CLIENT_SECRET", config.client_secret.clone()),
+        ("MOCK_REFRESH_TOKEN", config.refresh_token.clone()),
+        ("MOCK_BOARD_ID", MockPinterest::board_id(0)),
+    ];
+    let output = pinterest_host_test::node::installed_package_test(
+        &tarball,
+        host.path(),
+        "package.test.mjs",
+        &env,
+    )
+    .await
+    .expect("the tarball installs and node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("ℹ pass 7\n"), "every test ran:\n{stdout}");
+    assert!(stdout.contains("ℹ fail 0"), "{stdout}");
+    let mut secrets = mock.secrets();
+    secrets.retain(|s| !s.is_empty());
+    assert_no_secrets(&stdout, &secrets);
+    assert_no_secrets(&stderr, &secrets);
+    let timing = stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("timing verify "))
+        .unwrap_or("?");
+    eprintln!("npm package: {size} B; one verify through it {timing}");
+    // The package's types are jco's for the component and the wrapper's own.
+    let installed = host.path().join("node_modules/pinterest-connector");
+    for file in [
+        "index.d.ts",
+        "component/connector.d.ts",
+        "component/connector.core.wasm",
+    ] {
+        assert!(installed.join(file).is_file(), "{file} is in the package");
+    }
+    // A TypeScript host type-checks against them (`tsc --strict`, with the
+    // TypeScript jco brings).
+    let project = pinterest_host_test::node::project_dir();
+    std::fs::copy(project.join("package-use.ts"), host.path().join("use.ts")).unwrap();
+    let checked = tokio::process::Command::new("node")
+        .arg(project.join("node_modules/typescript/bin/tsc"))
+        .args(["--noEmit", "--strict", "--module", "nodenext"])
+        .args(["--moduleResolution", "nodenext", "--target", "esnext"])
+        .args(["--lib", "esnext", "use.ts"])
+        .current_dir(host.path())
+        .output()
+        .await
+        .expect("tsc runs");
+    assert!(
+        checked.status.success(),
+        "tsc: {}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+}

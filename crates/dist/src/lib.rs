@@ -12,12 +12,14 @@
 //! - `SHA256SUMS`: each file's SHA-256, in the format `sha256sum -c` checks.
 //!
 //! [`wheel`] builds the Python package's wheel around the connector
-//! component (`cargo xtask wheel`).
+//! component (`cargo xtask wheel`), [`npm`] the npm package for Node hosts
+//! (`cargo xtask npm`).
 //!
 //! The metadata is the OCI-style set `wasm-tools metadata show` prints:
 //! name, version, description, SPDX license, source repository (when one is
 //! known) and revision.
 
+pub mod npm;
 pub mod optimize;
 pub mod wheel;
 

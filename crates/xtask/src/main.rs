@@ -23,6 +23,9 @@
 //! - `wheel [--source URL]`: `dist`, then the Python package's wheel
 //!   (`python/`) around the released connector component, into
 //!   `target/dist` (pip fetches the package's build backend, `flit_core`).
+//! - `npm [--source URL]`: `dist`, then the npm package for Node hosts
+//!   (`npm/`'s typed wrapper around the component transpiled by jco),
+//!   packed by `npm pack` into `target/dist/pinterest-connector-VERSION.tgz`.
 //! - `gen-catalog [SPEC] [OUT]`: reads Pinterest's OpenAPI JSON (default
 //!   `../shared/openapi/pinterest-v5.11.0.json`) and writes the catalog the
 //!   component embeds (default `openapi/pinterest-v5.11.0.catalog.json`).
@@ -44,8 +47,9 @@ fn main() -> anyhow::Result<()> {
         Some("bench") => bench(&args[1..]),
         Some("dist") => dist(&args[1..]),
         Some("wheel") => wheel(&args[1..]),
+        Some("npm") => npm(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask <test | demo | bench [--quick] [--jobs-only | --triggers-only | --python-only | --accounts-only] | dist [--source URL] | wheel [--source URL] | fuzz [CASES] | gen-catalog [SPEC] [OUT]>"
+            "usage: cargo xtask <test | demo | bench [--quick] [--jobs-only | --triggers-only | --python-only | --accounts-only] | dist [--source URL] | wheel [--source URL] | npm [--source URL] | fuzz [CASES] | gen-catalog [SPEC] [OUT]>"
         ),
     }
 }
@@ -278,6 +282,31 @@ fn wheel(args: &[String]) -> anyhow::Result<()> {
     println!(
         "  {:<40} {:>9} B  sha256 {}",
         wheel.file_name().unwrap_or_default().to_string_lossy(),
+        bytes.len(),
+        pinterest_connector_dist::sha256_hex(&bytes)
+    );
+    Ok(())
+}
+
+/// `dist`, then the npm package around the released connector component
+/// (`npm/`'s wrapper, the component transpiled by jco), packed into
+/// `target/dist`.
+fn npm(args: &[String]) -> anyhow::Result<()> {
+    dist(args)?;
+    let root = root();
+    let out = root.join("target/dist");
+    let component = out.join(format!(
+        "pinterest-connector-{}.wasm",
+        env!("CARGO_PKG_VERSION")
+    ));
+    let node_project = pinterest_connector_dist::node_project(&root);
+    pinterest_connector_dist::optimize::npm_ci(&node_project)?;
+    let tarball =
+        pinterest_connector_dist::npm::build_npm_package(&root, &node_project, &component, &out)?;
+    let bytes = std::fs::read(&tarball)?;
+    println!(
+        "  {:<40} {:>9} B  sha256 {}",
+        tarball.file_name().unwrap_or_default().to_string_lossy(),
         bytes.len(),
         pinterest_connector_dist::sha256_hex(&bytes)
     );
