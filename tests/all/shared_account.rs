@@ -31,6 +31,14 @@ async fn expired(mock: &MockPinterest, host: &ConnectorHost) -> Oauth2Credential
     credentials
 }
 
+/// Credentials from a login whose access token is not due by its instant
+/// (the mock may still refuse it, when the test revokes it).
+async fn not_due(mock: &MockPinterest, host: &ConnectorHost) -> Oauth2Credentials {
+    let mut credentials = logged_in(mock, host, true).await;
+    credentials.expires_at = Some(4_000_000_000);
+    credentials
+}
+
 fn oauth(credentials: &Credentials) -> &Oauth2Credentials {
     match credentials {
         Credentials::Oauth2(c) => c,
@@ -115,8 +123,7 @@ async fn five_hundred_calls_on_host_workers_refresh_once() {
 #[tokio::test]
 async fn a_token_revoked_in_the_middle_of_64_calls_is_refreshed_once() {
     let (mock, host) = setup().await;
-    let mut live = expired(&mock, &host).await;
-    live.expires_at = Some(4_000_000_000);
+    let live = not_due(&mock, &host).await;
     let store = Arc::new(MemoryStore::holding(Credentials::Oauth2(live.clone())));
     let account = SharedAccount::new(&host, store.clone());
     // Not expired by its instant: the component sends it, the API answers
@@ -178,8 +185,7 @@ async fn a_spent_refresh_token_is_one_clear_unauthorized_for_every_caller() {
 #[tokio::test]
 async fn a_walk_whose_token_is_revoked_between_pages_refreshes_through_the_store() {
     let (mock, host) = setup().await;
-    let mut live = expired(&mock, &host).await;
-    live.expires_at = Some(4_000_000_000);
+    let live = not_due(&mock, &host).await;
     let store = Arc::new(MemoryStore::holding(Credentials::Oauth2(live.clone())));
     let account = SharedAccount::new(&host, store.clone());
     let input = ApiCallInput {
@@ -490,8 +496,7 @@ async fn redis_stopped_during_a_run_is_a_typed_host_error() {
     let (mock, host) = setup().await;
     let mut server = RedisServer::start().expect("redis-server runs");
     let url = server.url();
-    let mut live = expired(&mock, &host).await;
-    live.expires_at = Some(4_000_000_000);
+    let live = not_due(&mock, &host).await;
     let (store, _) = redis_account(&server, &url, "stopped", live).await;
     let store = Arc::new(store);
     let account = SharedAccount::with_lease(

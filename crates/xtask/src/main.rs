@@ -278,14 +278,7 @@ fn wheel(args: &[String]) -> anyhow::Result<()> {
     let stage = root.join("target/python-stage");
     stage_python_package(&root.join("python"), &component, &stage)?;
     let wheel = build_wheel(Path::new("python3"), &stage, &out, Backend::Isolated)?;
-    let bytes = std::fs::read(&wheel)?;
-    println!(
-        "  {:<40} {:>9} B  sha256 {}",
-        wheel.file_name().unwrap_or_default().to_string_lossy(),
-        bytes.len(),
-        pinterest_connector_dist::sha256_hex(&bytes)
-    );
-    Ok(())
+    print_artifact(&wheel)
 }
 
 /// `dist`, then the npm package around the released connector component
@@ -303,10 +296,15 @@ fn npm(args: &[String]) -> anyhow::Result<()> {
     pinterest_connector_dist::optimize::npm_ci(&node_project)?;
     let tarball =
         pinterest_connector_dist::npm::build_npm_package(&root, &node_project, &component, &out)?;
-    let bytes = std::fs::read(&tarball)?;
+    print_artifact(&tarball)
+}
+
+/// Prints a file written into `target/dist`: its name, size and SHA-256.
+fn print_artifact(path: &Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(path)?;
     println!(
         "  {:<40} {:>9} B  sha256 {}",
-        tarball.file_name().unwrap_or_default().to_string_lossy(),
+        path.file_name().unwrap_or_default().to_string_lossy(),
         bytes.len(),
         pinterest_connector_dist::sha256_hex(&bytes)
     );
