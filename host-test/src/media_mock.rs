@@ -49,17 +49,17 @@ pub(crate) struct MediaStore {
     received: Mutex<Vec<ReceivedUpload>>,
     /// Status asks answered `processing` after an upload, before the end.
     processing_polls: u32,
-    /// The host the registration names.
-    upload_host: String,
+    /// The upload URL the registration names.
+    upload_url: String,
 }
 
 impl MediaStore {
-    pub(crate) fn new(processing_polls: u32, upload_host: String) -> MediaStore {
+    pub(crate) fn new(processing_polls: u32, upload_url: String) -> MediaStore {
         MediaStore {
             media: Mutex::new(Vec::new()),
             received: Mutex::new(Vec::new()),
             processing_polls,
-            upload_host,
+            upload_url,
         }
     }
 
@@ -91,7 +91,7 @@ impl MediaStore {
             axum::Json(json!({
                 "media_id": id,
                 "media_type": "video",
-                "upload_url": format!("https://{}/", self.upload_host),
+                "upload_url": self.upload_url,
                 "upload_parameters": upload_parameters(&key),
             })),
         )

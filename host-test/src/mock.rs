@@ -80,6 +80,11 @@ pub struct MockConfig {
     pub upload_host: String,
     /// What the asynchronous report endpoints play.
     pub reports: ReportPlay,
+    /// Whether the upload and download URLs the mock's answers name are its
+    /// job listeners on loopback (`http://127.0.0.1:…`) instead of the S3
+    /// hosts: for hosts that cannot reroute (wasmtime-py), with a loopback
+    /// API base.
+    pub job_hosts_on_loopback: bool,
 }
 
 impl Default for MockConfig {
@@ -97,6 +102,7 @@ impl Default for MockConfig {
             media_processing_polls: 2,
             upload_host: crate::media_mock::UPLOAD_HOST.into(),
             reports: ReportPlay::default(),
+            job_hosts_on_loopback: false,
         }
     }
 }
@@ -212,11 +218,25 @@ impl MockPinterest {
             refresh_tokens: vec![config.refresh_token.clone()],
             ..OAuthState::default()
         });
-        let media = Arc::new(MediaStore::new(
-            config.media_processing_polls,
-            config.upload_host.clone(),
-        ));
-        let reports = Arc::new(ReportStore::new(config.reports.clone()));
+        // The job hosts' listeners first: a mock whose answers name them on
+        // loopback needs their addresses.
+        let upload_listener = TcpListener::bind("127.0.0.1:0").await?;
+        let upload_addr = upload_listener.local_addr()?;
+        let download_listener = TcpListener::bind("127.0.0.1:0").await?;
+        let download_addr = download_listener.local_addr()?;
+        let (upload_url, download_base) = if config.job_hosts_on_loopback {
+            (
+                format!("http://{upload_addr}/"),
+                format!("http://{download_addr}"),
+            )
+        } else {
+            (
+                format!("https://{}/", config.upload_host),
+                format!("https://{}", crate::report_mock::REPORT_HOST),
+            )
+        };
+        let media = Arc::new(MediaStore::new(config.media_processing_polls, upload_url));
+        let reports = Arc::new(ReportStore::new(config.reports.clone(), download_base));
         let shared = Arc::new(Shared {
             media: media.clone(),
             reports: reports.clone(),
@@ -248,17 +268,13 @@ impl MockPinterest {
                 let _ = axum::serve(listener, app).await;
             }));
         }
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let upload_addr = listener.local_addr()?;
         let uploads = crate::media_mock::upload_router(media);
         tasks.push(tokio::spawn(async move {
-            let _ = axum::serve(listener, uploads).await;
+            let _ = axum::serve(upload_listener, uploads).await;
         }));
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let download_addr = listener.local_addr()?;
         let downloads = crate::report_mock::download_router(reports);
         tasks.push(tokio::spawn(async move {
-            let _ = axum::serve(listener, downloads).await;
+            let _ = axum::serve(download_listener, downloads).await;
         }));
         Ok(MockPinterest {
             production_addr: addrs[0],

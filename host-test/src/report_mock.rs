@@ -92,6 +92,9 @@ pub struct ReceivedDownload {
 
 pub(crate) struct ReportStore {
     play: ReportPlay,
+    /// Where the download URLs the mock names point: the S3 host's
+    /// `https://…` or the download listener's `http://127.0.0.1:…`.
+    base: String,
     /// Tokens issued, with the status asks each has had.
     reports: Mutex<Vec<(String, u32)>>,
     received: Mutex<Vec<ReceivedDownload>>,
@@ -100,9 +103,10 @@ pub(crate) struct ReportStore {
 }
 
 impl ReportStore {
-    pub(crate) fn new(play: ReportPlay) -> ReportStore {
+    pub(crate) fn new(play: ReportPlay, base: String) -> ReportStore {
         ReportStore {
             play,
+            base,
             reports: Mutex::new(Vec::new()),
             received: Mutex::new(Vec::new()),
             body: OnceLock::new(),
@@ -142,7 +146,8 @@ impl ReportStore {
                 .into_response();
         }
         let url = format!(
-            "https://{REPORT_HOST}/reports/{token}.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=mock"
+            "{}/reports/{token}.csv?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature=mock",
+            self.base
         );
         let size = self.body().len();
         axum::Json(json!({"report_status": "FINISHED", "url": url, "size": size as f64}))

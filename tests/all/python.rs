@@ -7,6 +7,7 @@
 
 use pinterest_host_test::component::built_component;
 use pinterest_host_test::python::{build_wheel, install_wheel, mypy, pytest};
+use pinterest_host_test::report_mock::{ReportPlay, report_csv};
 use pinterest_host_test::{Flavour, MockConfig, MockPinterest};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,10 +32,21 @@ async fn the_python_package_passes_its_tests_from_the_installed_wheel() {
         .unwrap()
         .expect("the wheel installs into a fresh environment");
 
-    let mock = MockPinterest::start(MockConfig::default())
-        .await
-        .expect("mock starts");
+    // The jobs' hosts named on loopback, where the package's loopback API
+    // base may reach them; a report of tens of MB for the streaming test.
+    let report_bytes = 24 << 20;
+    let mock = MockPinterest::start(MockConfig {
+        job_hosts_on_loopback: true,
+        reports: ReportPlay {
+            bytes: report_bytes,
+            ..ReportPlay::default()
+        },
+        ..MockConfig::default()
+    })
+    .await
+    .expect("mock starts");
     let config = mock.config().clone();
+    let report_sha256 = pinterest_connector_dist::sha256_hex(&report_csv(report_bytes));
     let env = vec![
         (
             "MOCK_PRODUCTION_BASE".to_owned(),
@@ -59,6 +71,10 @@ async fn the_python_package_passes_its_tests_from_the_installed_wheel() {
             config.refresh_token.clone(),
         ),
         ("PINTEREST_CONNECTOR_FROM_WHEEL".to_owned(), "1".to_owned()),
+        ("MOCK_BOARD_ID".to_owned(), MockPinterest::board_id(0)),
+        ("MOCK_AD_ACCOUNT_ID".to_owned(), "549755885175".to_owned()),
+        ("MOCK_REPORT_BYTES".to_owned(), report_bytes.to_string()),
+        ("MOCK_REPORT_SHA256".to_owned(), report_sha256),
     ];
     let output = pytest(&python, env).await.expect("pytest runs");
     let report = format!(
@@ -73,7 +89,7 @@ async fn the_python_package_passes_its_tests_from_the_installed_wheel() {
         .find(|line| line.contains(" passed"))
         .unwrap_or_default();
     assert!(
-        summary.contains("23 passed") && !summary.contains("skipped"),
+        summary.contains("27 passed") && !summary.contains("skipped"),
         "every test ran and passed:\n{report}"
     );
 
@@ -110,13 +126,17 @@ async fn the_python_package_passes_its_tests_from_the_installed_wheel() {
             >= 3,
         "refreshes, a code exchange: {requests:#?}"
     );
+    // No credential in a URL (a report's `token=` is Pinterest's id of the
+    // report, not a credential: the secrets are the mock's own list).
+    let secrets = mock.secrets();
     for request in &requests {
+        let query = request.query.as_deref().unwrap_or_default();
         assert!(
-            !request
-                .query
-                .as_deref()
-                .unwrap_or_default()
-                .contains("token"),
+            !secrets
+                .iter()
+                .any(|s| !s.is_empty() && query.contains(s.as_str()))
+                && !query.contains("access_token")
+                && !query.contains("refresh_token"),
             "no token in a URL: {request:?}"
         );
     }

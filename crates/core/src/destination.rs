@@ -56,6 +56,35 @@ pub fn is_for_pinterest(request: &HttpRequest) -> bool {
         && request.header("authorization").is_none()
 }
 
+/// Which URLs a job may send to when Pinterest's answer names them (an
+/// upload's `upload_url`, a report's `url`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobUrls {
+    /// Plain `https` URLs only: every action on Pinterest's API, or on an
+    /// `https` base a host chose.
+    Https,
+    /// Also plain `http` to a loopback address: an action whose API base
+    /// the host put on loopback (a local mock or proxy, which serves the
+    /// job hosts beside the API; wasmtime-py's tests, which cannot reroute).
+    AlsoLoopback,
+}
+
+impl JobUrls {
+    /// Whether `url` is one a job may send to.
+    pub fn allow(self, url: &url::Url) -> bool {
+        if is_plain_https(url) {
+            return true;
+        }
+        self == JobUrls::AlsoLoopback
+            && url.scheme() == "http"
+            && url.username().is_empty()
+            && url.password().is_none()
+            && url
+                .host()
+                .is_some_and(|host| crate::http::is_loopback(&host))
+    }
+}
+
 /// An `https` URL with a host and no credentials in it.
 pub(crate) fn is_plain_https(url: &url::Url) -> bool {
     url.scheme() == "https"

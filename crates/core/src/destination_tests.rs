@@ -127,3 +127,26 @@ fn an_s3_url_passes_only_when_pinterest_named_it_and_no_credentials_go() {
     assert!(transport.send(&request(upload, answer, vec![])).is_ok());
     assert_eq!(transport.0.0, 1);
 }
+
+#[test]
+fn a_job_url_is_plain_https_or_loopback_http_on_a_loopback_base() {
+    let url = |text: &str| url::Url::parse(text).unwrap();
+    for urls in [JobUrls::Https, JobUrls::AlsoLoopback] {
+        assert!(urls.allow(&url(
+            "https://bucket.s3.amazonaws.com/r.csv?X-Amz-Signature=s"
+        )));
+        assert!(!urls.allow(&url("https://user:pw@bucket.s3.amazonaws.com/")));
+        assert!(!urls.allow(&url("http://bucket.s3.amazonaws.com/")));
+        assert!(!urls.allow(&url("http://192.0.2.1:9000/")));
+        assert!(!urls.allow(&url("ftp://127.0.0.1/")));
+    }
+    assert!(!JobUrls::Https.allow(&url("http://127.0.0.1:9000/upload")));
+    for loopback in [
+        "http://127.0.0.1:9000/upload",
+        "http://[::1]:9000/",
+        "http://localhost:9/r.csv",
+    ] {
+        assert!(JobUrls::AlsoLoopback.allow(&url(loopback)), "{loopback}");
+    }
+    assert!(!JobUrls::AlsoLoopback.allow(&url("http://u:p@127.0.0.1:9000/")));
+}

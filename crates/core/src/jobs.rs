@@ -100,7 +100,7 @@ impl<T: Transport> Connector<T> {
             ..CallInput::default()
         };
         let output = self.api_call(session, &input)?;
-        media::read_registration(&output.response)
+        media::read_registration_for(&output.response, session.job_urls())
     }
 
     /// Uploads `file` (in memory) to the host `registration` names, as the
@@ -203,7 +203,8 @@ impl<T: Transport> Connector<T> {
             if poll > 1 {
                 self.transport_mut().wait(wait.interval);
             }
-            match report::read_status(&self.api_call(session, &input)?.response)? {
+            let answer = self.api_call(session, &input)?.response;
+            match report::read_status_for(&answer, session.job_urls())? {
                 ReportStatus::Finished { url, size } => {
                     return Ok(FinishedReport {
                         token: token.into(),

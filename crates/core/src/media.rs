@@ -13,7 +13,7 @@
 
 use serde::Deserialize;
 
-use crate::destination::is_plain_https;
+use crate::destination::JobUrls;
 use crate::error::ConnectorError;
 use crate::http::HttpResponse;
 
@@ -36,6 +36,14 @@ pub struct MediaRegistration {
 /// answer without a media id, or whose upload URL is not `https` (or
 /// carries credentials), is an upstream error: nothing is uploaded there.
 pub fn read_registration(response: &HttpResponse) -> Result<MediaRegistration, ConnectorError> {
+    read_registration_for(response, JobUrls::Https)
+}
+
+/// [`read_registration`], taking the upload URLs `urls` allows.
+pub fn read_registration_for(
+    response: &HttpResponse,
+    urls: JobUrls,
+) -> Result<MediaRegistration, ConnectorError> {
     response.check_status()?;
     #[derive(Deserialize)]
     struct Body {
@@ -60,7 +68,7 @@ pub fn read_registration(response: &HttpResponse) -> Result<MediaRegistration, C
         .ok_or_else(|| malformed("has no upload_url".into()))?;
     let upload_url = url::Url::parse(&upload_url)
         .ok()
-        .filter(is_plain_https)
+        .filter(|url| urls.allow(url))
         .ok_or_else(|| malformed("names an upload URL that is not a plain https URL".into()))?;
     let upload_parameters = body
         .upload_parameters

@@ -10,7 +10,7 @@
 
 use serde::Deserialize;
 
-use crate::destination::is_plain_https;
+use crate::destination::JobUrls;
 use crate::error::{ApiError, ConnectorError};
 use crate::http::{BodyChunks, HttpResponse, StreamedResponse};
 
@@ -51,6 +51,14 @@ pub fn read_token(response: &HttpResponse) -> Result<String, ConnectorError> {
 /// A `FINISHED` report without a plain `https` URL, or a state Pinterest
 /// does not document, is an upstream error.
 pub fn read_status(response: &HttpResponse) -> Result<ReportStatus, ConnectorError> {
+    read_status_for(response, JobUrls::Https)
+}
+
+/// [`read_status`], taking the download URLs `urls` allows.
+pub fn read_status_for(
+    response: &HttpResponse,
+    urls: JobUrls,
+) -> Result<ReportStatus, ConnectorError> {
     response.check_status()?;
     #[derive(Deserialize)]
     struct Body {
@@ -67,7 +75,7 @@ pub fn read_status(response: &HttpResponse) -> Result<ReportStatus, ConnectorErr
                 .url
                 .as_deref()
                 .and_then(|u| url::Url::parse(u).ok())
-                .filter(is_plain_https)
+                .filter(|url| urls.allow(url))
                 .ok_or_else(|| {
                     malformed(response, "is FINISHED without a plain https URL".into())
                 })?;

@@ -12,6 +12,7 @@
 use crate::api_base::ApiBase;
 use crate::catalog::Auth;
 use crate::credentials::{Credentials, OAuth2Credentials};
+use crate::destination::JobUrls;
 use crate::error::ConnectorError;
 use crate::http::{HttpRequest, HttpResponse, Transport};
 use crate::oauth::{self, Grant, REFRESH_MARGIN_SECONDS};
@@ -61,6 +62,16 @@ impl Session {
     /// `/`: URLs are this followed by an endpoint's path.
     pub fn api_base(&self) -> &str {
         self.api_base.for_credentials(&self.credentials)
+    }
+
+    /// The URLs this session's jobs may send to when Pinterest's answers
+    /// name them: plain https, and plain http to loopback too when the API
+    /// base is itself on loopback.
+    pub fn job_urls(&self) -> JobUrls {
+        match &self.api_base {
+            ApiBase::Chosen(base) if base.starts_with("http://") => JobUrls::AlsoLoopback,
+            _ => JobUrls::Https,
+        }
     }
 
     /// `error` with every secret this session has seen taken out of its

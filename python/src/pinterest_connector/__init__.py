@@ -11,7 +11,7 @@ WebAssembly component running in wasmtime.
 
 from . import errors, oauth
 from ._component import configure
-from .connector import Connector, CredentialsCallback
+from .connector import Connector, CredentialsCallback, ReportDownload
 from .credentials import (
     Credentials,
     OAuth2Credentials,
@@ -70,6 +70,7 @@ __all__ = [
     "PinterestError",
     "PollResult",
     "RateLimited",
+    "ReportDownload",
     "Response",
     "SandboxCredentials",
     "Spec",

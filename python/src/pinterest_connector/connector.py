@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from dataclasses import replace
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, BinaryIO, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from wasmtime.component import Record, Variant
 
@@ -345,6 +346,114 @@ class Connector:
             interrupted=None if interrupted is None else _convert.error_out(interrupted),
         )
 
+    # The jobs that span calls.
+
+    def upload_media(
+        self,
+        file: "Union[str, os.PathLike[str], BinaryIO]",
+        *,
+        content_type: Optional[str] = None,
+        file_name: Optional[str] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
+        max_polls: Optional[int] = None,
+        poll_interval_ms: Optional[int] = None,
+    ) -> str:
+        """Uploads a video for a pin and waits for Pinterest to process it:
+        the media id a pin's ``media_source`` names (``source_type:
+        "video_id"``). ``file`` is a path or a binary file object; the
+        content type comes from the name's extension (mp4, m4v, mov) unless
+        given. ``progress(sent, total)`` is told ``(0, size)`` as the job
+        starts and ``(size, size)`` once the file has gone and been
+        processed (wasmtime-py shows the host nothing in between). A failed
+        processing raises ``JobFailed``; a wait that runs out first
+        (``max_polls`` asks, ``poll_interval_ms`` apart) ``JobPending``,
+        whose ``id`` :meth:`await_media` goes on with."""
+        if isinstance(file, (str, os.PathLike)):
+            path = os.fspath(file)
+            with open(path, "rb") as opened:
+                data = opened.read()
+            name = file_name or os.path.basename(path)
+        else:
+            data = file.read()
+            name = file_name or os.path.basename(str(getattr(file, "name", "video")))
+        kind = content_type or _video_type(name)
+        if progress is not None:
+            progress(0, len(data))
+        call = runtime().instantiate()
+        value = self._act(
+            call,
+            "upload-media",
+            record(file_name=name, content_type=kind, bytes=data),
+            _wait_in(max_polls, poll_interval_ms),
+            interface="jobs",
+            shared_refresh=False,
+        )
+        if progress is not None:
+            progress(len(data), len(data))
+        media_id: str = field(value, "media_id")
+        return media_id
+
+    def await_media(
+        self,
+        media_id: str,
+        *,
+        max_polls: Optional[int] = None,
+        poll_interval_ms: Optional[int] = None,
+    ) -> str:
+        """Waits for an upload's processing by its media id (after a
+        ``JobPending``): the media id once it succeeded."""
+        call = runtime().instantiate()
+        value = self._act(
+            call,
+            "await-media",
+            media_id,
+            _wait_in(max_polls, poll_interval_ms),
+            interface="jobs",
+            shared_refresh=False,
+        )
+        done: str = field(value, "media_id")
+        return done
+
+    def create_report(self, ad_account_id: str, body: Any) -> str:
+        """Asks for an asynchronous ads report (``body`` checked against the
+        description first): the token :meth:`download_report` waits for."""
+        call = runtime().instantiate()
+        value = self._act(
+            call,
+            "create-report",
+            ad_account_id,
+            _convert.body_in(body) or "",
+            interface="jobs",
+        )
+        token: str = field(value, "token")
+        return token
+
+    def download_report(
+        self,
+        ad_account_id: str,
+        token: str,
+        *,
+        max_polls: Optional[int] = None,
+        poll_interval_ms: Optional[int] = None,
+    ) -> "ReportDownload":
+        """Waits for the report to finish and opens its download: iterate it
+        for the report's bytes a chunk at a time (unpacked when it came
+        gzip-compressed; the component holds one chunk, not the report), or
+        ``save()`` it to a file. A report that will not finish raises
+        ``JobFailed``; one still running when the wait ran out,
+        ``JobPending``."""
+        call = runtime().instantiate()
+        value = self._act(
+            call,
+            "download-report",
+            ad_account_id,
+            token,
+            _wait_in(max_polls, poll_interval_ms),
+            interface="jobs",
+            shared_refresh=False,
+        )
+        return ReportDownload(call, field(value, "download"), field(value, "size"))
+
     # The catalog.
 
     def endpoints(self) -> List[Endpoint]:
@@ -415,6 +524,7 @@ class Connector:
         *args: Any,
         interface: str = "actions",
         credentials_in_result: bool = True,
+        shared_refresh: bool = True,
     ) -> Any:
         """Runs action ``name`` of ``interface`` with the credentials,
         ``args`` and the options; takes the credentials it hands back,
@@ -425,7 +535,9 @@ class Connector:
         own, and a 401 comes back as ``Unauthorized``, after which the
         connector refreshes once for all its callers (:meth:`_refresh_shared`)
         and runs the action once more (a 401 means nothing was applied). A
-        walk keeps its refresh token, for a token that expires mid-walk."""
+        walk keeps its refresh token, for a token that expires mid-walk, and
+        so does a job (``shared_refresh=False``), which is never run twice:
+        an upload sent once is not sent again."""
         try:
             credentials = self._fresh()
         except errors.PinterestError as refused:
@@ -438,6 +550,7 @@ class Connector:
             sent = credentials
             if (
                 credentials_in_result
+                and shared_refresh
                 and isinstance(credentials, OAuth2Credentials)
                 and credentials.refresh_token
             ):
@@ -518,6 +631,71 @@ class Connector:
             self._credentials = credentials
         if self.on_credentials is not None:
             self.on_credentials(credentials)
+
+
+class ReportDownload:
+    """A finished report's bytes: iterate for the chunks, or :meth:`save`."""
+
+    def __init__(self, call: Call, resource: Any, size: Optional[int]) -> None:
+        self._call = call
+        self._resource: Any = resource
+        self.size = size
+        """The report's size in bytes as Pinterest announced it, if it did."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            while self._resource is not None:
+                ok, value = self._call.invoke("jobs", "[method]report-download.next", self._resource)
+                if not ok:
+                    raise _convert.error_out(value)
+                if value is None:
+                    return
+                yield bytes(value)
+        finally:
+            self.close()
+
+    def save(self, into: "Union[str, os.PathLike[str], BinaryIO]") -> int:
+        """Writes the report to a path or a binary file object as it
+        downloads: the bytes written."""
+        if isinstance(into, (str, os.PathLike)):
+            with open(into, "wb") as file:
+                return self._write(file)
+        return self._write(into)
+
+    def _write(self, file: BinaryIO) -> int:
+        written = 0
+        for chunk in self:
+            file.write(chunk)
+            written += len(chunk)
+        return written
+
+    def close(self) -> None:
+        """Stops the download."""
+        if self._resource is not None:
+            self._call.drop(self._resource)
+            self._resource = None
+
+
+def _video_type(name: str) -> str:
+    """A video's content type from its file name's extension."""
+    extension = os.path.splitext(name)[1].lower()
+    if extension in (".mp4", ".m4v"):
+        return "video/mp4"
+    if extension == ".mov":
+        return "video/quicktime"
+    raise errors.InvalidInput(
+        "file.content-type", "say the video's content_type (the name is not .mp4, .m4v or .mov)"
+    )
+
+
+def _wait_in(max_polls: Optional[int], poll_interval_ms: Optional[int]) -> Optional[Record]:
+    """A job's wait as the WIT ``job-wait``; none for the component's."""
+    if max_polls is None and poll_interval_ms is None:
+        return None
+    return record(
+        max_polls=60 if max_polls is None else max_polls,
+        poll_interval_ms=5000 if poll_interval_ms is None else poll_interval_ms,
+    )
 
 
 def _trigger_in(trigger: Trigger, spec: Optional[Spec]) -> Variant:
