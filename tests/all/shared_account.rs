@@ -39,6 +39,22 @@ async fn not_due(mock: &MockPinterest, host: &ConnectorHost) -> Oauth2Credential
     credentials
 }
 
+/// `count` calls of `call` on clones of `account` at once, each on a task
+/// of its own: their outcomes, in order.
+async fn at_once<T, F, Fut>(count: usize, account: &SharedAccount, call: F) -> Vec<T>
+where
+    F: Fn(SharedAccount) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let tasks = (0..count).map(|_| tokio::spawn(call(account.clone())));
+    join_all(tasks)
+        .await
+        .into_iter()
+        .map(|task| task.expect("the call's task ends"))
+        .collect()
+}
+
 fn oauth(credentials: &Credentials) -> &Oauth2Credentials {
     match credentials {
         Credentials::Oauth2(c) => c,
@@ -66,12 +82,9 @@ async fn threads_of_one_process_refresh_an_expired_token_once() {
     )));
     let account = SharedAccount::new(&host, store.clone());
     let before = mock.refresh_requests();
-    let calls = (0..8).map(|_| {
-        let account = account.clone();
-        tokio::spawn(async move { account.verify_credentials().await })
-    });
-    for outcome in join_all(calls).await {
-        let account = outcome.unwrap().unwrap().expect("verified");
+    let verifies = at_once(8, &account, |a| async move { a.verify_credentials().await });
+    for outcome in verifies.await {
+        let account = outcome.unwrap().expect("verified");
         assert_eq!(account.username, "mock_user");
     }
     assert_eq!(mock.refresh_requests() - before, 1, "one refresh for all 8");
@@ -130,12 +143,13 @@ async fn a_token_revoked_in_the_middle_of_64_calls_is_refreshed_once() {
     // 401, and each caller's component asks for a refresh.
     mock.revoke_access_token(&live.access_token);
     let before = mock.refresh_requests();
-    let calls = (0..64).map(|_| {
-        let account = account.clone();
-        tokio::spawn(async move { account.api_call(&get_pin()).await })
-    });
-    for outcome in join_all(calls).await {
-        let out = outcome.unwrap().unwrap().expect("the call goes through");
+    let calls = at_once(
+        64,
+        &account,
+        |a| async move { a.api_call(&get_pin()).await },
+    );
+    for outcome in calls.await {
+        let out = outcome.unwrap().expect("the call goes through");
         assert_eq!(out.status, 200);
     }
     assert_eq!(
@@ -157,12 +171,13 @@ async fn a_spent_refresh_token_is_one_clear_unauthorized_for_every_caller() {
     let account = SharedAccount::new(&host, store.clone());
     let before = mock.refresh_requests();
     for wave in 0..2 {
-        let calls = (0..16).map(|_| {
-            let account = account.clone();
-            tokio::spawn(async move { account.verify_credentials().await })
-        });
-        for outcome in join_all(calls).await {
-            let failure = outcome.unwrap().unwrap().expect_err("unauthorized");
+        let verifies = at_once(
+            16,
+            &account,
+            |a| async move { a.verify_credentials().await },
+        );
+        for outcome in verifies.await {
+            let failure = outcome.unwrap().expect_err("unauthorized");
             let text = format!("{failure} {failure:?}");
             assert_no_secrets(&text, &mock.secrets());
             match &failure.error {
