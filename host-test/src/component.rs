@@ -8,19 +8,13 @@
 //! runs the tests. Cargo's own freshness check makes the build a no-op when
 //! nothing changed. The targets are installed through rustup when missing.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
 use anyhow::{Context, bail};
 
-/// The workspace's root directory.
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
+pub use crate::workspace_root;
 
 /// Where the component is built and optimised: what the tests run.
 pub fn component_path() -> PathBuf {
@@ -47,7 +41,7 @@ pub fn built_edge_component() -> anyhow::Result<PathBuf> {
                 build_package("pinterest-connector-edge", "wasm32-unknown-unknown")?;
                 let root = workspace_root();
                 let component = pinterest_connector_dist::componentize_edge(&root)?;
-                let project = crate::node::npm_packages()?;
+                let project = crate::npm::npm_packages()?;
                 Ok(pinterest_connector_dist::optimize::optimize(
                     &project,
                     &component,
@@ -69,7 +63,7 @@ pub fn build_component() -> anyhow::Result<PathBuf> {
     if !built.exists() {
         bail!("the build did not produce {}", built.display());
     }
-    let project = crate::node::npm_packages()?;
+    let project = crate::npm::npm_packages()?;
     Ok(pinterest_connector_dist::optimize::optimize(
         &project,
         &built,

@@ -14,13 +14,24 @@ pub mod hostile;
 pub mod load;
 pub mod media_mock;
 pub mod mock;
+pub mod mock_setup;
 pub mod node;
+pub mod npm;
 pub mod oracle;
 pub mod python;
 pub mod redis_server;
 pub mod report_mock;
 pub mod spec_mock;
 pub mod store_contract;
+
+/// The workspace's root directory.
+pub fn workspace_root() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| std::path::PathBuf::from("."))
+}
 
 pub use browser::Browser;
 pub use hostile::{Fault, HostileServer};

@@ -85,6 +85,10 @@ pub struct MockConfig {
     /// hosts: for hosts that cannot reroute (wasmtime-py), with a loopback
     /// API base.
     pub job_hosts_on_loopback: bool,
+    /// Fixed ports instead of ephemeral ones: the production API on this
+    /// one, the sandbox on the next, then the upload host, then the report
+    /// downloads (the `mock-pinterest --port` flag).
+    pub first_port: Option<u16>,
 }
 
 impl Default for MockConfig {
@@ -103,6 +107,7 @@ impl Default for MockConfig {
             upload_host: crate::media_mock::UPLOAD_HOST.into(),
             reports: ReportPlay::default(),
             job_hosts_on_loopback: false,
+            first_port: None,
         }
     }
 }
@@ -210,8 +215,23 @@ impl Drop for MockPinterest {
     }
 }
 
+/// A loopback listener: on `first + offset` when ports are fixed, else on
+/// an ephemeral port.
+async fn listen(first: Option<u16>, offset: u16) -> anyhow::Result<TcpListener> {
+    let port = match first {
+        Some(first) => first
+            .checked_add(offset)
+            .ok_or_else(|| anyhow::anyhow!("port {first} + {offset} is past 65535"))?,
+        None => 0,
+    };
+    TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {e}"))
+}
+
 impl MockPinterest {
-    /// Starts both listeners on ephemeral loopback ports.
+    /// Starts its listeners on loopback: ephemeral ports, or four from
+    /// [`MockConfig::first_port`].
     pub async fn start(config: MockConfig) -> anyhow::Result<MockPinterest> {
         let spec = config.openapi.clone().map(SpecModel::new).transpose()?;
         let oauth = Mutex::new(OAuthState {
@@ -220,9 +240,9 @@ impl MockPinterest {
         });
         // The job hosts' listeners first: a mock whose answers name them on
         // loopback needs their addresses.
-        let upload_listener = TcpListener::bind("127.0.0.1:0").await?;
+        let upload_listener = listen(config.first_port, 2).await?;
         let upload_addr = upload_listener.local_addr()?;
-        let download_listener = TcpListener::bind("127.0.0.1:0").await?;
+        let download_listener = listen(config.first_port, 3).await?;
         let download_addr = download_listener.local_addr()?;
         let (upload_url, download_base) = if config.job_hosts_on_loopback {
             (
@@ -255,8 +275,11 @@ impl MockPinterest {
         });
         let mut tasks = Vec::new();
         let mut addrs = Vec::new();
-        for flavour in [Flavour::Production, Flavour::Sandbox] {
-            let listener = TcpListener::bind("127.0.0.1:0").await?;
+        for (offset, flavour) in [Flavour::Production, Flavour::Sandbox]
+            .into_iter()
+            .enumerate()
+        {
+            let listener = listen(shared.config.first_port, offset as u16).await?;
             addrs.push(listener.local_addr()?);
             let app = router(AppState {
                 flavour,

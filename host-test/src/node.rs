@@ -11,46 +11,18 @@
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::component::workspace_root;
 use crate::mock::MockPinterest;
+use crate::npm::jco;
+pub use crate::npm::{npm_packages, project_dir};
+use crate::workspace_root;
 
 /// The mapping of the component's outgoing-handler import to the routing
 /// module, relative to a transpiled component's folder.
 const ROUTE_MAP: &str = "wasi:http/outgoing-handler=../../route.mjs";
-
-/// The npm project of the Node tests.
-pub fn project_dir() -> PathBuf {
-    workspace_root().join("tests/node")
-}
-
-/// Installs the project's npm packages from its lock file (`npm ci`) unless
-/// the installed ones were installed from the same lock file; once per
-/// process.
-pub fn npm_packages() -> anyhow::Result<PathBuf> {
-    static INSTALLED: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    INSTALLED
-        .get_or_init(|| install().map_err(|e| format!("{e:#}")))
-        .clone()
-        .map_err(anyhow::Error::msg)
-}
-
-fn install() -> anyhow::Result<PathBuf> {
-    let dir = project_dir();
-    pinterest_connector_dist::optimize::npm_ci(&dir)?;
-    Ok(dir)
-}
-
-/// jco's command-line entry point in the installed packages.
-fn jco() -> anyhow::Result<PathBuf> {
-    Ok(pinterest_connector_dist::optimize::jco_entry(
-        &npm_packages()?,
-    ))
-}
 
 /// Transpiles `component` with jco into `tests/node/build/NAME/NAME.js`
 /// (with its core Wasm beside it), its outgoing HTTP mapped to the routing
@@ -89,15 +61,9 @@ fn succeeded(output: &Output, what: &str) -> anyhow::Result<()> {
 /// Pinterest hosts (the API's and the S3-like upload and report hosts) are
 /// routed and the mock's tokens and OAuth app.
 pub fn mock_environment(mock: &MockPinterest) -> Vec<(&'static str, String)> {
-    let routes = serde_json::json!({
-        "api.pinterest.com": mock.production_addr.to_string(),
-        "api-sandbox.pinterest.com": mock.sandbox_addr.to_string(),
-        crate::media_mock::UPLOAD_HOST: mock.upload_addr.to_string(),
-        crate::report_mock::REPORT_HOST: mock.download_addr.to_string(),
-    });
     let config = mock.config();
     vec![
-        ("PINTEREST_ROUTES", routes.to_string()),
+        ("PINTEREST_ROUTES", crate::mock_setup::routes_variable(mock)),
         ("MOCK_ACCESS_TOKEN", config.access_token.clone()),
         ("MOCK_SANDBOX_TOKEN", config.sandbox_token.clone()),
         ("MOCK_CLIENT_ID", config.client_id.clone()),
@@ -286,16 +252,27 @@ enum Listening {
 
 impl Drop for JcoServe {
     /// Stops jco serve and the server process it started.
-    #[expect(
-        unsafe_code,
-        reason = "kill(2) of the process group this struct started"
-    )]
     fn drop(&mut self) {
-        if let Some(pid) = self.child.id().and_then(|pid| i32::try_from(pid).ok()) {
-            // SAFETY: kill(2) on the process group this struct started.
-            unsafe {
-                libc::kill(-pid, libc::SIGKILL);
-            }
+        if let Some(pid) = self.child.id() {
+            kill_process_group(pid);
+        }
+    }
+}
+
+/// Stops with `SIGKILL` every process of the group `leader` leads (a child
+/// started with `process_group(0)`, and whatever it started in turn).
+/// Through kill(2) itself: procps' `kill -KILL -PGID` reads `-12345` as
+/// signal options and may signal group 1, every process there is.
+#[expect(unsafe_code, reason = "kill(2) of a process group the caller started")]
+pub fn kill_process_group(leader: u32) {
+    // A pid that does not fit (or 0 or 1, which would mean this group or
+    // every process) is never sent to.
+    if let Ok(pid) = i32::try_from(leader)
+        && pid > 1
+    {
+        // SAFETY: kill(2) has no memory effects; the group is the caller's.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
         }
     }
 }

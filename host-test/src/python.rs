@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use anyhow::{Context, bail};
 use pinterest_connector_dist::wheel;
 
-use crate::component::workspace_root;
+use crate::workspace_root;
 
 /// `tests/python`.
 pub fn python_dir() -> PathBuf {

@@ -129,16 +129,162 @@ async fn mixed_or_missing_credentials_are_usage_errors() {
     assert!(error_line(&run).contains("use one"));
     let mixed = [
         ("PINTEREST_SANDBOX_TOKEN", "b"),
-        ("PINTEREST_CLIENT_SECRET", "client-secret-value"),
+        ("PINTEREST_REFRESH_TOKEN", "wrong-refresh-token-5678"),
     ];
-    assert_eq!(cli(&mock, &mixed, &["verify"]).await.code, 2);
+    let run = cli(&mock, &mixed, &["verify"]).await;
+    assert_eq!(run.code, 2);
+    assert!(error_line(&run).contains("a sandbox token is not refreshed"));
     let run = cli(&mock, &[], &["verify"]).await;
     assert_eq!(run.code, 2);
     assert!(error_line(&run).contains("no credentials"));
-    let run = cli(&mock, &[("PINTEREST_ACCESS_TOKEN", "")], &["verify"]).await;
-    assert_eq!(run.code, 2);
-    assert!(error_line(&run).contains("credentials.access-token"));
+    // An empty token, from the environment or a flag, is refused by name
+    // rather than sent (or taken for none and the file used instead).
+    let empty_env = cli(&mock, &[("PINTEREST_ACCESS_TOKEN", "")], &["verify"]).await;
+    let empty_flag = cli(&mock, &[], &["--sandbox-token", "", "verify"]).await;
+    for (run, flag) in [
+        (empty_env, "--access-token"),
+        (empty_flag, "--sandbox-token"),
+    ] {
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        let first = run.stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.contains(flag) && first.contains("it is empty"),
+            "{}",
+            run.stderr
+        );
+    }
     assert_eq!(mock.request_count(), 0);
+}
+
+#[tokio::test]
+async fn the_apps_client_id_and_secret_may_stay_set_beside_a_sandbox_token() {
+    let mock = mock().await;
+    let sandbox = mock.config().sandbox_token.clone();
+    let env = [
+        ("PINTEREST_SANDBOX_TOKEN", sandbox.as_str()),
+        ("PINTEREST_CLIENT_ID", "mock-client-id"),
+        ("PINTEREST_CLIENT_SECRET", "client-secret-value"),
+    ];
+    let run = cli(&mock, &env, &["verify"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("mock_sandbox_user"));
+}
+
+#[tokio::test]
+async fn transport_errors_and_denials_name_the_host_and_the_flag_that_reaches_it() {
+    let mock = mock().await;
+    // A routed host where nothing listens any more.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let gone = closed.local_addr().unwrap();
+    drop(closed);
+    let route = format!("api.pinterest.com={gone}");
+    let run = cli_unrouted(
+        &[("PINTEREST_ACCESS_TOKEN", &token(&mock))],
+        &["--route", &route, "verify"],
+    )
+    .await;
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    let line = error_line(&run);
+    assert!(line.contains("reaching api.pinterest.com"), "{line}");
+    assert!(
+        line.contains(&format!(
+            "`api.pinterest.com` is routed to {gone} by --route"
+        )),
+        "{line}"
+    );
+    // A description from a host the CLI does not send to.
+    let run = cli(
+        &mock,
+        &[],
+        &[
+            "--spec",
+            "https://example.com/openapi.json?sig=abc",
+            "endpoints",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    let line = error_line(&run);
+    assert!(line.contains("reaching example.com;"), "{line}");
+    assert!(
+        line.contains("--route example.com=127.0.0.1:PORT"),
+        "{line}"
+    );
+    assert!(line.contains("--spec FILE"), "{line}");
+    assert!(
+        !line.contains("sig=abc") && !line.contains("openapi.json"),
+        "the path stays out: {line}"
+    );
+    assert_eq!(mock.request_count(), 0);
+}
+
+/// The CLI with `args` and the component, and no routes but those `args`
+/// name.
+async fn cli_unrouted(env: &[(&str, &str)], args: &[&str]) -> Run {
+    let component = built_component().expect("the component builds");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pinterest-connector"));
+    command
+        .env_clear()
+        .env("PINTEREST_CONNECTOR_WASM", component)
+        .envs(env.iter().copied())
+        .args(args);
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the CLI thread")
+        .expect("the CLI starts");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[tokio::test]
+async fn help_puts_the_global_options_under_their_own_heading() {
+    let mock = mock().await;
+    let run = cli(&mock, &[], &["raw", "--help"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let help = &run.stdout;
+    assert!(!help.contains("GET: GET"), "{help}");
+    assert!(
+        help.contains("[possible values: GET, POST, PUT, PATCH, DELETE]"),
+        "{help}"
+    );
+    let own = help.find("--no-throw-404").expect("raw's own option");
+    let global = help
+        .find("Global options (for every command):")
+        .expect("the global heading");
+    let credentials = help
+        .find("Credentials (for every command")
+        .expect("the credentials heading");
+    let route = help.find("--route <HOST=ADDR>").expect("--route");
+    let token = help.find("--access-token").expect("--access-token");
+    assert!(
+        own < global && global < route && route < credentials && credentials < token,
+        "{help}"
+    );
+}
+
+#[tokio::test]
+async fn the_edge_build_given_as_the_component_is_named_for_what_it_is() {
+    let mock = mock().await;
+    let edge = pinterest_host_test::component::built_edge_component().expect("the edge builds");
+    let run = cli(
+        &mock,
+        &[("PINTEREST_ACCESS_TOKEN", &token(&mock))],
+        &[
+            "--no-cache",
+            "--component",
+            edge.to_str().unwrap(),
+            "verify",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let line = error_line(&run);
+    assert!(line.contains("this is the edge build"), "{line}");
+    assert!(line.contains("jco serve"), "{line}");
+    assert!(!line.contains("no exported instance"), "{line}");
 }
 
 #[tokio::test]
@@ -787,6 +933,24 @@ async fn report_writes_the_whole_report_to_a_file() {
         written.len()
     );
     assert!(run.stderr.contains("report done"), "{}", run.stderr);
+    // Each ask of the wait is said as it happens.
+    let asks: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("IN_PROGRESS (ask "))
+        .collect();
+    assert!(!asks.is_empty(), "{}", run.stderr);
+    assert!(
+        asks[0].ends_with("(ask 1 of 10; next in 0 s)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("ready after {} asks", asks.len() + 1)),
+        "{}",
+        run.stderr
+    );
 }
 
 /// Runs `watch` in the background: new pins go on the mock while it runs,
@@ -850,6 +1014,20 @@ async fn watch_prints_new_pins_while_it_runs_and_keeps_its_cursor() {
         let output = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_no_secrets(&stderr, &mock.secrets());
+        // Said at once on stderr: that it runs, and what its first poll did.
+        let said: Vec<&str> = stderr.lines().take(2).collect();
+        assert_eq!(
+            said[0],
+            format!(
+                "watching new-pin every 1 s, starting afresh; the cursor is kept in {state_arg}"
+            ),
+            "{stderr}"
+        );
+        assert!(
+            said[1].starts_with("first poll: the starting point is recorded (0 items printed")
+                && said[1].ends_with("next poll in 1 s"),
+            "{stderr}"
+        );
         assert_eq!(printed, added, "each new pin once, oldest first");
         added
     });
@@ -896,8 +1074,14 @@ async fn watch_prints_new_pins_while_it_runs_and_keeps_its_cursor() {
     )
     .await;
     assert_eq!(boards.code, 2, "{}", boards.stderr);
-    assert!(
-        error_line(&boards).contains("another trigger"),
+    let refused = boards.stderr.lines().last().unwrap_or_default();
+    assert_eq!(
+        refused,
+        format!(
+            "error: the state file {state_arg} holds the cursor of another trigger (or of the \
+             other API: the sandbox and production keep cursors of their own): pass another \
+             --state FILE for this one, or remove {state_arg} to start over"
+        ),
         "{}",
         boards.stderr
     );
@@ -928,6 +1112,19 @@ async fn mcp_serves_the_tools_on_stdio_in_read_only_mode() {
             .expect("the CLI starts");
         let mut stdin = child.stdin.take().unwrap();
         let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        // Lines that are no JSON-RPC message, and a request before
+        // `initialize`, get their errors; the server goes on serving.
+        let mut raw = |line: &str| -> Value {
+            writeln!(stdin, "{line}").unwrap();
+            stdin.flush().unwrap();
+            let mut answer = String::new();
+            stdout.read_line(&mut answer).unwrap();
+            serde_json::from_str(&answer).unwrap_or_else(|_| panic!("a JSON-RPC line: {answer}"))
+        };
+        let early = [
+            raw("this is not JSON"),
+            raw(r#"{"jsonrpc":"2.0","id":90,"method":"tools/list"}"#),
+        ];
         let mut ask = |message: Value| -> Value {
             writeln!(stdin, "{message}").unwrap();
             stdin.flush().unwrap();
@@ -971,12 +1168,32 @@ async fn mcp_serves_the_tools_on_stdio_in_read_only_mode() {
             serde_json::json!({"endpoint": "GET /pins/{pin_id}",
             "path_params": {"pin_id": "404404"}}),
         )));
+        transcript.push(ask(call(
+            6,
+            "write_endpoint",
+            serde_json::json!({"endpoint": "POST /pins"}),
+        )));
+        transcript.extend(early);
         drop(stdin);
         let output = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_no_secrets(&stderr, &secrets);
         transcript
     });
+    assert_eq!(transcript[7]["error"]["code"], -32700, "{}", transcript[7]);
+    assert_eq!(transcript[7]["id"], Value::Null);
+    assert_eq!(
+        (&transcript[8]["error"]["code"], &transcript[8]["id"]),
+        (&serde_json::json!(-32002), &serde_json::json!(90)),
+        "{}",
+        transcript[8]
+    );
+    assert_eq!(transcript[6]["error"]["code"], -32602, "{}", transcript[6]);
+    assert_eq!(
+        transcript[6]["error"]["message"],
+        "the tool `write_endpoint` is not offered in read-only mode (this server was started \
+         that way)"
+    );
     for message in &transcript {
         assert_no_secrets(&message.to_string(), &secrets);
     }

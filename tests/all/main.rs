@@ -21,7 +21,9 @@
 //! - `jobs`: a video upload for a pin, through the built component;
 //! - `triggers`: polls for new pins and boards as the mock's data changes;
 //! - `mcp`: both MCP servers driven by the official MCP Python SDK;
-//! - `python`: the Python package's wheel, installed and tested with pytest.
+//! - `python`: the Python package's wheel, installed and tested with pytest;
+//! - `walkthrough`: the README's walkthrough, run as written, and the
+//!   mock's printout.
 //!
 //! Run one area with `cargo test -p pinterest-connector-host --test all
 //! AREA::`.
@@ -42,4 +44,5 @@ mod resilience;
 mod secret_sweep;
 mod shared_account;
 mod triggers;
+mod walkthrough;
 mod workers;

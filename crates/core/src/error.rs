@@ -40,9 +40,15 @@ impl std::fmt::Display for ApiError {
 /// How sending a request failed, which decides whether it may be retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportKind {
-    /// No connection was made (refused, DNS failure, connect timeout): the
-    /// server cannot have seen the request.
+    /// No connection was made (refused, connect timeout, a DNS timeout):
+    /// the server cannot have seen the request.
     Refused,
+    /// The host's name does not resolve (a DNS answer that it has no
+    /// address, a destination not found): the server cannot have seen the
+    /// request, and asking again will not help, so it is never retried. The
+    /// WIT `transport-kind` has no case for it: it is `refused` there, and
+    /// its message says the name did not resolve.
+    Unresolved,
     /// The request went out but no answer came in time.
     TimedOut,
     /// The connection broke mid-exchange, or the answer was malformed or
@@ -58,7 +64,7 @@ impl TransportKind {
     /// The kebab-case name the WIT `transport-kind` and the service use.
     pub fn as_str(self) -> &'static str {
         match self {
-            TransportKind::Refused => "refused",
+            TransportKind::Refused | TransportKind::Unresolved => "refused",
             TransportKind::TimedOut => "timed-out",
             TransportKind::Interrupted => "interrupted",
             TransportKind::TooLarge => "too-large",
@@ -86,6 +92,19 @@ impl std::fmt::Display for TransportError {
         }
         Ok(())
     }
+}
+
+/// What [`ConnectorError::reaching`] puts between a message and the host.
+const REACHING: &str = " reaching ";
+
+/// The host a transport error's or a denial's message names (see
+/// [`ConnectorError::reaching`]), for a host that adds how to reach it (the
+/// CLI names its `--route` flag).
+pub fn unreachable_host(message: &str) -> Option<&str> {
+    let (_, rest) = message.rsplit_once(REACHING)?;
+    // The Display of a transport error may follow: ` (after 4 attempts)`.
+    let host = rest.split_whitespace().next()?;
+    (!host.is_empty()).then_some(host)
 }
 
 /// Every way a call can fail; mirrors the WIT `connector-error` variant.
@@ -206,6 +225,28 @@ impl ConnectorError {
         ConnectorError::InvalidInput {
             field: field.into(),
             reason: reason.into(),
+        }
+    }
+
+    /// The error of a request to `host` (`host` or `host:port`, nothing of
+    /// the path): a transport error's message and a denial name it, as
+    /// `… reaching HOST`, so that whoever reads it knows which host to
+    /// route or allow ([`unreachable_host`] reads it back).
+    pub fn reaching(self, host: &str) -> Self {
+        match self {
+            ConnectorError::Transport(TransportError {
+                kind,
+                message,
+                attempts,
+            }) => ConnectorError::Transport(TransportError {
+                kind,
+                message: format!("{message}{REACHING}{host}"),
+                attempts,
+            }),
+            ConnectorError::DeniedByHost(message) => {
+                ConnectorError::DeniedByHost(format!("{message}{REACHING}{host}"))
+            }
+            other => other,
         }
     }
 

@@ -336,3 +336,49 @@ fn kinds_are_named_as_the_wit_names_them() {
     assert!(!spam.is_transient());
     assert_eq!(TransportKind::TimedOut.as_str(), "timed-out");
 }
+
+#[test]
+fn transport_errors_and_denials_name_the_host_they_were_reaching() {
+    let refused = ConnectorError::transport(TransportKind::Unresolved, "DNS-error (rcode x)")
+        .reaching("api-sandbox.pinterest.com")
+        .with_attempts(1);
+    assert_eq!(
+        refused.to_string(),
+        "transport error: DNS-error (rcode x) reaching api-sandbox.pinterest.com"
+    );
+    let ConnectorError::Transport(error) = &refused else {
+        panic!("{refused:?}")
+    };
+    assert_eq!(
+        unreachable_host(&error.to_string()),
+        Some("api-sandbox.pinterest.com")
+    );
+    // The attempts that follow in the Display are not part of the host.
+    let retried = ConnectorError::transport(TransportKind::Refused, "connection-refused")
+        .reaching("127.0.0.1:9")
+        .with_attempts(4);
+    assert!(
+        retried
+            .to_string()
+            .ends_with("reaching 127.0.0.1:9 (after 4 attempts)")
+    );
+    assert_eq!(unreachable_host(&retried.to_string()), Some("127.0.0.1:9"));
+    let denied = ConnectorError::DeniedByHost("the host does not allow the request".into())
+        .reaching("example.com");
+    assert_eq!(
+        denied.to_string(),
+        "denied by host: the host does not allow the request reaching example.com"
+    );
+    assert_eq!(unreachable_host(&denied.to_string()), Some("example.com"));
+    // Other errors are left as they are, and name no host.
+    let other = ConnectorError::invalid("x", "y").reaching("example.com");
+    assert_eq!(other, ConnectorError::invalid("x", "y"));
+    assert_eq!(unreachable_host(&other.to_string()), None);
+}
+
+#[test]
+fn an_unresolved_name_is_refused_in_wit_terms_and_not_transient() {
+    assert_eq!(TransportKind::Unresolved.as_str(), "refused");
+    assert!(!ConnectorError::transport(TransportKind::Unresolved, "x").is_transient());
+    assert!(ConnectorError::transport(TransportKind::Refused, "x").is_transient());
+}

@@ -109,6 +109,16 @@ impl fmt::Debug for HttpRequest {
 }
 
 impl HttpRequest {
+    /// `host` or `host:port`: where the request goes, without its path or
+    /// query (which may carry what is nobody's business), as errors name it.
+    pub fn authority(&self) -> String {
+        match (self.url.host_str(), self.url.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => String::new(),
+        }
+    }
+
     /// The value of the first header called `name`, ignoring case.
     pub fn header(&self, name: &str) -> Option<&str> {
         find_header(&self.headers, name)

@@ -71,7 +71,8 @@ pub(crate) fn retryable(
             TransportKind::TimedOut | TransportKind::Interrupted => {
                 idempotent(method).then_some(Retryable { server_wait: None })
             }
-            TransportKind::TooLarge | TransportKind::Other => None,
+            // A name that does not resolve will not resolve a second later.
+            TransportKind::Unresolved | TransportKind::TooLarge | TransportKind::Other => None,
         },
         Err(_) => None,
     }

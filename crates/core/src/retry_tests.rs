@@ -217,6 +217,7 @@ fn errors_that_will_not_change_are_returned_at_once() {
         status(401, &[], "{}"),
         status(404, &[], "{}"),
         failed(TransportKind::TooLarge),
+        failed(TransportKind::Unresolved),
         Err(ConnectorError::DeniedByHost("no".into())),
     ] {
         let (_, script) = run(Method::Get, fast(), vec![outcome]);

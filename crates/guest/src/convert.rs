@@ -222,7 +222,9 @@ pub(crate) fn error(error: CoreError) -> ConnectorError {
         CoreError::Upstream(e) => ConnectorError::Upstream(api_error(e)),
         CoreError::Transport(e) => ConnectorError::Transport(TransportError {
             kind: match e.kind {
-                CoreTransportKind::Refused => TransportKind::Refused,
+                CoreTransportKind::Refused | CoreTransportKind::Unresolved => {
+                    TransportKind::Refused
+                }
                 CoreTransportKind::TimedOut => TransportKind::TimedOut,
                 CoreTransportKind::Interrupted => TransportKind::Interrupted,
                 CoreTransportKind::TooLarge => TransportKind::TooLarge,

@@ -21,6 +21,16 @@ pub enum HostError {
     /// The bytes are not a component this host can run.
     #[error("cannot load the component: {0:#}")]
     Load(wasmtime::Error),
+    /// The bytes are the edge build (the `wasi:http/proxy` world, which
+    /// serves the actions over HTTP), not the connector component this host
+    /// runs.
+    #[error(
+        "this is the edge build (it exports wasi:http/incoming-handler): serve it with \
+         `jco serve` or `wasmtime serve`; this host runs the connector component \
+         (pinterest-connector-VERSION.wasm, or the guest crate's \
+         pinterest_connector_guest.wasm)"
+    )]
+    EdgeBuild,
     /// The call ran past its deadline ([`CallLimits::deadline`]) and was
     /// stopped.
     #[error("the call ran past its {0:?} deadline and was stopped")]

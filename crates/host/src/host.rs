@@ -165,7 +165,8 @@ impl ConnectorHost {
         Engine::new(&config).map_err(HostError::Load)
     }
 
-    /// Links an already compiled component.
+    /// Links an already compiled component (see [`HostError::EdgeBuild`]
+    /// for the edge build).
     pub fn from_component(
         engine: Engine,
         component: Component,
@@ -178,7 +179,12 @@ impl ConnectorHost {
         let pre = linker
             .instantiate_pre(&component)
             .map_err(HostError::Load)?;
-        let exports = Arc::new(Exports::new(&pre).map_err(HostError::Load)?);
+        let exports = match Exports::new(&pre) {
+            Ok(exports) => Arc::new(exports),
+            Err(e) => {
+                return Err(not_the_connector(&engine, &component).unwrap_or(HostError::Load(e)));
+            }
+        };
         tick_epochs_of(&engine).map_err(|e| HostError::Load(e.into()))?;
         let pool =
             ConnectionPool::new(config.connections).map_err(|e| HostError::Load(e.into()))?;
@@ -787,4 +793,15 @@ fn settle<T>(
         }
         Some(Err(e)) => Err(HostError::Runtime(e)),
     }
+}
+
+/// The edge build's error, when `component` is the edge build (it exports
+/// `wasi:http/incoming-handler` and none of the connector's interfaces):
+/// said plainly rather than as the first missing export.
+fn not_the_connector(engine: &Engine, component: &Component) -> Option<HostError> {
+    let serves_http = component
+        .component_type()
+        .exports(engine)
+        .any(|(name, _)| name.starts_with("wasi:http/incoming-handler"));
+    serves_http.then_some(HostError::EdgeBuild)
 }

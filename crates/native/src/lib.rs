@@ -103,7 +103,8 @@ impl Transport for NativeTransport {
                 .run(builder.body(body.as_slice()).map_err(built)?),
             None => self.agent.run(builder.body(()).map_err(built)?),
         };
-        let mut response = answer.map_err(transport_error)?;
+        let reaching = |e| transport_error(e).reaching(&request.authority());
+        let mut response = answer.map_err(reaching)?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -120,7 +121,7 @@ impl Transport for NativeTransport {
             .with_config()
             .limit(self.max_response_bytes)
             .read_to_vec()
-            .map_err(transport_error)?;
+            .map_err(reaching)?;
         Ok(HttpResponse::new(status, headers, body).received_at(self.now()))
     }
 
@@ -145,7 +146,8 @@ impl Transport for NativeTransport {
 fn transport_error(error: ureq::Error) -> ConnectorError {
     use std::io::ErrorKind;
     let kind = match &error {
-        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => TransportKind::Refused,
+        ureq::Error::HostNotFound => TransportKind::Unresolved,
+        ureq::Error::ConnectionFailed => TransportKind::Refused,
         ureq::Error::Io(io) if io.kind() == ErrorKind::ConnectionRefused => TransportKind::Refused,
         ureq::Error::Timeout(_) => TransportKind::TimedOut,
         ureq::Error::BodyExceedsLimit(_) => TransportKind::TooLarge,

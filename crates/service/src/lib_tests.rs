@@ -316,7 +316,7 @@ fn bad_requests_are_refused_before_anything_is_sent() {
         (serde_json::json!({ "endpoint": "GET /pins" }), "body"),
         (
             serde_json::json!({ "credentials": sandbox(), "endpoint": "GET /pins", "typo": 1 }),
-            "body",
+            "typo",
         ),
         (
             serde_json::json!({ "credentials": sandbox(), "endpoint": "GET /pins/{pin_id}" }),
@@ -327,7 +327,7 @@ fn bad_requests_are_refused_before_anything_is_sent() {
                 "credentials": sandbox(), "endpoint": "GET /pins",
                 "spec": { "url": "http://169.254.169.254/latest" },
             }),
-            "body",
+            "spec",
         ),
         (
             serde_json::json!({
@@ -976,4 +976,123 @@ fn mcp_answers_a_batch_with_the_answers_of_its_requests() {
     assert_eq!(answer.status, 202);
     let (_, out, _) = mcp_request("/mcp", &[], &serde_json::json!([]), vec![]);
     assert_eq!(out["error"]["code"], -32600);
+}
+
+#[test]
+fn a_body_that_does_not_fit_is_said_plainly_and_where() {
+    let cases = [
+        (
+            serde_json::json!({ "endpoint": "GET /pins" }),
+            "body",
+            "the request body lacks `credentials`, which is required",
+        ),
+        (
+            serde_json::json!({ "credentials": sandbox(), "endpoint": "GET /pins", "typo": 1 }),
+            "typo",
+            "the request body has an unknown field `typo`, expected one of",
+        ),
+        (
+            serde_json::json!({
+                "credentials": sandbox(), "endpoint": "GET /pins",
+                "options": { "max_attempts": "three" },
+            }),
+            "options.max_attempts",
+            "the request body's `options.max_attempts` has a value of the wrong type (string",
+        ),
+        (
+            serde_json::json!({ "credentials": { "oauth2": {} }, "endpoint": "GET /pins" }),
+            "credentials.oauth2",
+            "the request body's `credentials.oauth2` lacks `access_token`, which is required",
+        ),
+    ];
+    for (request, field, reason) in cases {
+        let (answer, body, sent) = serve_once("POST", "/api-call", &request, vec![]);
+        assert_eq!(answer.status, 400, "{request}: {body}");
+        assert_eq!(body["error"]["field"], field, "{body}");
+        let said = body["error"]["reason"].as_str().unwrap();
+        assert!(said.starts_with(reason), "{said}");
+        assert!(
+            !said.contains("line 1") && !said.contains("column"),
+            "{said}"
+        );
+        assert!(sent.is_empty());
+    }
+    let (_, body, _) = serve_once("POST", "/api-call", &Value::Null, vec![]);
+    assert!(!body.to_string().contains("column"), "{body}");
+}
+
+#[test]
+fn the_index_names_the_mcp_routes_and_their_405_is_an_error_like_any_other() {
+    let (answer, index, _) = serve_once("GET", "/", &Value::Null, vec![]);
+    assert_eq!(answer.status, 200);
+    let routes: Vec<&str> = index["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for route in [
+        "POST /mcp",
+        "POST /mcp/read-only",
+        "POST /mcp/no-destructive",
+    ] {
+        assert!(routes.contains(&route), "{routes:?}");
+    }
+    let (answer, body, _) = serve_once("GET", "/mcp/read-only", &Value::Null, vec![]);
+    assert_eq!(answer.status, 405);
+    assert_eq!(body["error"]["kind"], "method-not-allowed", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/mcp/read-only")
+    );
+    assert!(
+        answer
+            .headers
+            .iter()
+            .any(|(n, v)| n == "allow" && v == "POST")
+    );
+}
+
+#[test]
+fn stdio_lines_that_are_no_message_or_come_before_initialize_get_their_errors() {
+    use crate::mcp::{Screened, screen_line};
+    let code = |screened: Screened| match screened {
+        Screened::Answer(answer) => (answer["error"]["code"].as_i64(), answer["id"].clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        code(screen_line("garbage", true)),
+        (Some(-32700), Value::Null)
+    );
+    assert_eq!(
+        code(screen_line("{\"id\": 3}", false)),
+        (Some(-32600), serde_json::json!(3))
+    );
+    assert_eq!(code(screen_line("[]", true)).0, Some(-32600));
+    let list = r#"{"jsonrpc":"2.0","id":7,"method":"tools/list"}"#;
+    let (early, id) = code(screen_line(list, false));
+    assert_eq!((early, id), (Some(-32002), serde_json::json!(7)));
+    assert_eq!(
+        screen_line(list, true),
+        Screened::Forward { initializes: false }
+    );
+    let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#;
+    assert_eq!(
+        screen_line(init, false),
+        Screened::Forward { initializes: true }
+    );
+    let ping = r#"{"jsonrpc":"2.0","id":2,"method":"ping"}"#;
+    assert_eq!(
+        screen_line(ping, false),
+        Screened::Forward { initializes: false }
+    );
+    // A notification is never answered, initialized or not.
+    let note = r#"{"jsonrpc":"2.0","method":"notifications/cancelled"}"#;
+    assert_eq!(
+        screen_line(note, false),
+        Screened::Forward { initializes: false }
+    );
+    assert_eq!(screen_line("   ", false), Screened::Skip);
 }

@@ -66,9 +66,13 @@ pub fn serve_mcp<R: Runtime>(
     safety: Safety,
 ) -> Answer {
     if request.method != "POST" {
-        let mut answer = json_answer(
+        let mut answer = crate::answer::failure(
             405,
-            &json!({"error": "this server answers MCP requests by POST only (no event stream)"}),
+            "method-not-allowed",
+            &format!(
+                "{} answers MCP requests by POST only (stateless: no event stream)",
+                request.path
+            ),
         );
         answer.headers.push(("allow".into(), "POST".into()));
         return answer;
@@ -146,8 +150,8 @@ fn respond<R: Runtime>(
                 .unwrap_or(&empty);
             let call = match ToolCall::read(name, arguments, safety) {
                 Ok(call) => call,
-                Err(ToolRefusal::UnknownTool(name)) => {
-                    return Some(rpc_error(id, -32602, &format!("no tool `{name}` here")));
+                Err(refusal @ (ToolRefusal::UnknownTool(_) | ToolRefusal::HiddenByMode { .. })) => {
+                    return Some(rpc_error(id, -32602, &refusal.to_string()));
                 }
                 Err(refusal) => {
                     let kind = match refusal {
@@ -412,5 +416,73 @@ fn accepted() -> Answer {
         status: 202,
         headers: Vec::new(),
         body: Vec::new(),
+    }
+}
+
+/// What a stdio MCP server does with one line of its input before its
+/// protocol library reads it (see [`screen_line`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screened {
+    /// A JSON-RPC message to hand on; `initializes` when it is the
+    /// `initialize` request.
+    Forward {
+        /// The line is the `initialize` request.
+        initializes: bool,
+    },
+    /// Answer this JSON-RPC error in its place, and go on serving.
+    Answer(Value),
+    /// Nothing to do (a blank line).
+    Skip,
+}
+
+/// Screens one line a stdio MCP server received, `initialized` saying
+/// whether an `initialize` request came before: what is not JSON gets the
+/// JSON-RPC parse error (-32700), what is not a JSON-RPC 2.0 message the
+/// invalid-request error (-32600), and a request other than `initialize` or
+/// `ping` before `initialize` the not-initialized error (-32002); none of
+/// them ends the session. The protocol library (`rmcp`) would drop the
+/// first two without a word and answer the third with a message about
+/// request metadata, which helps nobody finding their client's mistake.
+pub fn screen_line(line: &str, initialized: bool) -> Screened {
+    let line = line.trim();
+    if line.is_empty() {
+        return Screened::Skip;
+    }
+    let Ok(message) = serde_json::from_str::<Value>(line) else {
+        return Screened::Answer(rpc_error(
+            Value::Null,
+            -32700,
+            "parse error: a line is one JSON-RPC message, as JSON",
+        ));
+    };
+    let is_message = |one: &Value| {
+        one.get("jsonrpc").and_then(Value::as_str) == Some("2.0")
+            && (one.get("method").is_some_and(Value::is_string)
+                || one.get("result").is_some()
+                || one.get("error").is_some())
+    };
+    let valid = match &message {
+        Value::Array(batch) => !batch.is_empty() && batch.iter().all(is_message),
+        one => is_message(one),
+    };
+    if !valid {
+        let id = message.get("id").cloned().unwrap_or(Value::Null);
+        return Screened::Answer(rpc_error(
+            id,
+            -32600,
+            "invalid request: not a JSON-RPC 2.0 message (`jsonrpc: \"2.0\"` and a `method`)",
+        ));
+    }
+    let method = message.get("method").and_then(Value::as_str);
+    let is_request = message.get("id").is_some() && method.is_some();
+    match method {
+        Some("initialize") => Screened::Forward { initializes: true },
+        Some("ping") => Screened::Forward { initializes: false },
+        Some(other) if is_request && !initialized => Screened::Answer(rpc_error(
+            message.get("id").cloned().unwrap_or(Value::Null),
+            -32002,
+            &format!("the server is not initialized: send `initialize` before `{other}`"),
+        )),
+        _ => Screened::Forward { initializes: false },
     }
 }

@@ -99,6 +99,9 @@ pub(crate) fn index() -> Value {
             "POST /create-report",
             "POST /download-report",
             "POST /poll",
+            "POST /mcp",
+            "POST /mcp/no-destructive",
+            "POST /mcp/read-only",
         ],
     })
 }

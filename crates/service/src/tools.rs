@@ -30,6 +30,16 @@ impl Safety {
         }
     }
 
+    /// The mode's name, as the CLI's flags and the edge build's paths say
+    /// it: `read-only`, `no-destructive`, or `full`.
+    pub fn mode_name(&self) -> &'static str {
+        match (self.read_only, self.no_destructive) {
+            (true, _) => "read-only",
+            (false, true) => "no-destructive",
+            (false, false) => "full",
+        }
+    }
+
     /// The methods `raw_request` offers.
     fn raw_methods(&self) -> Vec<&'static str> {
         ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -291,14 +301,14 @@ pub fn tools(safety: Safety) -> Vec<ToolSpec> {
         title: "Poll for new Pinterest items",
         description: "The items new since the poll that returned `cursor` (none: start \
                       watching now), oldest first, and the cursor to pass next time: \
-                      `new_pin`, `new_board`, `new_pin_on_board` (`board_id`) or \
-                      `new_pin_in_section` (`board_id`, `section_id`). When `more` is true, \
+                      `new-pin`, `new-board`, `new-pin-on-board` (`board_id`) or \
+                      `new-pin-in-section` (`board_id`, `section_id`). When `more` is true, \
                       poll again."
             .into(),
         input_schema: json!({
             "type": "object",
             "properties": {
-                "trigger": {"type": "string", "enum": ["new_pin", "new_board", "new_pin_on_board", "new_pin_in_section"]},
+                "trigger": {"type": "string", "enum": TRIGGERS},
                 "board_id": {"type": "string"},
                 "section_id": {"type": "string"},
                 "cursor": {"type": "string"},
@@ -404,9 +414,17 @@ pub enum TriggerChoice {
 /// Why a tool call was not made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ToolRefusal {
-    /// No such tool (or not in this safety mode's list).
-    #[error("no tool `{0}` here")]
+    /// No such tool.
+    #[error("no tool `{0}` here (tools/list names them)")]
     UnknownTool(String),
+    /// A tool this server's safety mode does not offer.
+    #[error("the tool `{tool}` is not offered in {mode} mode (this server was started that way)")]
+    HiddenByMode {
+        /// The tool asked for.
+        tool: String,
+        /// `read-only` or `no-destructive`.
+        mode: &'static str,
+    },
     /// The arguments do not fit the tool's schema.
     #[error("invalid arguments: {0}")]
     InvalidArguments(String),
@@ -446,7 +464,16 @@ impl ToolCall {
         safety: Safety,
     ) -> Result<ToolCall, ToolRefusal> {
         if !tools(safety).iter().any(|tool| tool.name == name) {
-            return Err(ToolRefusal::UnknownTool(name.to_owned()));
+            let anywhere = tools(Safety::default())
+                .iter()
+                .any(|tool| tool.name == name);
+            return Err(match anywhere {
+                true => ToolRefusal::HiddenByMode {
+                    tool: name.to_owned(),
+                    mode: safety.mode_name(),
+                },
+                false => ToolRefusal::UnknownTool(name.to_owned()),
+            });
         }
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -469,7 +496,9 @@ impl ToolCall {
         #[serde(deny_unknown_fields)]
         struct Call {
             endpoint: String,
+            #[serde(alias = "path")]
             path_params: Option<Map<String, Value>>,
+            #[serde(alias = "query")]
             query_params: Option<Map<String, Value>>,
             body: Option<Value>,
             paginate: Option<Paginate>,
@@ -562,20 +591,7 @@ impl ToolCall {
             }
             "poll_trigger" => {
                 let poll: Poll = args(arguments)?;
-                let trigger = match (poll.trigger.as_str(), poll.board_id, poll.section_id) {
-                    ("new_pin", ..) => TriggerChoice::NewPin,
-                    ("new_board", ..) => TriggerChoice::NewBoard,
-                    ("new_pin_on_board", Some(board), _) => TriggerChoice::NewPinOnBoard(board),
-                    ("new_pin_in_section", Some(board), Some(section)) => {
-                        TriggerChoice::NewPinInSection(board, section)
-                    }
-                    (other, ..) => {
-                        return Err(ToolRefusal::InvalidArguments(format!(
-                            "`{other}` needs `board_id` (and `section_id` for a section), or is \
-                             not a trigger"
-                        )));
-                    }
-                };
+                let trigger = trigger_choice(&poll.trigger, poll.board_id, poll.section_id)?;
                 ToolCall::Poll {
                     trigger,
                     cursor: poll.cursor,
@@ -610,6 +626,67 @@ impl ToolCall {
             }
         })
     }
+}
+
+/// The triggers `poll_trigger` watches, as every surface spells them.
+const TRIGGERS: [&str; 4] = [
+    "new-pin",
+    "new-board",
+    "new-pin-on-board",
+    "new-pin-in-section",
+];
+
+/// The trigger `name` names (kebab-case as in the CLI, the edge build and
+/// the JavaScript and Python packages; `new_pin` is read as `new-pin`),
+/// with the ids it needs.
+fn trigger_choice(
+    name: &str,
+    board_id: Option<String>,
+    section_id: Option<String>,
+) -> Result<TriggerChoice, ToolRefusal> {
+    let canonical = name.trim().to_ascii_lowercase().replace('_', "-");
+    let needs = |what: &str| {
+        ToolRefusal::InvalidArguments(format!("the trigger `{canonical}` needs {what}"))
+    };
+    Ok(match canonical.as_str() {
+        "new-pin" => TriggerChoice::NewPin,
+        "new-board" => TriggerChoice::NewBoard,
+        "new-pin-on-board" => {
+            TriggerChoice::NewPinOnBoard(board_id.ok_or_else(|| needs("`board_id`"))?)
+        }
+        "new-pin-in-section" => match (board_id, section_id) {
+            (Some(board), Some(section)) => TriggerChoice::NewPinInSection(board, section),
+            _ => return Err(needs("`board_id` and `section_id`")),
+        },
+        _ => {
+            // `new-pins`, `pin`, `new-boards`: the closest by its words.
+            let near = nearest_trigger(&canonical)
+                .map(|t| format!("; did you mean `{t}`?"))
+                .unwrap_or_default();
+            return Err(ToolRefusal::InvalidArguments(format!(
+                "`{name}` is not a trigger: the triggers are {}{near}",
+                TRIGGERS.map(|t| format!("`{t}`")).join(", ")
+            )));
+        }
+    })
+}
+
+/// The trigger a mistyped name most likely meant: the one it is but for a
+/// plural `s`, else the most specific one whose words it holds all of.
+fn nearest_trigger(name: &str) -> Option<&'static str> {
+    let singular = name.trim_end_matches('s');
+    if let Some(exact) = TRIGGERS.iter().find(|t| **t == singular) {
+        return Some(exact);
+    }
+    let words: Vec<&str> = name
+        .split(['-', ' '])
+        .map(|w| w.trim_end_matches('s'))
+        .collect();
+    TRIGGERS
+        .iter()
+        .filter(|t| t.split('-').skip(1).all(|w| words.contains(&w)))
+        .max_by_key(|t| t.len())
+        .copied()
 }
 
 /// An endpoint of the catalog, as the search reads it.

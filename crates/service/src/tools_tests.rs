@@ -87,7 +87,28 @@ fn calls_are_read_and_checked_against_the_mode() {
             &args(json!({"endpoint": "POST /pins"})),
             read_only
         ),
-        Err(ToolRefusal::UnknownTool("write_endpoint".into()))
+        Err(ToolRefusal::HiddenByMode {
+            tool: "write_endpoint".into(),
+            mode: "read-only"
+        })
+    );
+    let hidden = ToolCall::read(
+        "delete_endpoint",
+        &args(json!({})),
+        Safety {
+            read_only: false,
+            no_destructive: true,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        hidden.to_string(),
+        "the tool `delete_endpoint` is not offered in no-destructive mode (this server was \
+         started that way)"
+    );
+    assert_eq!(
+        ToolCall::read("no_such_tool", &args(json!({})), Safety::default()),
+        Err(ToolRefusal::UnknownTool("no_such_tool".into()))
     );
     assert!(matches!(
         ToolCall::read(
@@ -202,4 +223,81 @@ fn a_trigger_without_its_board_is_refused_before_anything_runs() {
             max_items: DEFAULT_MAX_ITEMS,
         })
     );
+}
+
+#[test]
+fn triggers_are_kebab_case_as_everywhere_and_snake_case_is_read_too() {
+    let args = |value: Value| value.as_object().unwrap().clone();
+    for name in ["new-pin", "new_pin", "NEW-PIN"] {
+        assert!(
+            matches!(
+                ToolCall::read(
+                    "poll_trigger",
+                    &args(json!({"trigger": name})),
+                    Safety::default()
+                ),
+                Ok(ToolCall::Poll {
+                    trigger: TriggerChoice::NewPin,
+                    ..
+                })
+            ),
+            "{name}"
+        );
+    }
+    let schema = tools(Safety::default())
+        .into_iter()
+        .find(|tool| tool.name == "poll_trigger")
+        .unwrap()
+        .input_schema;
+    assert_eq!(
+        schema["properties"]["trigger"]["enum"],
+        json!([
+            "new-pin",
+            "new-board",
+            "new-pin-on-board",
+            "new-pin-in-section"
+        ])
+    );
+    let refused = |name: &str, extra: Value| {
+        let mut arguments = args(json!({"trigger": name}));
+        arguments.extend(args(extra));
+        ToolCall::read("poll_trigger", &arguments, Safety::default())
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        refused("new-pin-on-board", json!({})),
+        "invalid arguments: the trigger `new-pin-on-board` needs `board_id`"
+    );
+    assert!(
+        refused("new-pins", json!({})).ends_with("did you mean `new-pin`?"),
+        "{}",
+        refused("new-pins", json!({}))
+    );
+    assert!(refused("new_boards", json!({})).ends_with("did you mean `new-board`?"));
+    assert!(refused("pins-on-board", json!({})).ends_with("did you mean `new-pin-on-board`?"));
+    let unknown = refused("banana", json!({}));
+    assert!(
+        unknown.contains("`banana` is not a trigger: the triggers are `new-pin`"),
+        "{unknown}"
+    );
+    assert!(!unknown.contains("did you mean"), "{unknown}");
+}
+
+#[test]
+fn path_and_query_are_read_as_path_params_and_query_params() {
+    let args = |value: Value| value.as_object().unwrap().clone();
+    let short = ToolCall::read(
+        "read_endpoint",
+        &args(json!({"endpoint": "GET /pins/{pin_id}", "path": {"pin_id": "7"}, "query": {"ad_account_id": "1"}})),
+        Safety::default(),
+    )
+    .unwrap();
+    let long = ToolCall::read(
+        "read_endpoint",
+        &args(json!({"endpoint": "GET /pins/{pin_id}", "path_params": {"pin_id": "7"}, "query_params": {"ad_account_id": "1"}})),
+        Safety::default(),
+    )
+    .unwrap();
+    assert_eq!(short, long);
 }

@@ -22,20 +22,24 @@ use crate::wire::{WireOptions, WireSpec, WireValue, pairs};
 #[derive(Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub(crate) enum WireTrigger {
+    // Kebab-case as everywhere (the CLI, JavaScript, Python); the
+    // snake_case spellings are accepted too.
+    #[serde(alias = "new_pin")]
     NewPin,
-    NewPinOnBoard {
-        board_id: String,
-    },
+    #[serde(alias = "new_pin_on_board")]
+    NewPinOnBoard { board_id: String },
+    #[serde(alias = "new_pin_in_section")]
     NewPinInSection {
         board_id: String,
         section_id: String,
     },
+    #[serde(alias = "new_board")]
     NewBoard,
     List {
         endpoint: String,
-        #[serde(default)]
+        #[serde(default, alias = "path")]
         path_params: std::collections::BTreeMap<String, WireValue>,
-        #[serde(default)]
+        #[serde(default, alias = "query")]
         query_params: std::collections::BTreeMap<String, WireValue>,
         id_field: String,
         time_field: String,

@@ -125,9 +125,11 @@ pub(crate) struct WirePaginate {
 pub(crate) struct ApiCallRequest {
     pub(crate) credentials: Credentials,
     pub(crate) endpoint: String,
-    #[serde(default)]
+    /// Also spelt `path`, as the CLI's `--path` and Python's `path=`.
+    #[serde(default, alias = "path")]
     pub(crate) path_params: BTreeMap<String, WireValue>,
-    #[serde(default)]
+    /// Also spelt `query`.
+    #[serde(default, alias = "query")]
     pub(crate) query_params: BTreeMap<String, WireValue>,
     #[serde(default)]
     pub(crate) body: Option<Box<RawValue>>,
@@ -243,13 +245,67 @@ pub(crate) fn parse_named<T: for<'de> Deserialize<'de>>(
     field: &str,
     what: &str,
 ) -> Result<T, Answer> {
-    serde_json::from_slice(text).map_err(|e| {
-        let reason = match e.classify() {
-            serde_json::error::Category::Data => format!("{what} {}", without_values(&e)),
-            _ => format!("{what} is not JSON: {e}"),
+    let mut reader = serde_json::Deserializer::from_slice(text);
+    let read = serde_path_to_error::deserialize(&mut reader)
+        .map_err(|e| (e.path().to_string(), e.into_inner()))
+        .and_then(|value| {
+            // Nothing but white space may follow the value.
+            reader.end().map_err(|e| (String::new(), e))?;
+            Ok(value)
+        });
+    read.map_err(|(path, e)| {
+        let path = match path.as_str() {
+            "." => String::new(),
+            _ => path,
+        };
+        // Where in the JSON it went wrong, as the fields of other errors are
+        // named (`options.max_attempts`); the whole of it at its root.
+        let field = match path.as_str() {
+            "" => field.to_owned(),
+            inner if field == "body" => inner.to_owned(),
+            inner => format!("{field}.{inner}"),
+        };
+        let reason = plain_reason(&e);
+        // An unknown field's path ends with it: the object it is in says it.
+        let within = match reason.starts_with("has an unknown field") {
+            true => path.rsplit_once('.').map_or("", |(parent, _)| parent),
+            false => path.as_str(),
+        };
+        let reason = match (e.classify(), within) {
+            (serde_json::error::Category::Data, "") => format!("{what} {reason}"),
+            (serde_json::error::Category::Data, within) => format!("{what}'s `{within}` {reason}"),
+            _ => format!("{what} is not JSON ({})", without_position(&e.to_string())),
         };
         error_answer(&ConnectorError::invalid(field, reason), None)
     })
+}
+
+/// serde's account of a value that does not fit, for people: without the
+/// value it quotes (see [`without_values`]) or the line and column (a body
+/// is one line), and its `missing field` said as what the body lacks.
+pub(crate) fn plain_reason(error: &serde_json::Error) -> String {
+    let message = without_position(&without_values(error));
+    if let Some(field) = message.strip_prefix("missing field ") {
+        return format!("lacks {field}, which is required");
+    }
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        return format!("has an unknown field {rest}");
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        return format!("has an unknown choice {rest}");
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        return format!("has a value of the wrong type ({rest})");
+    }
+    message
+}
+
+/// A serde message without its ` at line L column C`.
+fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) if message[at..].contains(" column ") => message[..at].to_owned(),
+        _ => message.to_owned(),
+    }
 }
 
 /// serde's message without the value it quotes (`invalid type: string

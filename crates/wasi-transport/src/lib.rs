@@ -150,10 +150,9 @@ impl WasiHttpTransport {
 
         Ok(response)
     }
-}
 
-impl Transport for WasiHttpTransport {
-    fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError> {
+    /// Sends `request` and reads its whole answer.
+    fn send_to(&mut self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError> {
         let response = self.exchange(request)?;
         let status = response.status();
         let headers = headers_of(&response);
@@ -163,6 +162,13 @@ impl Transport for WasiHttpTransport {
         let body = read_body(&incoming, self.options.max_response_bytes)?;
         drop(IncomingBody::finish(incoming));
         Ok(HttpResponse::new(status, headers, body).received_at(wall_clock_seconds()))
+    }
+}
+
+impl Transport for WasiHttpTransport {
+    fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ConnectorError> {
+        self.send_to(request)
+            .map_err(|e| e.reaching(&request.authority()))
     }
 
     fn wait(&mut self, duration: Duration) {
@@ -174,7 +180,9 @@ impl Transport for WasiHttpTransport {
     }
 
     fn open(&mut self, request: &HttpRequest) -> Result<StreamedResponse, ConnectorError> {
-        let response = self.exchange(request)?;
+        let response = self
+            .exchange(request)
+            .map_err(|e| e.reaching(&request.authority()))?;
         let status = response.status();
         let headers = headers_of(&response);
         let body = response
@@ -232,11 +240,10 @@ fn outgoing_request(request: &HttpRequest) -> Result<OutgoingRequest, ConnectorE
         "http" => Scheme::Http,
         other => Scheme::Other(other.to_owned()),
     };
-    let authority = match (url.host_str(), url.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_owned(),
-        (None, _) => return Err(ConnectorError::invalid("url", "has no host")),
-    };
+    if url.host_str().is_none() {
+        return Err(ConnectorError::invalid("url", "has no host"));
+    }
+    let authority = request.authority();
     let path_with_query = match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_owned(),
@@ -291,13 +298,12 @@ fn error_code(code: ErrorCode) -> ConnectorError {
     use TransportKind::*;
     let kind = match &code {
         ErrorCode::HttpRequestDenied => {
-            return ConnectorError::DeniedByHost(
-                "the host does not allow requests to this address".into(),
-            );
+            return ConnectorError::DeniedByHost("the host does not allow the request".into());
         }
+        // A name without an address (wasmtime says `address not available`
+        // for a name the resolver does not know) is not retried.
+        ErrorCode::DnsError(_) | ErrorCode::DestinationNotFound => Unresolved,
         ErrorCode::DnsTimeout
-        | ErrorCode::DnsError(_)
-        | ErrorCode::DestinationNotFound
         | ErrorCode::DestinationUnavailable
         | ErrorCode::DestinationIpUnroutable
         | ErrorCode::ConnectionRefused

@@ -171,6 +171,19 @@ fn test() -> anyhow::Result<()> {
         &["doc", "--workspace", "--no-deps", "--locked"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    // The README walkthrough's test runs `mock-pinterest`, which a test
+    // cannot build itself (the cargo running it holds the target folder).
+    run(
+        &cargo,
+        &[
+            "build",
+            "--package",
+            "pinterest-host-test",
+            "--bin",
+            "mock-pinterest",
+            "--locked",
+        ],
+    )?;
     run(&cargo, &["test", "--workspace", "--locked"])
 }
 

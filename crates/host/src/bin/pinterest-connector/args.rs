@@ -28,7 +28,11 @@ use crate::store::{self, CredentialSource};
 /// the sandbox. A token given in flags or the environment wins over the
 /// stores.
 #[derive(Debug, Parser)]
-#[command(name = "pinterest-connector", version)]
+#[command(
+    name = "pinterest-connector",
+    version,
+    next_help_heading = "Global options (for every command)"
+)]
 pub(crate) struct Cli {
     /// The connector component (.wasm). Defaults to the workspace's build.
     #[arg(
@@ -55,8 +59,16 @@ pub(crate) struct Cli {
 
     /// Sends requests for HOST to the loopback address ADDR over plain HTTP
     /// instead, e.g. `api.pinterest.com=127.0.0.1:8080`: for testing against
-    /// a mock. Only loopback addresses are accepted.
-    #[arg(long, global = true, value_name = "HOST=ADDR")]
+    /// a mock. Only loopback addresses are accepted. Repeatable; the
+    /// environment variable takes a comma-separated list (`mock-pinterest`
+    /// prints both).
+    #[arg(
+        long,
+        env = "PINTEREST_ROUTES",
+        value_delimiter = ',',
+        global = true,
+        value_name = "HOST=ADDR"
+    )]
     pub(crate) route: Vec<Route>,
 
     /// The OpenAPI description to use instead of the embedded 5.11.0: an
@@ -299,11 +311,12 @@ pub(crate) struct LoginArgs {
     /// Print the address to open instead of opening a browser.
     #[arg(long)]
     pub(crate) no_browser: bool,
-    /// The authorization endpoint, if not Pinterest's.
-    #[arg(long, value_name = "URL")]
+    /// The authorization endpoint, if not Pinterest's (a mock's page, for
+    /// instance: `mock-pinterest` prints it).
+    #[arg(long, env = "PINTEREST_AUTHORIZATION_ENDPOINT", value_name = "URL")]
     pub(crate) authorization_endpoint: Option<String>,
     /// The token endpoint, if not Pinterest's.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, env = "PINTEREST_TOKEN_ENDPOINT", value_name = "URL")]
     pub(crate) token_endpoint: Option<String>,
     /// Send `continuous_refresh=true` with every refresh (apps created
     /// before late 2025).
@@ -360,15 +373,11 @@ pub(crate) struct RawArgs {
 #[derive(Debug, Clone, Copy, ValueEnum)]
 #[value(rename_all = "UPPER")]
 pub(crate) enum MethodArg {
-    /// GET
+    // No doc comments on the cases: clap would list each as `GET: GET`.
     Get,
-    /// POST
     Post,
-    /// PUT
     Put,
-    /// PATCH
     Patch,
-    /// DELETE
     Delete,
 }
 
@@ -385,15 +394,18 @@ impl From<MethodArg> for HttpMethod {
 }
 
 /// Credentials, from flags or the environment. Values are never shown in
-/// `--help`.
+/// `--help`; an empty one is refused, from a flag or the environment, rather
+/// than sent as a token.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Credentials (for every command; better in the environment)")]
 pub(crate) struct CredentialArgs {
     /// OAuth2 access token for the production API.
     #[arg(
         long,
         env = "PINTEREST_ACCESS_TOKEN",
         hide_env_values = true,
-        global = true
+        global = true,
+        value_parser = non_empty
     )]
     pub(crate) access_token: Option<String>,
     /// Sandbox access token: every call goes to the sandbox API.
@@ -401,18 +413,25 @@ pub(crate) struct CredentialArgs {
         long,
         env = "PINTEREST_SANDBOX_TOKEN",
         hide_env_values = true,
-        global = true
+        global = true,
+        value_parser = non_empty
     )]
     pub(crate) sandbox_token: Option<String>,
     /// The app's client id.
-    #[arg(long, env = "PINTEREST_CLIENT_ID", global = true)]
+    #[arg(
+        long,
+        env = "PINTEREST_CLIENT_ID",
+        global = true,
+        value_parser = non_empty
+    )]
     pub(crate) client_id: Option<String>,
     /// The app's client secret.
     #[arg(
         long,
         env = "PINTEREST_CLIENT_SECRET",
         hide_env_values = true,
-        global = true
+        global = true,
+        value_parser = non_empty
     )]
     pub(crate) client_secret: Option<String>,
     /// OAuth2 refresh token.
@@ -420,7 +439,8 @@ pub(crate) struct CredentialArgs {
         long,
         env = "PINTEREST_REFRESH_TOKEN",
         hide_env_values = true,
-        global = true
+        global = true,
+        value_parser = non_empty
     )]
     pub(crate) refresh_token: Option<String>,
     /// Granted scopes, comma-separated.
@@ -438,15 +458,15 @@ impl CredentialArgs {
     /// The credentials given in flags or the environment: OAuth2 or
     /// sandbox, never both.
     pub(crate) fn resolve(&self) -> Result<Credentials, Failure> {
-        let oauth_extras = self.client_id.is_some()
-            || self.client_secret.is_some()
-            || self.refresh_token.is_some();
+        // The app's client id and secret may stay set for `login` beside a
+        // sandbox token; a refresh token beside one is a mix-up.
         match (&self.access_token, &self.sandbox_token) {
             (Some(_), Some(_)) => Err(Failure::usage(
                 "both an access token and a sandbox token were given: use one",
             )),
-            (None, Some(_)) if oauth_extras => Err(Failure::usage(
-                "a sandbox token takes no client id, client secret or refresh token",
+            (None, Some(_)) if self.refresh_token.is_some() => Err(Failure::usage(
+                "a sandbox token is not refreshed: unset the refresh token, or give the \
+                 production access token it belongs to",
             )),
             (None, Some(token)) => Ok(Credentials::Sandbox(token.clone())),
             (Some(token), None) => Ok(Credentials::Oauth2(Oauth2Credentials {
@@ -569,6 +589,16 @@ impl Cli {
                  `cargo build -p pinterest-connector-guest --target wasm32-wasip2 --profile wasm-release`)",
             )
         })
+    }
+}
+
+/// A credential's value, refused when empty: `--access-token ""` or an
+/// empty `PINTEREST_ACCESS_TOKEN` is a mistake to say, not a token to send.
+fn non_empty(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        Err("it is empty: give the value, or unset the environment variable".into())
+    } else {
+        Ok(value.to_owned())
     }
 }
 

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use pinterest_connector_host::types::CredentialsState;
+use pinterest_connector_host::types::{ConnectorError, CredentialsState};
 use pinterest_connector_host::{
     ActionFailure, ApiCallInput, CompileCache, ConnectorHost, HostConfig, JobWait, MediaFile,
     NetworkPolicy, PaginationOptions, RawRequestInput,
@@ -93,6 +93,61 @@ fn upload_progress() -> pinterest_connector_host::UploadProgress {
     })
 }
 
+/// Waits for a report, asking the component one poll at a time so that
+/// each ask is said on stderr (the component's own wait says nothing until
+/// it ends); the whole wait is `--max-polls` asks `--poll-interval` apart,
+/// or the component's default for reports.
+async fn await_report(
+    account: &pinterest_connector_host::SharedAccount,
+    source: &CredentialSource,
+    ad_account: &str,
+    token: &str,
+    wait: &WaitArgs,
+) -> Result<pinterest_connector_host::ReportStream, Failure> {
+    let whole = job_wait(wait).unwrap_or(JobWait {
+        max_polls: 90,
+        poll_interval_ms: 10_000,
+    });
+    let one = JobWait {
+        max_polls: 1,
+        poll_interval_ms: whole.poll_interval_ms,
+    };
+    let max_polls = whole.max_polls.max(1);
+    let mut poll = 1;
+    loop {
+        match account
+            .download_report(ad_account, token, Some(one))
+            .await?
+        {
+            Ok(stream) => {
+                eprintln!("report {token}: ready after {poll} asks; downloading");
+                return settle(source, Ok(stream), |s| s.credentials());
+            }
+            Err(mut failure) => {
+                let ConnectorError::JobPending(job) = &mut failure.error else {
+                    return Err(failed(source, failure));
+                };
+                // The wait is the CLI's: its count, not the one ask's.
+                job.polls = poll;
+                if poll == max_polls {
+                    return Err(failed(source, failure));
+                }
+                eprintln!(
+                    "report {token}: {} (ask {poll} of {max_polls}; next in {} s)",
+                    job.state,
+                    whole.poll_interval_ms / 1000
+                );
+                source.settle(&failure.credentials)?;
+                tokio::time::sleep(std::time::Duration::from_millis(
+                    whole.poll_interval_ms.into(),
+                ))
+                .await;
+                poll += 1;
+            }
+        }
+    }
+}
+
 /// Writes a report to `out` (or stdout) as it downloads, with progress on
 /// stderr.
 async fn write_report(
@@ -124,12 +179,16 @@ async fn write_report(
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let routes = cli.route.clone();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         // Whoever read stdout stopped reading (`| head`): not an error.
         Err(Failure::StdoutClosed) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {failure}");
+            match output::hint(&failure, &routes) {
+                Some(hint) => eprintln!("error: {failure}; {hint}"),
+                None => eprintln!("error: {failure}"),
+            }
             ExitCode::from(failure.exit_code())
         }
     }
@@ -278,10 +337,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .await?;
             let started = settle(&source, result, |s| &s.credentials)?;
             eprintln!("report {} asked for; waiting for it", started.token);
-            let result = account
-                .download_report(&report.ad_account, &started.token, job_wait(&report.wait))
-                .await?;
-            let mut stream = settle(&source, result, |s| s.credentials())?;
+            let mut stream = await_report(
+                &account,
+                &source,
+                &report.ad_account,
+                &started.token,
+                &report.wait,
+            )
+            .await?;
             write_report(&mut stream, report.out.as_deref()).await?;
         }
         Command::Mcp(args) => {

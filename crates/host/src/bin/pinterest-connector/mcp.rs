@@ -57,15 +57,93 @@ pub(crate) async fn serve(
         source,
         endpoints: tokio::sync::OnceCell::new(),
     };
-    let running = server
-        .serve(rmcp::transport::stdio())
-        .await
-        .map_err(|e| Failure::Other(anyhow::anyhow!("starting the MCP server: {e}")))?;
-    running
-        .waiting()
-        .await
-        .map_err(|e| Failure::Other(anyhow::anyhow!("the MCP server stopped: {e}")))?;
-    Ok(())
+    // rmcp reads what the screen hands on and writes into a pipe that one
+    // writer copies to stdout, with the screen's own answers between whole
+    // lines.
+    let (to_rmcp, rmcp_input) = tokio::io::duplex(1 << 16);
+    let (rmcp_output, from_rmcp) = tokio::io::duplex(1 << 16);
+    let (lines, to_stdout) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let writer = tokio::spawn(write_lines(to_stdout));
+    let screen = tokio::spawn(screen_input(tokio::io::stdin(), to_rmcp, lines.clone()));
+    let copier = tokio::spawn(copy_lines(from_rmcp, lines));
+    let served = async {
+        let running = server
+            .serve((rmcp_input, rmcp_output))
+            .await
+            .map_err(|e| Failure::Other(anyhow::anyhow!("starting the MCP server: {e}")))?;
+        running
+            .waiting()
+            .await
+            .map_err(|e| Failure::Other(anyhow::anyhow!("the MCP server stopped: {e}")))?;
+        Ok::<(), Failure>(())
+    }
+    .await;
+    screen.abort();
+    // The server's last answers, then the writer's end.
+    let _ = copier.await;
+    let _ = writer.await;
+    served
+}
+
+/// Reads stdin a line at a time and hands each JSON-RPC message on to
+/// rmcp, answering the rest itself (see
+/// [`pinterest_connector_service::mcp::screen_line`]); stdin's end ends
+/// rmcp's input.
+async fn screen_input(
+    stdin: tokio::io::Stdin,
+    mut to_rmcp: tokio::io::DuplexStream,
+    answers: tokio::sync::mpsc::UnboundedSender<String>,
+) {
+    use pinterest_connector_service::mcp::{Screened, screen_line};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let mut input = tokio::io::BufReader::new(stdin).lines();
+    let mut initialized = false;
+    while let Ok(Some(line)) = input.next_line().await {
+        match screen_line(&line, initialized) {
+            Screened::Skip => {}
+            Screened::Answer(answer) => {
+                let _ = answers.send(answer.to_string());
+            }
+            Screened::Forward { initializes } => {
+                initialized |= initializes;
+                let forwarded = to_rmcp.write_all(line.as_bytes()).await.is_ok()
+                    && to_rmcp.write_all(b"\n").await.is_ok();
+                if !forwarded {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to_rmcp.shutdown().await;
+}
+
+/// Hands each line rmcp writes to the stdout writer.
+async fn copy_lines(
+    from_rmcp: tokio::io::DuplexStream,
+    lines: tokio::sync::mpsc::UnboundedSender<String>,
+) {
+    use tokio::io::AsyncBufReadExt;
+    let mut output = tokio::io::BufReader::new(from_rmcp).lines();
+    while let Ok(Some(line)) = output.next_line().await {
+        if lines.send(line).is_err() {
+            break;
+        }
+    }
+}
+
+/// Writes whole lines to stdout, flushed one by one, until every sender is
+/// gone.
+async fn write_lines(mut lines: tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::AsyncWriteExt;
+    let mut stdout = tokio::io::stdout();
+    while let Some(line) = lines.recv().await {
+        let written = stdout.write_all(line.as_bytes()).await.is_ok()
+            && stdout.write_all(b"\n").await.is_ok()
+            && stdout.flush().await.is_ok();
+        if !written {
+            break;
+        }
+    }
 }
 
 /// An `rmcp` model type from its JSON, which the shared tool definitions
@@ -401,11 +479,8 @@ impl ServerHandler for Server {
     ) -> Result<CallToolResponse, ErrorData> {
         let arguments = request.arguments.unwrap_or_default();
         let output = match ToolCall::read(&request.name, &arguments, self.safety) {
-            Err(ToolRefusal::UnknownTool(name)) => {
-                return Err(ErrorData::invalid_params(
-                    format!("no tool `{name}` here"),
-                    None,
-                ));
+            Err(refusal @ (ToolRefusal::UnknownTool(_) | ToolRefusal::HiddenByMode { .. })) => {
+                return Err(ErrorData::invalid_params(refusal.to_string(), None));
             }
             Err(refusal) => {
                 let kind = match refusal {

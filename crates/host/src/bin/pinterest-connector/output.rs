@@ -2,9 +2,12 @@
 
 use std::fmt;
 
+use pinterest_connector_core::error::unreachable_host;
 use pinterest_connector_host::types::ConnectorError;
 use pinterest_connector_host::{ApiCallOutput, Endpoint, HostError, Page, RawResponse, describe};
 use serde_json::{Value, json};
+
+use crate::args::Route;
 
 /// Why the CLI stopped.
 #[derive(Debug)]
@@ -83,6 +86,52 @@ impl fmt::Display for Failure {
     }
 }
 
+/// What the CLI's flags can do about `failure`: for a transport error or a
+/// denial, the host its message names (see
+/// [`pinterest_connector_core::error::unreachable_host`])
+/// and the `--route` that would reach it, or that routes it already.
+pub(crate) fn hint(failure: &Failure, routes: &[Route]) -> Option<String> {
+    let Failure::Connector(error) = failure else {
+        return None;
+    };
+    let (message, denied) = match error {
+        ConnectorError::Transport(e) => (e.message.as_str(), false),
+        ConnectorError::DeniedByHost(message) => (message.as_str(), true),
+        _ => return None,
+    };
+    let authority = unreachable_host(message)?;
+    let host = authority
+        .rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(authority, |(host, _)| host);
+    if let Some(route) = routes.iter().find(|r| r.host == host) {
+        return Some(format!(
+            "`{host}` is routed to {} by --route: is the mock still listening there?",
+            route.addr
+        ));
+    }
+    let route_it = format!("--route {host}=127.0.0.1:PORT sends it to a mock on loopback");
+    Some(if denied {
+        format!(
+            "the CLI sends only to Pinterest's API hosts (and, for jobs, to the S3 hosts \
+             Pinterest names) over HTTPS, and to hosts routed with --route; {route_it} \
+             (to use a description from elsewhere, download it and pass --spec FILE)"
+        )
+    } else if routes.is_empty() {
+        format!("`{host}` could not be reached from this machine; {route_it}")
+    } else {
+        format!(
+            "`{host}` is not routed (routed: {}): {route_it} (`mock-pinterest` prints every \
+             route it serves)",
+            routes
+                .iter()
+                .map(|r| r.host.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
 /// Writes one line to stdout and flushes it, so that each page reaches the
 /// reader as it arrives.
 pub(crate) fn emit(line: &str) -> Result<(), Failure> {
@@ -158,3 +207,7 @@ pub(crate) fn raw_json(out: &RawResponse) -> Value {
         "body": body_value(&out.body),
     })
 }
+
+#[cfg(test)]
+#[path = "output_tests.rs"]
+mod tests;

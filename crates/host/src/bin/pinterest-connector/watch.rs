@@ -9,6 +9,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use clap::ValueEnum;
 use pinterest_connector_host::types::{ConnectorError, SpecSource};
 use pinterest_connector_host::{
     BoardSection, ListTrigger, PollOptions, PollResult, SharedAccount, Trigger, describe,
@@ -122,6 +123,72 @@ fn wait_after(error: &ConnectorError, every: Duration) -> Duration {
     }
 }
 
+/// The trigger refused the cursor kept in the state file `path`: which file,
+/// and what to do.
+fn state_file_refused(path: &Path, reason: &str) -> Failure {
+    let path = path.display();
+    Failure::Usage(if reason.contains("another trigger") {
+        format!(
+            "the state file {path} holds the cursor of another trigger (or of the other API: the \
+             sandbox and production keep cursors of their own): pass another --state FILE for \
+             this one, or remove {path} to start over"
+        )
+    } else {
+        format!(
+            "the state file {path} holds a cursor the trigger refuses ({reason}): remove {path} to start over"
+        )
+    })
+}
+
+/// What `watch` says on stderr as it starts.
+fn started_line(args: &WatchArgs, resumed: bool) -> String {
+    let trigger = args
+        .trigger
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_owned());
+    let pace = if args.once {
+        "once, until caught up".to_owned()
+    } else {
+        format!("every {} s", args.every)
+    };
+    let from = match (&args.state, resumed) {
+        (Some(path), true) => format!("going on from the cursor in {}", path.display()),
+        (Some(path), false) => format!("starting afresh; the cursor is kept in {}", path.display()),
+        (None, _) => "starting afresh; the cursor is not kept (pass --state FILE)".to_owned(),
+    };
+    format!("watching {trigger} {pace}, {from}")
+}
+
+/// What `watch` says on stderr after its first poll.
+fn first_poll_line(args: &WatchArgs, polled: &PollResult, resumed: bool) -> String {
+    let items = polled.items.len();
+    let printed = match items {
+        1 => "1 item printed".to_owned(),
+        n => format!("{n} items printed"),
+    };
+    let next = if polled.more {
+        "more are pending: polling again at once".to_owned()
+    } else if args.once {
+        "caught up".to_owned()
+    } else {
+        format!("next poll in {} s", args.every)
+    };
+    if resumed {
+        format!("first poll: {printed} (new since the saved cursor); {next}")
+    } else if args.backlog > 0 {
+        format!(
+            "first poll: {printed} (up to --backlog {} of the most recent); the starting point is \
+             recorded, later polls print what is newer; {next}",
+            args.backlog
+        )
+    } else {
+        format!(
+            "first poll: the starting point is recorded ({printed}; --backlog N prints the N most \
+             recent), later polls print what is newer; {next}"
+        )
+    }
+}
+
 /// Polls until stopped (or, with `--once`, until nothing more is pending).
 pub(crate) async fn watch(
     account: &SharedAccount,
@@ -136,6 +203,10 @@ pub(crate) async fn watch(
         Some(path) => load_cursor(path)?,
         None => None,
     };
+    // Said on stderr, so that a watch with nothing new yet does not look
+    // hung; stdout keeps the items alone.
+    eprintln!("{}", started_line(args, cursor.is_some()));
+    let mut first = true;
     loop {
         // Each poll starts from the store: another process may have
         // refreshed (and so revoked the refresh token this one last saw).
@@ -151,6 +222,10 @@ pub(crate) async fn watch(
                 if let Some(path) = &args.state {
                     let state = json!({ "cursor": polled.cursor }).to_string();
                     write_private(path, "state file", state.as_bytes())?;
+                }
+                if first {
+                    eprintln!("{}", first_poll_line(args, &polled, cursor.is_some()));
+                    first = false;
                 }
                 cursor = Some(polled.cursor);
                 if let Some(error) = &polled.interrupted {
@@ -172,7 +247,17 @@ pub(crate) async fn watch(
                 source.settle(&failure.credentials)?;
                 Some(wait_after(&failure.error, every))
             }
-            Err(failure) => return Err(failed(source, failure)),
+            Err(failure) => {
+                let state_file = args.state.as_deref().filter(|_| cursor.is_some());
+                return Err(match (failed(source, failure), state_file) {
+                    (Failure::Connector(ConnectorError::InvalidInput(invalid)), Some(path))
+                        if invalid.field == "cursor" =>
+                    {
+                        state_file_refused(path, &invalid.reason)
+                    }
+                    (failure, _) => failure,
+                });
+            }
         };
         if let Some(wait) = wait {
             tokio::time::sleep(wait).await;
