@@ -4,10 +4,13 @@
 //!
 //! The printout is a shell script of `export` lines and comments, so that
 //! it can be pasted (or `source`d, as the README walkthrough's test does)
-//! as it is; [`mock_routes`] is the same list for code.
+//! as it is; [`mock_routes`] is the same list for code. [`mock_oauth`] and
+//! [`oauth_token`] are the credentials the tests start from.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+
+use pinterest_connector_host::types::Oauth2Credentials;
 
 use crate::mock::MockPinterest;
 
@@ -86,4 +89,31 @@ pub fn shell_setup(mock: &MockPinterest) -> String {
         .join(" ");
     let _ = writeln!(out, "# The routes as flags: {flags}");
     out
+}
+
+/// OAuth2 credentials with `access_token` and nothing else: no app, no
+/// refresh token, no expiry (the tests' base, completed with `..`).
+pub fn oauth_token(access_token: &str) -> Oauth2Credentials {
+    Oauth2Credentials {
+        client_id: String::new(),
+        client_secret: String::new(),
+        access_token: access_token.into(),
+        refresh_token: None,
+        expires_at: None,
+        refresh_token_expires_at: None,
+        token_endpoint: None,
+        continuous_refresh: false,
+        scopes: vec![],
+    }
+}
+
+/// OAuth2 credentials of the mock's app with `access_token` (no refresh
+/// token, no expiry).
+pub fn mock_oauth(mock: &MockPinterest, access_token: &str) -> Oauth2Credentials {
+    let config = mock.config();
+    Oauth2Credentials {
+        client_id: config.client_id.clone(),
+        client_secret: config.client_secret.clone(),
+        ..oauth_token(access_token)
+    }
 }

@@ -11,6 +11,7 @@ use pinterest_connector_host::{
     ActionFailure, ApiCallInput, ConnectorHost, HostConfig, NetworkPolicy, PaginationOptions,
     RawRequestInput, Trigger,
 };
+use pinterest_host_test::mock_setup::mock_oauth;
 use pinterest_host_test::{Flavour, MockConfig, MockPinterest, host_with};
 
 /// A host that may reach only the mock's two API listeners, by address
@@ -32,17 +33,10 @@ fn host_at(mock: &MockPinterest, api_base: &str) -> ConnectorHost {
 }
 
 fn oauth(mock: &MockPinterest, access_token: &str, expires_at: Option<u64>) -> Credentials {
-    let config = mock.config();
     Credentials::Oauth2(Oauth2Credentials {
-        client_id: config.client_id.clone(),
-        client_secret: config.client_secret.clone(),
-        access_token: access_token.into(),
-        refresh_token: Some(config.refresh_token.clone()),
+        refresh_token: Some(mock.config().refresh_token.clone()),
         expires_at,
-        refresh_token_expires_at: None,
-        token_endpoint: None,
-        continuous_refresh: false,
-        scopes: vec![],
+        ..mock_oauth(mock, access_token)
     })
 }
 

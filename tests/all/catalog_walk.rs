@@ -8,8 +8,9 @@
 use std::collections::BTreeMap;
 
 use pinterest_connector_core::schema::Validator;
-use pinterest_connector_host::types::{ConnectorError, Credentials, Oauth2Credentials, SpecSource};
+use pinterest_connector_host::types::{ConnectorError, Credentials, SpecSource};
 use pinterest_connector_host::{ApiCallInput, ConnectorHost, PaginationOptions};
+use pinterest_host_test::mock_setup::mock_oauth;
 use pinterest_host_test::spec_mock::SPEC_LIST_ITEMS;
 use pinterest_host_test::{MockConfig, MockPinterest, host_for, shared_openapi};
 use serde_json::Value;
@@ -18,17 +19,7 @@ fn credentials(mock: &MockPinterest) -> Credentials {
     // The app's client credentials are the mock's: `POST /oauth/token`
     // (and 5.23.0's `/oauth/token/revoke`) declare HTTP Basic security and
     // the mock checks them there.
-    Credentials::Oauth2(Oauth2Credentials {
-        client_id: mock.config().client_id.clone(),
-        client_secret: mock.config().client_secret.clone(),
-        access_token: mock.config().access_token.clone(),
-        refresh_token: None,
-        expires_at: None,
-        refresh_token_expires_at: None,
-        token_endpoint: None,
-        continuous_refresh: false,
-        scopes: vec![],
-    })
+    Credentials::Oauth2(mock_oauth(mock, &mock.config().access_token))
 }
 
 async fn mock_playing(file: &str) -> (MockPinterest, ConnectorHost, String) {

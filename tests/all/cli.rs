@@ -18,38 +18,48 @@ pub(super) struct Run {
     pub(super) stderr: String,
 }
 
-/// The CLI with `args` against `mock`, in a clean environment but for
-/// `env` and the built component.
-pub(super) fn cli_command(mock: &MockPinterest, env: &[(&str, &str)], args: &[&str]) -> Command {
+/// The CLI with the built component, in a clean environment but for `env`,
+/// and no routes: every other way the tests start it builds on this one.
+pub(super) fn cli_bare(env: &[(&str, &str)]) -> Command {
     let component = built_component().expect("the component builds");
     let mut command = Command::new(env!("CARGO_BIN_EXE_pinterest-connector"));
     command
         .env_clear()
         .env("PINTEREST_CONNECTOR_WASM", component)
+        .envs(env.iter().copied());
+    command
+}
+
+/// The CLI with `args` against `mock`: [`cli_bare`] with the production and
+/// sandbox APIs routed to it.
+pub(super) fn cli_command(mock: &MockPinterest, env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut command = cli_bare(env);
+    command
         .arg("--route")
         .arg(format!("api.pinterest.com={}", mock.production_addr))
         .arg("--route")
         .arg(format!("api-sandbox.pinterest.com={}", mock.sandbox_addr))
         .args(args);
-    for (name, value) in env {
-        command.env(name, value);
-    }
     command
+}
+
+/// What `command` printed and how it ended.
+async fn run_of(mut command: Command) -> Run {
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the CLI thread")
+        .expect("the CLI starts");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
 }
 
 /// Runs the CLI with `args` against `mock` (see [`cli_command`]) and checks
 /// that no secret shows on either stream.
 pub(super) async fn cli(mock: &MockPinterest, env: &[(&str, &str)], args: &[&str]) -> Run {
-    let mut command = cli_command(mock, env, args);
-    let output = tokio::task::spawn_blocking(move || command.output())
-        .await
-        .expect("the CLI thread")
-        .expect("the CLI starts");
-    let run = Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
+    let run = run_of(cli_command(mock, env, args)).await;
     let mut secrets = mock.secrets();
     secrets.extend(TEST_SECRETS.map(String::from));
     assert_no_secrets(&run.stdout, &secrets);
@@ -221,22 +231,9 @@ async fn transport_errors_and_denials_name_the_host_and_the_flag_that_reaches_it
 /// The CLI with `args` and the component, and no routes but those `args`
 /// name.
 async fn cli_unrouted(env: &[(&str, &str)], args: &[&str]) -> Run {
-    let component = built_component().expect("the component builds");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pinterest-connector"));
-    command
-        .env_clear()
-        .env("PINTEREST_CONNECTOR_WASM", component)
-        .envs(env.iter().copied())
-        .args(args);
-    let output = tokio::task::spawn_blocking(move || command.output())
-        .await
-        .expect("the CLI thread")
-        .expect("the CLI starts");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    let mut command = cli_bare(env);
+    command.args(args);
+    run_of(command).await
 }
 
 #[tokio::test]
@@ -452,17 +449,10 @@ async fn a_description_file_replaces_the_embedded_catalog() {
     assert!(error_line(&run).contains("/nonexistent.json"));
 }
 
-/// The CLI command with the component and the mock's routes, and nothing
-/// from this process's environment.
+/// [`cli_command`] as a tokio process, stopped when dropped.
 fn command(mock: &MockPinterest) -> tokio::process::Command {
-    let component = built_component().expect("the component builds");
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_pinterest-connector"));
-    command
-        .env_clear()
-        .env("PINTEREST_CONNECTOR_WASM", component)
-        .arg("--route")
-        .arg(format!("api.pinterest.com={}", mock.production_addr))
-        .kill_on_drop(true);
+    let mut command = tokio::process::Command::from(cli_command(mock, &[], &[]));
+    command.kill_on_drop(true);
     command
 }
 
@@ -967,14 +957,9 @@ async fn watch_prints_new_pins_while_it_runs_and_keeps_its_cursor() {
     let state_arg = state.to_str().unwrap().to_owned();
     let board = MockPinterest::board_id(0);
     let added = tokio::task::block_in_place(|| {
-        let component = built_component().expect("the component builds");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pinterest-connector"))
-            .env_clear()
-            .env("PINTEREST_CONNECTOR_WASM", component)
-            .env("PINTEREST_ACCESS_TOKEN", token(&mock))
-            .arg("--route")
-            .arg(format!("api.pinterest.com={}", mock.production_addr))
-            .args(["watch", "new-pin", "--every", "1", "--page-size", "2"])
+        let token = token(&mock);
+        let watch = ["watch", "new-pin", "--every", "1", "--page-size", "2"];
+        let mut child = cli_command(&mock, &[("PINTEREST_ACCESS_TOKEN", &token)], &watch)
             .args(["--state", &state_arg])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -1097,14 +1082,9 @@ async fn mcp_serves_the_tools_on_stdio_in_read_only_mode() {
     let mock = mock().await;
     let secrets = mock.secrets();
     let transcript = tokio::task::block_in_place(|| {
-        let component = built_component().expect("the component builds");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pinterest-connector"))
-            .env_clear()
-            .env("PINTEREST_CONNECTOR_WASM", component)
-            .env("PINTEREST_ACCESS_TOKEN", token(&mock))
-            .arg("--route")
-            .arg(format!("api.pinterest.com={}", mock.production_addr))
-            .args(["mcp", "--read-only"])
+        let token = token(&mock);
+        let mcp = ["mcp", "--read-only"];
+        let mut child = cli_command(&mock, &[("PINTEREST_ACCESS_TOKEN", &token)], &mcp)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -1173,6 +1153,13 @@ async fn mcp_serves_the_tools_on_stdio_in_read_only_mode() {
             "write_endpoint",
             serde_json::json!({"endpoint": "POST /pins"}),
         )));
+        // The method a name stands for is read as the catalog reads it: a
+        // lower-case POST is no way round read-only mode.
+        transcript.push(ask(call(
+            7,
+            "read_endpoint",
+            serde_json::json!({"endpoint": "post /pins (Create Pin)"}),
+        )));
         transcript.extend(early);
         drop(stdin);
         let output = child.wait_with_output().unwrap();
@@ -1180,13 +1167,25 @@ async fn mcp_serves_the_tools_on_stdio_in_read_only_mode() {
         assert_no_secrets(&stderr, &secrets);
         transcript
     });
-    assert_eq!(transcript[7]["error"]["code"], -32700, "{}", transcript[7]);
-    assert_eq!(transcript[7]["id"], Value::Null);
+    assert_eq!(transcript[8]["error"]["code"], -32700, "{}", transcript[8]);
+    assert_eq!(transcript[8]["id"], Value::Null);
     assert_eq!(
-        (&transcript[8]["error"]["code"], &transcript[8]["id"]),
+        (&transcript[9]["error"]["code"], &transcript[9]["id"]),
         (&serde_json::json!(-32002), &serde_json::json!(90)),
         "{}",
-        transcript[8]
+        transcript[9]
+    );
+    let lowered = &transcript[7]["result"];
+    assert_eq!(lowered["isError"], true, "{lowered}");
+    assert!(
+        lowered["structuredContent"]["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("is a POST endpoint")),
+        "{lowered}"
+    );
+    assert!(
+        mock.requests().iter().all(|r| r.method != "POST"),
+        "nothing was created"
     );
     assert_eq!(transcript[6]["error"]["code"], -32602, "{}", transcript[6]);
     assert_eq!(

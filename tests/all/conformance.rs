@@ -8,6 +8,7 @@ use pinterest_connector_host::{
     ActionFailure, ApiCallInput, Connections, ConnectorHost, HostConfig, NetworkPolicy, OauthApp,
     PaginationOptions, RawRequestInput,
 };
+use pinterest_host_test::mock_setup::oauth_token;
 use pinterest_host_test::{Flavour, MockConfig, MockPinterest, compiled_component, host_for};
 use serde_json::Value;
 
@@ -23,13 +24,7 @@ fn oauth(token: &str) -> Credentials {
     Credentials::Oauth2(Oauth2Credentials {
         client_id: "app".into(),
         client_secret: "client-secret".into(),
-        access_token: token.into(),
-        refresh_token: None,
-        expires_at: None,
-        refresh_token_expires_at: None,
-        token_endpoint: None,
-        continuous_refresh: false,
-        scopes: vec![],
+        ..oauth_token(token)
     })
 }
 

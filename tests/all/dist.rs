@@ -7,11 +7,12 @@
 use pinterest_connector_dist::{
     PROXY_WORLD_IMPORTS, Release, SUMS_FILE, components, imported_interfaces, package, sha256_hex,
 };
-use pinterest_connector_host::types::{Credentials, Oauth2Credentials};
+use pinterest_connector_host::types::Credentials;
 use pinterest_connector_host::wasmtime;
 use pinterest_connector_host::wasmtime::component::Component;
 use pinterest_connector_host::{ConnectorHost, HostConfig};
 use pinterest_host_test::component::{built_component, built_edge_component, workspace_root};
+use pinterest_host_test::mock_setup::oauth_token;
 use pinterest_host_test::{MockConfig, MockPinterest, mock_policy};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,17 +87,7 @@ async fn released_files_carry_their_metadata_and_still_run() {
         },
     )
     .expect("the released connector instantiates");
-    let credentials = Credentials::Oauth2(Oauth2Credentials {
-        client_id: String::new(),
-        client_secret: String::new(),
-        access_token: mock.config().access_token.clone(),
-        refresh_token: None,
-        expires_at: None,
-        refresh_token_expires_at: None,
-        token_endpoint: None,
-        continuous_refresh: false,
-        scopes: vec![],
-    });
+    let credentials = Credentials::Oauth2(oauth_token(&mock.config().access_token));
     let account = host
         .verify_credentials(&credentials)
         .await

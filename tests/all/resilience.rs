@@ -51,13 +51,7 @@ fn oauth() -> Credentials {
     Credentials::Oauth2(pinterest_connector_host::types::Oauth2Credentials {
         client_id: "app".into(),
         client_secret: "secret".into(),
-        access_token: "token".into(),
-        refresh_token: None,
-        expires_at: None,
-        refresh_token_expires_at: None,
-        token_endpoint: None,
-        continuous_refresh: false,
-        scopes: vec![],
+        ..pinterest_host_test::mock_setup::oauth_token("token")
     })
 }
 

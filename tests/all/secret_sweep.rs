@@ -11,6 +11,7 @@ use pinterest_connector_host::types::{
 use pinterest_connector_host::{
     ActionFailure, ApiCallInput, ConnectorHost, OauthApp, PaginationOptions, RawRequestInput,
 };
+use pinterest_host_test::mock_setup::mock_oauth;
 use pinterest_host_test::{MockConfig, MockPinterest, assert_no_secrets, host_for};
 
 const REDIRECT: &str = "http://127.0.0.1:8085/callback";
@@ -96,15 +97,9 @@ impl Sweep {
 
     fn oauth2(&self, access: &str, refresh: Option<&str>, expires_at: Option<u64>) -> Credentials {
         Credentials::Oauth2(Oauth2Credentials {
-            client_id: self.mock.config().client_id.clone(),
-            client_secret: self.mock.config().client_secret.clone(),
-            access_token: access.into(),
             refresh_token: refresh.map(str::to_owned),
             expires_at,
-            refresh_token_expires_at: None,
-            token_endpoint: None,
-            continuous_refresh: false,
-            scopes: vec![],
+            ..mock_oauth(&self.mock, access)
         })
     }
 }

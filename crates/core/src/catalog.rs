@@ -510,6 +510,41 @@ pub struct RequestBody {
     pub schema: Value,
 }
 
+/// How a caller names an endpoint: `METHOD /path` (any case for the
+/// method, optionally followed by the summary in brackets, as in a label
+/// such as `GET /pins (List Pins)`) or an operationId. One rule for every
+/// place that resolves a name (the catalog, and a server checking which
+/// method a name stands for before it lets a call run), so that they never
+/// disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointName<'a> {
+    /// `METHOD /path`.
+    Route(Method, &'a str),
+    /// An operationId.
+    Id(&'a str),
+}
+
+impl<'a> EndpointName<'a> {
+    /// Reads `endpoint`.
+    pub fn parse(endpoint: &'a str) -> EndpointName<'a> {
+        let endpoint = endpoint.trim();
+        if let Some((method, rest)) = endpoint.split_once(' ')
+            && let Some(method) = Method::parse(method)
+        {
+            return EndpointName::Route(method, rest.split(" (").next().unwrap_or(rest).trim());
+        }
+        EndpointName::Id(endpoint)
+    }
+
+    /// Whether it names the operation `id`, `method` `path`.
+    pub fn names(&self, id: &str, method: Method, path: &str) -> bool {
+        match *self {
+            EndpointName::Route(m, p) => m == method && p == path,
+            EndpointName::Id(name) => name == id,
+        }
+    }
+}
+
 impl Catalog {
     /// Parses a catalog from its JSON form.
     pub fn from_json(text: &str) -> Result<Catalog, serde_json::Error> {
@@ -536,18 +571,14 @@ impl Catalog {
     }
 
     /// Finds an operation by `METHOD /path` (as in `GET /pins`, optionally
-    /// followed by the summary in brackets, as in a label) or by operationId.
+    /// followed by the summary in brackets, as in a label) or by operationId
+    /// (see [`EndpointName`]).
     pub fn find(&self, endpoint: &str) -> Option<&Operation> {
-        let endpoint = endpoint.trim();
-        let mut summaries = self.operations.summaries();
-        let index = if let Some((method, rest)) = endpoint.split_once(' ')
-            && let Some(method) = Method::parse(method)
-        {
-            let path = rest.split(" (").next().unwrap_or(rest).trim();
-            summaries.position(|op| op.method == method && op.path == path)
-        } else {
-            summaries.position(|op| op.id == endpoint)
-        }?;
+        let name = EndpointName::parse(endpoint);
+        let index = self
+            .operations
+            .summaries()
+            .position(|op| name.names(op.id, op.method, op.path))?;
         self.operations.get(index)
     }
 

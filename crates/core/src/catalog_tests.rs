@@ -179,3 +179,28 @@ fn describing_many_endpoints_answers_what_describing_each_does() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_endpoint_is_named_by_route_in_any_case_with_or_without_its_summary_or_by_id() {
+    let catalog = embedded();
+    let create = catalog.find("pins/create").expect("the operationId");
+    for name in ["POST /pins", "post /pins", "  Post /pins (Create Pin) "] {
+        assert_eq!(
+            catalog.find(name).map(|op| &op.id),
+            Some(&create.id),
+            "{name}"
+        );
+        assert!(EndpointName::parse(name).names("pins/create", Method::Post, "/pins"));
+        assert!(!EndpointName::parse(name).names("pins/list", Method::Get, "/pins"));
+    }
+    assert_eq!(
+        EndpointName::parse("pins/list"),
+        EndpointName::Id("pins/list")
+    );
+    // A word that is no method leaves the whole name an operationId.
+    assert_eq!(
+        EndpointName::parse("FETCH /pins"),
+        EndpointName::Id("FETCH /pins")
+    );
+    assert!(catalog.find("GET /nowhere").is_none());
+}

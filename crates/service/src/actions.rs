@@ -14,7 +14,7 @@ use pinterest_connector_core::request::CallInput;
 use pinterest_connector_core::session::Session;
 use pinterest_connector_core::spec::SpecSource;
 
-use crate::answer::{Answer, BodyJson, ResponseJson, error_answer, json, refreshed};
+use crate::answer::{Answer, ResponseJson, error_answer, settled};
 use crate::ndjson::PageLines;
 use crate::wire::{
     ApiCallRequest, RawRequest, VerifyRequest, WireOptions, WireSpec, body_text, pairs,
@@ -40,6 +40,31 @@ pub(crate) fn begin<R: Runtime>(
         session: Session::new(credentials),
         connector: Connector::new(runtime.transport(options)),
     })
+}
+
+/// Runs an action that answers one JSON body: starts it ([`begin`]), runs
+/// `run` on its connector and session, and answers `answer` of the value
+/// (see [`settled`](crate::answer::settled)) or the error, redacted, with the
+/// credentials as they stand. Every such route is this, but for its inputs
+/// and its answer's fields.
+pub(crate) fn act<R: Runtime, T>(
+    runtime: &mut R,
+    options: WireOptions,
+    credentials: Credentials,
+    run: impl FnOnce(&mut Connector<R::Transport>, &mut Session) -> Result<T, ConnectorError>,
+    answer: impl FnOnce(T, &Session) -> Answer,
+) -> Answer {
+    let Action {
+        mut session,
+        mut connector,
+    } = match begin(runtime, options, credentials) {
+        Ok(action) => action,
+        Err(refused) => return refused,
+    };
+    match run(&mut connector, &mut session) {
+        Ok(value) => answer(value, &session),
+        Err(e) => error_answer(&session.redact(e), Some(&session)),
+    }
 }
 
 /// Refuses a token endpoint off Pinterest's API hosts: the service would
@@ -96,18 +121,12 @@ pub(crate) fn api_call<R: Runtime>(
                     #[serde(flatten)]
                     response: ResponseJson<'a>,
                     next_bookmark: Option<&'a str>,
-                    #[serde(skip_serializing_if = "Option::is_none")]
-                    refreshed_credentials: Option<&'a Credentials>,
                 }
-                let body = BodyJson::of(&output.response);
-                json(
-                    200,
-                    &Out {
-                        response: ResponseJson::of(&output.response, &body),
-                        next_bookmark: output.next_bookmark.as_deref(),
-                        refreshed_credentials: refreshed(&session),
-                    },
-                )
+                let out = Out {
+                    response: ResponseJson::of(&output.response),
+                    next_bookmark: output.next_bookmark.as_deref(),
+                };
+                settled(&out, &session)
             }
             Err(e) => error_answer(&session.redact(e), Some(&session)),
         });
@@ -140,13 +159,6 @@ pub(crate) fn api_call<R: Runtime>(
 }
 
 pub(crate) fn raw_request<R: Runtime>(runtime: &mut R, request: RawRequest) -> Answer {
-    let Action {
-        mut session,
-        mut connector,
-    } = match begin(runtime, request.options, request.credentials) {
-        Ok(action) => action,
-        Err(answer) => return answer,
-    };
     let Some(method) = Method::parse(&request.method) else {
         return error_answer(
             &ConnectorError::invalid("method", "is not GET, POST, PUT, PATCH or DELETE"),
@@ -160,38 +172,22 @@ pub(crate) fn raw_request<R: Runtime>(runtime: &mut R, request: RawRequest) -> A
         body: body_text(request.body),
         no_throw_on_404: request.no_throw_on_404,
     };
-    match connector.raw_request(&mut session, &input) {
-        Ok(response) => {
-            #[derive(Serialize)]
-            struct Out<'a> {
-                #[serde(flatten)]
-                response: ResponseJson<'a>,
-                #[serde(skip_serializing_if = "Option::is_none")]
-                refreshed_credentials: Option<&'a Credentials>,
-            }
-            let body = BodyJson::of(&response);
-            json(
-                200,
-                &Out {
-                    response: ResponseJson::of(&response, &body),
-                    refreshed_credentials: refreshed(&session),
-                },
-            )
-        }
-        Err(e) => error_answer(&session.redact(e), Some(&session)),
-    }
+    act(
+        runtime,
+        request.options,
+        request.credentials,
+        |connector, session| connector.raw_request(session, &input),
+        |response, session| settled(&ResponseJson::of(&response), session),
+    )
 }
 
 pub(crate) fn verify<R: Runtime>(runtime: &mut R, request: VerifyRequest) -> Answer {
-    let Action {
-        mut session,
-        mut connector,
-    } = match begin(runtime, request.options, request.credentials) {
-        Ok(action) => action,
-        Err(answer) => return answer,
-    };
-    match connector.verify_credentials(&mut session) {
-        Ok(account) => {
+    act(
+        runtime,
+        request.options,
+        request.credentials,
+        |connector, session| connector.verify_credentials(session),
+        |account, session| {
             #[derive(Serialize)]
             struct Out<'a> {
                 username: &'a str,
@@ -199,22 +195,16 @@ pub(crate) fn verify<R: Runtime>(runtime: &mut R, request: VerifyRequest) -> Ans
                 scopes: &'a [String],
                 user_accounts_read: bool,
                 account: Option<&'a RawValue>,
-                #[serde(skip_serializing_if = "Option::is_none")]
-                refreshed_credentials: Option<&'a Credentials>,
             }
             let raw: Option<&RawValue> = serde_json::from_slice(account.raw.as_bytes()).ok();
-            json(
-                200,
-                &Out {
-                    username: &account.username,
-                    account_type: &account.account_type,
-                    scopes: &account.scopes,
-                    user_accounts_read: account.user_accounts_read,
-                    account: raw,
-                    refreshed_credentials: refreshed(&session),
-                },
-            )
-        }
-        Err(e) => error_answer(&session.redact(e), Some(&session)),
-    }
+            let out = Out {
+                username: &account.username,
+                account_type: &account.account_type,
+                scopes: &account.scopes,
+                user_accounts_read: account.user_accounts_read,
+                account: raw,
+            };
+            settled(&out, session)
+        },
+    )
 }

@@ -55,17 +55,39 @@ impl Serialize for BodyJson<'_> {
 pub(crate) struct ResponseJson<'a> {
     pub(crate) status: u16,
     pub(crate) headers: &'a [(String, String)],
-    pub(crate) body: &'a BodyJson<'a>,
+    pub(crate) body: BodyJson<'a>,
 }
 
 impl<'a> ResponseJson<'a> {
-    pub(crate) fn of(response: &'a HttpResponse, body: &'a BodyJson<'a>) -> ResponseJson<'a> {
+    pub(crate) fn of(response: &'a HttpResponse) -> ResponseJson<'a> {
         ResponseJson {
             status: response.status,
             headers: &response.headers,
-            body,
+            body: BodyJson::of(response),
         }
     }
+}
+
+/// An action's answer: its fields, and the credentials to store when the
+/// action refreshed them.
+#[derive(Serialize)]
+struct Settled<'a, O: ?Sized> {
+    #[serde(flatten)]
+    value: &'a O,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refreshed_credentials: Option<&'a Credentials>,
+}
+
+/// The `200` answer of an action that ended well: `value`'s fields and,
+/// when `session` refreshed them, `refreshed_credentials`.
+pub(crate) fn settled<O: Serialize + ?Sized>(value: &O, session: &Session) -> Answer {
+    json(
+        200,
+        &Settled {
+            value,
+            refreshed_credentials: refreshed(session),
+        },
+    )
 }
 
 /// The credentials to hand back when they were refreshed: the caller must

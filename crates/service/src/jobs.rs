@@ -10,14 +10,13 @@
 
 use serde::Serialize;
 
-use pinterest_connector_core::credentials::Credentials;
 use pinterest_connector_core::error::ConnectorError;
 use pinterest_connector_core::jobs::{JobWait, MediaFile};
 use pinterest_connector_core::report::ReportReader;
 use pinterest_connector_core::session::Session;
 
-use crate::actions::{Action, begin};
-use crate::answer::{Answer, error_answer, json, refreshed};
+use crate::actions::{Action, act, begin};
+use crate::answer::{Answer, error_answer, refreshed, settled};
 use crate::wire::{
     AwaitMediaRequest, CreateReportRequest, DownloadReportRequest, UploadMediaArg, body_text,
 };
@@ -59,87 +58,67 @@ pub(crate) fn upload_media<R: Runtime>(
         );
     };
     let wait = arg.wait.resolve(JobWait::MEDIA);
-    let Action {
-        mut session,
-        mut connector,
-    } = match begin(runtime, arg.options, arg.credentials) {
-        Ok(action) => action,
-        Err(answer) => return answer,
-    };
     let file = MediaFile {
         file_name: arg.file_name.as_deref().unwrap_or("video"),
         content_type: &content_type,
         bytes: file,
     };
-    let result = connector.upload_video(&mut session, file, wait);
-    media_answer(&session, result)
+    act(
+        runtime,
+        arg.options,
+        arg.credentials,
+        |connector, session| connector.upload_video(session, file, wait),
+        media_answer,
+    )
 }
 
 /// `/await-media`: waits for an upload's processing after a `job-pending`.
 pub(crate) fn await_media<R: Runtime>(runtime: &mut R, request: AwaitMediaRequest) -> Answer {
     let wait = request.wait.resolve(JobWait::MEDIA);
-    let Action {
-        mut session,
-        mut connector,
-    } = match begin(runtime, request.options, request.credentials) {
-        Ok(action) => action,
-        Err(answer) => return answer,
-    };
-    let result = connector
-        .await_media(&mut session, &request.media_id, wait)
-        .map(|()| request.media_id);
-    media_answer(&session, result)
+    let media_id = request.media_id;
+    act(
+        runtime,
+        request.options,
+        request.credentials,
+        |connector, session| {
+            connector
+                .await_media(session, &media_id, wait)
+                .map(|()| media_id.clone())
+        },
+        media_answer,
+    )
 }
 
-fn media_answer(session: &Session, result: Result<String, ConnectorError>) -> Answer {
-    match result {
-        Ok(media_id) => {
-            #[derive(Serialize)]
-            struct Out<'a> {
-                media_id: &'a str,
-                #[serde(skip_serializing_if = "Option::is_none")]
-                refreshed_credentials: Option<&'a Credentials>,
-            }
-            json(
-                200,
-                &Out {
-                    media_id: &media_id,
-                    refreshed_credentials: refreshed(session),
-                },
-            )
-        }
-        Err(e) => error_answer(&session.redact(e), Some(session)),
+fn media_answer(media_id: String, session: &Session) -> Answer {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        media_id: &'a str,
     }
+    settled(
+        &Out {
+            media_id: &media_id,
+        },
+        session,
+    )
 }
 
 /// `/create-report`: asks for the report; its token.
 pub(crate) fn create_report<R: Runtime>(runtime: &mut R, request: CreateReportRequest) -> Answer {
-    let Action {
-        mut session,
-        mut connector,
-    } = match begin(runtime, request.options, request.credentials) {
-        Ok(action) => action,
-        Err(answer) => return answer,
-    };
     let body = body_text(Some(request.body)).unwrap_or_default();
-    match connector.create_report(&mut session, &request.ad_account_id, &body) {
-        Ok(token) => {
+    let ad_account_id = request.ad_account_id;
+    act(
+        runtime,
+        request.options,
+        request.credentials,
+        |connector, session| connector.create_report(session, &ad_account_id, &body),
+        |token, session| {
             #[derive(Serialize)]
             struct Out<'a> {
                 token: &'a str,
-                #[serde(skip_serializing_if = "Option::is_none")]
-                refreshed_credentials: Option<&'a Credentials>,
             }
-            json(
-                200,
-                &Out {
-                    token: &token,
-                    refreshed_credentials: refreshed(&session),
-                },
-            )
-        }
-        Err(e) => error_answer(&session.redact(e), Some(&session)),
-    }
+            settled(&Out { token: &token }, session)
+        },
+    )
 }
 
 /// `/download-report`: waits for the report, opens its download and reads

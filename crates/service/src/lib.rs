@@ -30,6 +30,7 @@
 
 mod actions;
 pub mod answer;
+pub mod executor;
 pub mod jobs;
 pub mod mcp;
 pub mod ndjson;

@@ -29,9 +29,9 @@ use pinterest_connector_core::trigger::{PollOptions, Trigger};
 
 use crate::actions::{Action, begin};
 use crate::answer::{Answer, ErrorJson, json as json_answer};
+use crate::executor::{Answered, EndpointCall, Polled, ToolBackend, execute, run_ready};
 use crate::tools::{
     EndpointEntry, ReportExcerpt, Safety, ToolCall, ToolOutput, ToolRefusal, TriggerChoice, Walk,
-    account_result, body_value, call_result, method_mismatch, poll_result, raw_result, search,
     tools,
 };
 use crate::wire::WireOptions;
@@ -202,194 +202,209 @@ fn credentials(request: &ServiceRequest<'_>) -> Result<Credentials, ToolOutput> 
     })
 }
 
-/// Runs one tool call through the core.
+/// Runs one tool call through the core, with the executor both servers
+/// share.
 fn run<R: Runtime>(runtime: &mut R, credentials: Credentials, call: ToolCall) -> ToolOutput {
-    let catalog = embedded();
-    let call = match call {
-        ToolCall::Search { query, limit } => {
-            let entries: Vec<EndpointEntry> = catalog
-                .operations
-                .summaries()
-                .map(|op| EndpointEntry {
-                    id: op.id.to_owned(),
-                    method: op.method.as_str().to_owned(),
-                    path: op.path.to_owned(),
-                    label: op.label(),
-                    paginated: op.paginated,
-                })
-                .collect();
-            return ToolOutput::ok(json!({"matches": search(&entries, &query, limit)}));
-        }
-        ToolCall::Describe { endpoint } => {
-            return match catalog.get(&endpoint) {
-                Ok(op) => ToolOutput::ok(json!({
-                    "endpoint": op.label(),
-                    "input_schema": body_value(&catalog.input_schema_text(op)),
-                })),
-                Err(e) => failed(&e),
-            };
-        }
-        call => call,
-    };
-    // A call tool sends its own methods only: refused before anything runs.
-    if let ToolCall::Call {
-        methods, endpoint, ..
-    } = &call
-        && let Ok(op) = catalog.get(endpoint)
-        && !methods.contains(&op.method.as_str())
-    {
-        return method_mismatch(&op.label(), op.method.as_str(), methods);
-    }
-    let Action {
-        mut session,
-        mut connector,
-    } = match begin(runtime, WireOptions::default(), credentials) {
+    let Action { session, connector } = match begin(runtime, WireOptions::default(), credentials) {
         Ok(action) => action,
         Err(_) => {
             return ToolOutput::error("invalid-input", "the credentials are refused", json!({}));
         }
     };
-    let result = match call {
-        ToolCall::Call {
-            endpoint,
-            path_params,
-            query_params,
-            body,
-            paginate,
-            ..
-        } => {
-            let input = CallInput {
-                endpoint,
-                path_params,
-                query_params,
-                body,
-                ..CallInput::default()
-            };
-            match paginate {
-                None => connector.api_call(&mut session, &input).map(|out| {
-                    let body = out.response.body_text();
-                    call_result(out.response.status, &body, out.next_bookmark.as_deref())
-                }),
-                Some((max_pages, max_items)) => {
-                    walk(connector, &mut session, &input, max_pages, max_items)
-                }
-            }
-        }
-        ToolCall::Raw {
-            method,
-            url,
-            body,
-            no_throw_on_404,
-        } => match Method::parse(&method) {
-            None => Err(ConnectorError::invalid(
-                "method",
-                "is not an HTTP method the API takes",
-            )),
-            Some(method) => {
-                let input = RawInput {
-                    method,
-                    url,
-                    headers: Vec::new(),
-                    body,
-                    no_throw_on_404,
-                };
-                connector.raw_request(&mut session, &input).map(|response| {
-                    raw_result(response.status, &response.headers, &response.body_text())
-                })
-            }
-        },
-        ToolCall::Verify => connector
-            .verify_credentials(&mut session)
-            .map(|a| account_result(&a.username, &a.account_type, &a.scopes)),
-        ToolCall::Poll {
-            trigger,
-            cursor,
-            max_items,
-        } => {
-            let trigger = match trigger {
-                TriggerChoice::NewPin => Trigger::NewPin,
-                TriggerChoice::NewBoard => Trigger::NewBoard,
-                TriggerChoice::NewPinOnBoard(board_id) => Trigger::NewPinOnBoard { board_id },
-                TriggerChoice::NewPinInSection(board_id, section_id) => Trigger::NewPinInSection {
-                    board_id,
-                    section_id,
-                },
-            };
-            let options = PollOptions {
-                max_items,
-                ..PollOptions::default()
-            };
-            connector
-                .poll(&mut session, &trigger, cursor.as_deref(), &options)
-                .map(|outcome| {
-                    poll_result(
-                        outcome.items.iter().map(|item| item.item.as_str()),
-                        &outcome.cursor,
-                        outcome.more,
-                        outcome.interrupted.map(|e| session.redact(e).to_string()),
-                    )
-                })
-        }
-        ToolCall::CreateReport {
-            ad_account_id,
-            body,
-        } => connector
-            .create_report(&mut session, &ad_account_id, &body)
-            .map(|token| json!({ "token": token })),
-        ToolCall::GetReport {
-            ad_account_id,
-            token,
-            max_bytes,
-            max_polls,
-            poll_interval_ms,
-        } => {
-            let wait = JobWait {
-                max_polls,
-                interval: Duration::from_millis(u64::from(poll_interval_ms)),
-            };
-            connector
-                .await_report(&mut session, &ad_account_id, &token, wait)
-                .and_then(|finished| {
-                    let mut reader = connector.open_report(&finished)?;
-                    let mut excerpt = ReportExcerpt::new(max_bytes);
-                    while let Some(chunk) = reader.next_chunk()? {
-                        if excerpt.chunk(&chunk) {
-                            break;
-                        }
-                    }
-                    Ok(excerpt.finish(finished.size))
-                })
-        }
-        ToolCall::Search { .. } | ToolCall::Describe { .. } => {
-            Err(ConnectorError::invalid("name", "answered above"))
-        }
+    let mut backend = CoreBackend {
+        session,
+        connector: Some(connector),
     };
-    match result {
-        Ok(value) => ToolOutput::ok(value),
-        Err(e) => failed(&session.redact(e)),
+    run_ready(execute(&mut backend, call))
+        .unwrap_or_else(|| ToolOutput::error("host", "the tool did not finish at once", json!({})))
+}
+
+/// The tools' backend in the edge build: the core's connector on the
+/// runtime's transport, with the gateway's credentials.
+struct CoreBackend<T: Transport> {
+    session: Session,
+    /// Taken by a walk, which runs on the transport itself.
+    connector: Option<Connector<T>>,
+}
+
+impl<T: Transport> CoreBackend<T> {
+    /// Runs `act` on the connector and the session; its error, redacted, as
+    /// a tool error.
+    fn act<V>(
+        &mut self,
+        act: impl FnOnce(&mut Connector<T>, &mut Session) -> Result<V, ConnectorError>,
+    ) -> Result<V, ToolOutput> {
+        let Some(connector) = self.connector.as_mut() else {
+            return Err(used_up());
+        };
+        act(connector, &mut self.session).map_err(|e| failed(&self.session.redact(e)))
     }
 }
 
-/// A walk of at most `max_pages` pages, keeping at most `max_items` items.
-fn walk<T: Transport>(
-    mut connector: Connector<T>,
-    session: &mut Session,
-    input: &CallInput,
-    max_pages: u32,
-    max_items: u32,
-) -> Result<Value, ConnectorError> {
-    let options = PaginationOptions {
-        max_pages: Some(max_pages),
-    };
-    let mut walker = connector.paginate(session, input, options)?;
-    let mut transport = connector.into_transport();
-    let mut walk = Walk::new(max_items);
-    while let Some(page) = walker.next_page(&mut transport, session)? {
-        if walk.page(&page.response.body_text(), page.next_bookmark) {
-            break;
+/// The tool error of a connector a walk took (a backend runs one action).
+fn used_up() -> ToolOutput {
+    ToolOutput::error("host", "the action's connector was used up", json!({}))
+}
+
+impl<T: Transport> ToolBackend for CoreBackend<T> {
+    async fn endpoints(&mut self) -> Result<Vec<EndpointEntry>, ToolOutput> {
+        Ok(embedded()
+            .operations
+            .summaries()
+            .map(|op| EndpointEntry {
+                id: op.id.to_owned(),
+                method: op.method.as_str().to_owned(),
+                path: op.path.to_owned(),
+                label: op.label(),
+                paginated: op.paginated,
+            })
+            .collect())
+    }
+
+    async fn describe(&mut self, endpoint: &str) -> Result<String, ToolOutput> {
+        let catalog = embedded();
+        match catalog.get(endpoint) {
+            Ok(op) => Ok(catalog.input_schema_text(op)),
+            Err(e) => Err(failed(&e)),
         }
     }
-    Ok(walk.finish())
+
+    async fn call(&mut self, call: EndpointCall) -> Result<Answered, ToolOutput> {
+        let input = call_input(call);
+        let out = self.act(|connector, session| connector.api_call(session, &input))?;
+        Ok(Answered {
+            status: out.response.status,
+            body: out.response.body_text(),
+            next_bookmark: out.next_bookmark,
+            ..Answered::default()
+        })
+    }
+
+    async fn walk(
+        &mut self,
+        call: EndpointCall,
+        max_pages: u32,
+        walk: &mut Walk,
+    ) -> Result<(), ToolOutput> {
+        let input = call_input(call);
+        let mut connector = self.connector.take().ok_or_else(used_up)?;
+        let options = PaginationOptions {
+            max_pages: Some(max_pages),
+        };
+        let session = &mut self.session;
+        let walked = (|| {
+            let mut walker = connector.paginate(session, &input, options)?;
+            let mut transport = connector.into_transport();
+            while let Some(page) = walker.next_page(&mut transport, session)? {
+                if walk.page(&page.response.body_text(), page.next_bookmark) {
+                    break;
+                }
+            }
+            Ok(())
+        })();
+        walked.map_err(|e| failed(&self.session.redact(e)))
+    }
+
+    async fn raw(
+        &mut self,
+        method: Method,
+        url: String,
+        body: Option<String>,
+        no_throw_on_404: bool,
+    ) -> Result<Answered, ToolOutput> {
+        let input = RawInput {
+            method,
+            url,
+            headers: Vec::new(),
+            body,
+            no_throw_on_404,
+        };
+        let response = self.act(|connector, session| connector.raw_request(session, &input))?;
+        Ok(Answered {
+            status: response.status,
+            body: response.body_text(),
+            headers: response.headers,
+            next_bookmark: None,
+        })
+    }
+
+    async fn verify(&mut self) -> Result<(String, String, Vec<String>), ToolOutput> {
+        let account = self.act(|connector, session| connector.verify_credentials(session))?;
+        Ok((account.username, account.account_type, account.scopes))
+    }
+
+    async fn poll(
+        &mut self,
+        trigger: TriggerChoice,
+        cursor: Option<String>,
+        max_items: u32,
+    ) -> Result<Polled, ToolOutput> {
+        let trigger = match trigger {
+            TriggerChoice::NewPin => Trigger::NewPin,
+            TriggerChoice::NewBoard => Trigger::NewBoard,
+            TriggerChoice::NewPinOnBoard(board_id) => Trigger::NewPinOnBoard { board_id },
+            TriggerChoice::NewPinInSection(board_id, section_id) => Trigger::NewPinInSection {
+                board_id,
+                section_id,
+            },
+        };
+        let options = PollOptions {
+            max_items,
+            ..PollOptions::default()
+        };
+        self.act(|connector, session| {
+            let outcome = connector.poll(session, &trigger, cursor.as_deref(), &options)?;
+            Ok(Polled {
+                items: outcome.items.into_iter().map(|item| item.item).collect(),
+                cursor: outcome.cursor,
+                more: outcome.more,
+                interrupted: outcome.interrupted.map(|e| session.redact(e).to_string()),
+            })
+        })
+    }
+
+    async fn create_report(
+        &mut self,
+        ad_account_id: String,
+        body: String,
+    ) -> Result<String, ToolOutput> {
+        self.act(|connector, session| connector.create_report(session, &ad_account_id, &body))
+    }
+
+    async fn report_excerpt(
+        &mut self,
+        ad_account_id: String,
+        token: String,
+        max_polls: u32,
+        poll_interval_ms: u32,
+        excerpt: &mut ReportExcerpt,
+    ) -> Result<Option<u64>, ToolOutput> {
+        let wait = JobWait {
+            max_polls,
+            interval: Duration::from_millis(u64::from(poll_interval_ms)),
+        };
+        self.act(|connector, session| {
+            let finished = connector.await_report(session, &ad_account_id, &token, wait)?;
+            let mut reader = connector.open_report(&finished)?;
+            while let Some(chunk) = reader.next_chunk()? {
+                if excerpt.chunk(&chunk) {
+                    break;
+                }
+            }
+            Ok(finished.size)
+        })
+    }
+}
+
+/// A call tool's endpoint call as the core's input.
+fn call_input(call: EndpointCall) -> CallInput {
+    CallInput {
+        endpoint: call.endpoint,
+        path_params: call.path_params,
+        query_params: call.query_params,
+        body: call.body,
+        ..CallInput::default()
+    }
 }
 
 fn failed(error: &ConnectorError) -> ToolOutput {

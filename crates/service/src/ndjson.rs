@@ -8,7 +8,7 @@ use pinterest_connector_core::http::Transport;
 use pinterest_connector_core::pagination::PageWalker;
 use pinterest_connector_core::session::Session;
 
-use crate::answer::{BodyJson, ErrorJson, ResponseJson, line, refreshed};
+use crate::answer::{ErrorJson, ResponseJson, line, refreshed};
 
 /// The content type of a paginated answer.
 pub const NDJSON: &str = "application/x-ndjson";
@@ -94,13 +94,12 @@ impl<T: Transport> PageLines<T> {
         struct Line<'a> {
             page: PageJson<'a>,
         }
-        let body = BodyJson::of(&page.response);
         Ok(line(&Line {
             page: PageJson {
                 index: page.index,
                 item_count: page.item_count,
                 next_bookmark: page.next_bookmark.as_deref(),
-                response: ResponseJson::of(&page.response, &body),
+                response: ResponseJson::of(&page.response),
             },
         }))
     }

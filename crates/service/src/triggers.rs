@@ -7,12 +7,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use pinterest_connector_core::credentials::Credentials;
+use pinterest_connector_core::session::Session;
 use pinterest_connector_core::spec::SpecSource;
-use pinterest_connector_core::trigger::{ListTrigger, NewItem, PollOptions, Trigger};
+use pinterest_connector_core::trigger::{ListTrigger, NewItem, PollOptions, PollOutcome, Trigger};
 
 use crate::Runtime;
-use crate::actions::{Action, begin};
-use crate::answer::{Answer, ErrorJson, error_answer, json, refreshed};
+use crate::actions::act;
+use crate::answer::{Answer, ErrorJson, settled};
 use crate::wire::{WireOptions, WireSpec, WireValue, pairs};
 
 /// What to watch, as `{"kind": "new-pin"}`, `{"kind": "new-pin-on-board",
@@ -119,18 +120,18 @@ pub(crate) fn poll<R: Runtime>(runtime: &mut R, request: PollRequest) -> Answer 
         page_size: request.page_size,
     };
     let trigger = request.trigger.into_trigger();
-    let Action {
-        mut session,
-        mut connector,
-    } = match begin(runtime, request.options, request.credentials) {
-        Ok(action) => action,
-        Err(answer) => return answer,
-    };
-    let outcome = match connector.poll(&mut session, &trigger, request.cursor.as_deref(), &options)
-    {
-        Ok(outcome) => outcome,
-        Err(e) => return error_answer(&session.redact(e), Some(&session)),
-    };
+    let cursor = request.cursor;
+    act(
+        runtime,
+        request.options,
+        request.credentials,
+        |connector, session| connector.poll(session, &trigger, cursor.as_deref(), &options),
+        poll_answer,
+    )
+}
+
+/// A poll's outcome as its answer.
+fn poll_answer(outcome: PollOutcome, session: &Session) -> Answer {
     #[derive(Serialize)]
     struct Item<'a> {
         id: &'a str,
@@ -144,8 +145,6 @@ pub(crate) fn poll<R: Runtime>(runtime: &mut R, request: PollRequest) -> Answer 
         more: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         interrupted: Option<ErrorJson<'a>>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        refreshed_credentials: Option<&'a Credentials>,
     }
     let interrupted = outcome.interrupted.map(|e| session.redact(e));
     let items: Vec<Item<'_>> = outcome
@@ -163,14 +162,11 @@ pub(crate) fn poll<R: Runtime>(runtime: &mut R, request: PollRequest) -> Answer 
             },
         )
         .collect();
-    json(
-        200,
-        &Out {
-            items,
-            cursor: &outcome.cursor,
-            more: outcome.more,
-            interrupted: interrupted.as_ref().map(ErrorJson::of),
-            refreshed_credentials: refreshed(&session),
-        },
-    )
+    let out = Out {
+        items,
+        cursor: &outcome.cursor,
+        more: outcome.more,
+        interrupted: interrupted.as_ref().map(ErrorJson::of),
+    };
+    settled(&out, session)
 }

@@ -7,14 +7,15 @@
 //! call, or the environment), never a tool argument; stdout carries the
 //! protocol only.
 
+use pinterest_connector_core::http::Method;
 use pinterest_connector_host::types::{ConnectorError, CredentialsState, HttpMethod, SpecSource};
 use pinterest_connector_host::{
     ActionFailure, ApiCallInput, BoardSection, ConnectorHost, HostError, JobWait,
     PaginationOptions, PollOptions, RawRequestInput, SharedAccount, Trigger, describe,
 };
+use pinterest_connector_service::executor::{Answered, EndpointCall, Polled, ToolBackend, execute};
 use pinterest_connector_service::tools::{
     EndpointEntry, ReportExcerpt, Safety, ToolCall, ToolOutput, ToolRefusal, TriggerChoice, Walk,
-    account_result, body_value, call_result, method_mismatch, poll_result, raw_result, search,
     tools,
 };
 use rmcp::model::{
@@ -204,22 +205,22 @@ impl Server {
         }
     }
 
-    /// The outcome of an action: its value, or its error as a tool error,
-    /// with the credentials it handed back kept either way.
+    /// An action's outcome: its value, or its error as a tool error, with
+    /// the credentials it handed back kept either way; the host's own
+    /// failure as a `host` tool error.
     fn outcome<T>(
         &self,
-        result: Result<T, ActionFailure>,
+        result: Result<Result<T, ActionFailure>, HostError>,
         state: impl Fn(&T) -> &CredentialsState,
-        value: impl FnOnce(T) -> Value,
-    ) -> ToolOutput {
-        match result {
+    ) -> Result<T, ToolOutput> {
+        match result.map_err(|e| host_error(&e))? {
             Ok(out) => {
                 self.settle(state(&out));
-                ToolOutput::ok(value(out))
+                Ok(out)
             }
             Err(failure) => {
                 self.settle(&failure.credentials);
-                tool_error(&failure.error)
+                Err(tool_error(&failure.error))
             }
         }
     }
@@ -231,7 +232,7 @@ impl Server {
                     .host
                     .list_endpoints(&self.spec)
                     .await
-                    .map_err(|e| ToolOutput::error("host", &e.to_string(), json!({})))?
+                    .map_err(|e| host_error(&e))?
                     .map_err(|e| tool_error(&e))?;
                 Ok(listed
                     .into_iter()
@@ -247,208 +248,205 @@ impl Server {
             .await
     }
 
-    /// Runs one tool call through the component.
-    async fn run(&self, call: ToolCall) -> Result<ToolOutput, HostError> {
-        Ok(match call {
-            ToolCall::Search { query, limit } => match self.endpoints().await {
-                Ok(entries) => ToolOutput::ok(json!({"matches": search(entries, &query, limit)})),
-                Err(output) => output,
-            },
-            ToolCall::Describe { endpoint } => {
-                match self.host.describe_endpoint(&self.spec, &endpoint).await? {
-                    Ok(schema) => ToolOutput::ok(json!({
-                        "endpoint": endpoint,
-                        "input_schema": body_value(&schema),
-                    })),
-                    Err(e) => tool_error(&e),
-                }
-            }
-            ToolCall::Call {
-                methods,
-                endpoint,
-                path_params,
-                query_params,
-                body,
-                paginate,
-            } => {
-                if let Ok(entries) = self.endpoints().await
-                    && let Some(entry) = entries.iter().find(|e| {
-                        e.id == endpoint || format!("{} {}", e.method, e.path) == endpoint
-                    })
-                    && !methods.contains(&entry.method.as_str())
-                {
-                    return Ok(method_mismatch(&entry.label, &entry.method, methods));
-                }
-                let input = ApiCallInput {
-                    spec: self.spec.clone(),
-                    endpoint,
-                    path_params,
-                    query_params,
-                    body,
-                };
-                match paginate {
-                    None => {
-                        let result = self.account.api_call(&input).await?;
-                        self.outcome(
-                            result,
-                            |out| &out.credentials,
-                            |out| call_result(out.status, &out.body, out.next_bookmark.as_deref()),
-                        )
-                    }
-                    Some((max_pages, max_items)) => self.walk(&input, max_pages, max_items).await?,
-                }
-            }
-            ToolCall::Raw {
-                method,
-                url,
-                body,
-                no_throw_on_404,
-            } => {
-                let method = match method.as_str() {
-                    "GET" => HttpMethod::Get,
-                    "POST" => HttpMethod::Post,
-                    "PUT" => HttpMethod::Put,
-                    "PATCH" => HttpMethod::Patch,
-                    _ => HttpMethod::Delete,
-                };
-                let input = RawRequestInput {
-                    method,
-                    url,
-                    headers: Vec::new(),
-                    body,
-                    no_throw_on_404,
-                };
-                let result = self.account.raw_request(&input).await?;
-                self.outcome(
-                    result,
-                    |out| &out.credentials,
-                    |out| raw_result(out.status, &out.headers, &out.body),
-                )
-            }
-            ToolCall::Verify => {
-                let result = self.account.verify_credentials().await?;
-                self.outcome(
-                    result,
-                    |a| &a.credentials,
-                    |a| account_result(&a.username, &a.account_type, &a.scopes),
-                )
-            }
-            ToolCall::Poll {
-                trigger,
-                cursor,
-                max_items,
-            } => {
-                let trigger = match trigger {
-                    TriggerChoice::NewPin => Trigger::NewPin,
-                    TriggerChoice::NewBoard => Trigger::NewBoard,
-                    TriggerChoice::NewPinOnBoard(board_id) => Trigger::NewPinOnBoard(board_id),
-                    TriggerChoice::NewPinInSection(board_id, section_id) => {
-                        Trigger::NewPinInSection(BoardSection {
-                            board_id,
-                            section_id,
-                        })
-                    }
-                };
-                let options = PollOptions {
-                    backlog: 0,
-                    max_pages: 10,
-                    max_items,
-                    page_size: None,
-                };
-                let result = self
-                    .account
-                    .poll(&trigger, cursor.as_deref(), Some(options))
-                    .await?;
-                self.outcome(
-                    result,
-                    |p| &p.credentials,
-                    |polled| {
-                        poll_result(
-                            polled.items.iter().map(|item| item.item.as_str()),
-                            &polled.cursor,
-                            polled.more,
-                            polled.interrupted.as_ref().map(describe),
-                        )
-                    },
-                )
-            }
-            ToolCall::CreateReport {
-                ad_account_id,
-                body,
-            } => {
-                let result = self.account.create_report(&ad_account_id, &body).await?;
-                self.outcome(result, |r| &r.credentials, |r| json!({ "token": r.token }))
-            }
-            ToolCall::GetReport {
-                ad_account_id,
-                token,
-                max_bytes,
-                max_polls,
-                poll_interval_ms,
-            } => {
-                let wait = JobWait {
-                    max_polls,
-                    poll_interval_ms,
-                };
-                let mut stream = match self
-                    .account
-                    .download_report(&ad_account_id, &token, Some(wait))
-                    .await?
-                {
-                    Ok(stream) => stream,
-                    Err(failure) => {
-                        self.settle(&failure.credentials);
-                        return Ok(tool_error(&failure.error));
-                    }
-                };
-                self.settle(stream.credentials());
-                let mut excerpt = ReportExcerpt::new(max_bytes);
-                loop {
-                    match stream.next().await? {
-                        Ok(Some(chunk)) if !excerpt.chunk(&chunk) => {}
-                        Ok(_) => break,
-                        Err(e) => return Ok(tool_error(&e)),
-                    }
-                }
-                ToolOutput::ok(excerpt.finish(stream.size()))
-            }
+    /// The component's input for a call tool's endpoint call.
+    fn call_input(&self, call: EndpointCall) -> ApiCallInput {
+        ApiCallInput {
+            spec: self.spec.clone(),
+            endpoint: call.endpoint,
+            path_params: call.path_params,
+            query_params: call.query_params,
+            body: call.body,
+        }
+    }
+}
+
+/// The host's own failure (a trap, a store that failed) as a tool error.
+fn host_error(error: &HostError) -> ToolOutput {
+    ToolOutput::error("host", &error.to_string(), json!({}))
+}
+
+/// The tools' backend in the CLI: the component, through the account every
+/// concurrent tool call shares.
+struct ComponentBackend<'a>(&'a Server);
+
+impl ToolBackend for ComponentBackend<'_> {
+    async fn endpoints(&mut self) -> Result<Vec<EndpointEntry>, ToolOutput> {
+        self.0.endpoints().await.cloned()
+    }
+
+    async fn describe(&mut self, endpoint: &str) -> Result<String, ToolOutput> {
+        let server = self.0;
+        server
+            .host
+            .describe_endpoint(&server.spec, endpoint)
+            .await
+            .map_err(|e| host_error(&e))?
+            .map_err(|e| tool_error(&e))
+    }
+
+    async fn call(&mut self, call: EndpointCall) -> Result<Answered, ToolOutput> {
+        let server = self.0;
+        let input = server.call_input(call);
+        let out = server.outcome(server.account.api_call(&input).await, |out| {
+            &out.credentials
+        })?;
+        Ok(Answered {
+            status: out.status,
+            headers: out.headers,
+            body: out.body,
+            next_bookmark: out.next_bookmark,
         })
     }
 
-    /// A walk of at most `max_pages` pages, keeping at most `max_items`.
     async fn walk(
-        &self,
-        input: &ApiCallInput,
+        &mut self,
+        call: EndpointCall,
         max_pages: u32,
-        max_items: u32,
-    ) -> Result<ToolOutput, HostError> {
+        walk: &mut Walk,
+    ) -> Result<(), ToolOutput> {
+        let server = self.0;
+        let input = server.call_input(call);
         let options = PaginationOptions {
             max_pages: Some(max_pages),
         };
-        let mut pages = match self.account.api_call_paginated(input, options).await? {
+        let started = server.account.api_call_paginated(&input, options).await;
+        let mut pages = match started.map_err(|e| host_error(&e))? {
             Ok(pages) => pages,
             Err(failure) => {
-                self.settle(&failure.credentials);
-                return Ok(tool_error(&failure.error));
+                server.settle(&failure.credentials);
+                return Err(tool_error(&failure.error));
             }
         };
-        let mut walk = Walk::new(max_items);
         loop {
-            match pages.next().await? {
+            match pages.next().await.map_err(|e| host_error(&e))? {
                 Ok(Some(page)) => {
-                    self.settle(&page.credentials);
+                    server.settle(&page.credentials);
                     if walk.page(&page.body, page.next_bookmark) {
-                        break;
+                        return Ok(());
                     }
                 }
-                Ok(None) => break,
+                Ok(None) => return Ok(()),
                 Err(failure) => {
-                    self.settle(&failure.credentials);
-                    return Ok(tool_error(&failure.error));
+                    server.settle(&failure.credentials);
+                    return Err(tool_error(&failure.error));
                 }
             }
         }
-        Ok(ToolOutput::ok(walk.finish()))
+    }
+
+    async fn raw(
+        &mut self,
+        method: Method,
+        url: String,
+        body: Option<String>,
+        no_throw_on_404: bool,
+    ) -> Result<Answered, ToolOutput> {
+        let server = self.0;
+        let method = match method {
+            Method::Get => HttpMethod::Get,
+            Method::Post => HttpMethod::Post,
+            Method::Put => HttpMethod::Put,
+            Method::Patch => HttpMethod::Patch,
+            Method::Delete => HttpMethod::Delete,
+        };
+        let input = RawRequestInput {
+            method,
+            url,
+            headers: Vec::new(),
+            body,
+            no_throw_on_404,
+        };
+        let out = server.outcome(server.account.raw_request(&input).await, |out| {
+            &out.credentials
+        })?;
+        Ok(Answered {
+            status: out.status,
+            headers: out.headers,
+            body: out.body,
+            next_bookmark: None,
+        })
+    }
+
+    async fn verify(&mut self) -> Result<(String, String, Vec<String>), ToolOutput> {
+        let server = self.0;
+        let account = server.outcome(server.account.verify_credentials().await, |a| {
+            &a.credentials
+        })?;
+        Ok((account.username, account.account_type, account.scopes))
+    }
+
+    async fn poll(
+        &mut self,
+        trigger: TriggerChoice,
+        cursor: Option<String>,
+        max_items: u32,
+    ) -> Result<Polled, ToolOutput> {
+        let server = self.0;
+        let trigger = match trigger {
+            TriggerChoice::NewPin => Trigger::NewPin,
+            TriggerChoice::NewBoard => Trigger::NewBoard,
+            TriggerChoice::NewPinOnBoard(board_id) => Trigger::NewPinOnBoard(board_id),
+            TriggerChoice::NewPinInSection(board_id, section_id) => {
+                Trigger::NewPinInSection(BoardSection {
+                    board_id,
+                    section_id,
+                })
+            }
+        };
+        let options = PollOptions {
+            backlog: 0,
+            max_pages: 10,
+            max_items,
+            page_size: None,
+        };
+        let polled = server
+            .account
+            .poll(&trigger, cursor.as_deref(), Some(options))
+            .await;
+        let polled = server.outcome(polled, |p| &p.credentials)?;
+        Ok(Polled {
+            items: polled.items.into_iter().map(|item| item.item).collect(),
+            cursor: polled.cursor,
+            more: polled.more,
+            interrupted: polled.interrupted.as_ref().map(describe),
+        })
+    }
+
+    async fn create_report(
+        &mut self,
+        ad_account_id: String,
+        body: String,
+    ) -> Result<String, ToolOutput> {
+        let server = self.0;
+        let created = server.account.create_report(&ad_account_id, &body).await;
+        Ok(server.outcome(created, |r| &r.credentials)?.token)
+    }
+
+    async fn report_excerpt(
+        &mut self,
+        ad_account_id: String,
+        token: String,
+        max_polls: u32,
+        poll_interval_ms: u32,
+        excerpt: &mut ReportExcerpt,
+    ) -> Result<Option<u64>, ToolOutput> {
+        let server = self.0;
+        let wait = JobWait {
+            max_polls,
+            poll_interval_ms,
+        };
+        let opened = server
+            .account
+            .download_report(&ad_account_id, &token, Some(wait))
+            .await;
+        let mut stream = server.outcome(opened, |s| s.credentials())?;
+        loop {
+            match stream.next().await.map_err(|e| host_error(&e))? {
+                Ok(Some(chunk)) if !excerpt.chunk(&chunk) => {}
+                Ok(_) => return Ok(stream.size()),
+                Err(e) => return Err(tool_error(&e)),
+            }
+        }
     }
 }
 
@@ -489,10 +487,7 @@ impl ServerHandler for Server {
                 };
                 ToolOutput::error(kind, &refusal.to_string(), json!({}))
             }
-            Ok(call) => self
-                .run(call)
-                .await
-                .unwrap_or_else(|e| ToolOutput::error("host", &e.to_string(), json!({}))),
+            Ok(call) => execute(&mut ComponentBackend(self), call).await,
         };
         Ok(CallToolResponse::from(model::<CallToolResult>(
             output.to_json(),
