@@ -47,19 +47,10 @@ use pinterest_connector_host::{ConnectorHost, HostConfig, NetworkPolicy};
 /// OAuth2 credentials the mock accepts: its app and its current access
 /// token, nothing to refresh with.
 pub fn mock_credentials(mock: &MockPinterest) -> pinterest_connector_host::types::Credentials {
-    use pinterest_connector_host::types::{Credentials, Oauth2Credentials};
-    let config = mock.config();
-    Credentials::Oauth2(Oauth2Credentials {
-        client_id: config.client_id.clone(),
-        client_secret: config.client_secret.clone(),
-        access_token: config.access_token.clone(),
-        refresh_token: None,
-        expires_at: None,
-        refresh_token_expires_at: None,
-        token_endpoint: None,
-        continuous_refresh: false,
-        scopes: vec![],
-    })
+    pinterest_connector_host::types::Credentials::Oauth2(mock_setup::mock_oauth(
+        mock,
+        &mock.config().access_token,
+    ))
 }
 
 /// A network policy that sends the production and sandbox Pinterest hosts,

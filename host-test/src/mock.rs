@@ -89,6 +89,12 @@ pub struct MockConfig {
     /// one, the sandbox on the next, then the upload host, then the report
     /// downloads (the `mock-pinterest --port` flag).
     pub first_port: Option<u16>,
+    /// Calls per second each rate-limit category (`org_read`, …) takes
+    /// before answering 429 code 8 with `X-RateLimit-Reset`, as Pinterest
+    /// does when a limit is spent (a bucket of that many, refilled at that
+    /// pace); a category not named is not limited. Scaled down from
+    /// Pinterest's own for the tests.
+    pub rate_limits: Vec<(String, u32)>,
 }
 
 impl Default for MockConfig {
@@ -108,6 +114,7 @@ impl Default for MockConfig {
             reports: ReportPlay::default(),
             job_hosts_on_loopback: false,
             first_port: None,
+            rate_limits: Vec::new(),
         }
     }
 }
@@ -130,6 +137,11 @@ pub struct RecordedRequest {
     /// The client's address: requests that came over the same connection
     /// share it.
     pub peer: Option<std::net::SocketAddr>,
+    /// When it arrived, by the wall clock.
+    pub received_at: std::time::SystemTime,
+    /// Its rate-limit category, by the embedded catalog (`None` for a
+    /// request of no operation that names one).
+    pub category: Option<String>,
 }
 
 /// What the token endpoint has issued.
@@ -185,6 +197,12 @@ struct Shared {
     reports: Arc<ReportStore>,
     log: Mutex<Vec<RecordedRequest>>,
     next_rid: AtomicU64,
+    /// Each request's rate-limit category, by the embedded catalog.
+    categories: pinterest_connector_core::budget::CategoryIndex,
+    /// The limited categories' buckets: tokens left and when last filled.
+    buckets: Mutex<std::collections::HashMap<String, (f64, std::time::Instant)>>,
+    /// How many requests each category refused with a 429 of its limit.
+    refused: Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 #[derive(Clone)]
@@ -227,6 +245,43 @@ async fn listen(first: Option<u16>, offset: u16) -> anyhow::Result<TcpListener> 
     TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on 127.0.0.1:{port}: {e}"))
+}
+
+impl Shared {
+    /// Takes a token from `category`'s bucket: `false` when the category is
+    /// limited and its bucket is empty (the refusal is counted).
+    fn take_token(&self, category: &str) -> bool {
+        let Some(&(_, per_second)) = self
+            .config
+            .rate_limits
+            .iter()
+            .find(|(name, _)| name == category)
+        else {
+            return true;
+        };
+        let capacity = f64::from(per_second);
+        let now = std::time::Instant::now();
+        let taken = {
+            let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+            let (tokens, filled) = buckets
+                .entry(category.to_owned())
+                .or_insert((capacity, now));
+            let refilled = now.duration_since(*filled).as_secs_f64() * capacity;
+            *tokens = (*tokens + refilled).min(capacity);
+            *filled = now;
+            if *tokens >= 1.0 {
+                *tokens -= 1.0;
+                true
+            } else {
+                false
+            }
+        };
+        if !taken {
+            let mut refused = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+            *refused.entry(category.to_owned()).or_default() += 1;
+        }
+        taken
+    }
 }
 
 impl MockPinterest {
@@ -272,6 +327,11 @@ impl MockPinterest {
             config,
             log: Mutex::new(Vec::new()),
             next_rid: AtomicU64::new(1),
+            categories: pinterest_connector_core::budget::CategoryIndex::of(
+                pinterest_connector_core::catalog::embedded(),
+            ),
+            buckets: Mutex::default(),
+            refused: Mutex::default(),
         });
         let mut tasks = Vec::new();
         let mut addrs = Vec::new();
@@ -312,6 +372,16 @@ impl MockPinterest {
     /// The configuration it runs with.
     pub fn config(&self) -> &MockConfig {
         &self.shared.config
+    }
+
+    /// How many requests each limited category refused so far (see
+    /// [`MockConfig::rate_limits`]).
+    pub fn rate_limited(&self) -> std::collections::BTreeMap<String, u64> {
+        self.shared
+            .refused
+            .lock()
+            .map(|refused| refused.clone())
+            .unwrap_or_default()
     }
 
     /// Every request received so far, in order.
@@ -564,6 +634,12 @@ async fn record_and_authorize(
     let body = axum::body::to_bytes(body, 16 * 1024 * 1024)
         .await
         .unwrap_or_default();
+    let category = pinterest_connector_core::http::Method::parse(parts.method.as_str())
+        .and_then(|method| {
+            let path = parts.uri.path().strip_prefix("/v5")?;
+            state.shared.categories.category(method, path)
+        })
+        .map(str::to_owned);
     if let Ok(mut log) = state.shared.log.lock() {
         log.push(RecordedRequest {
             flavour: state.flavour,
@@ -576,6 +652,8 @@ async fn record_and_authorize(
                 .extensions
                 .get::<axum::extract::ConnectInfo<SocketAddr>>()
                 .map(|info| info.0),
+            received_at: std::time::SystemTime::now(),
+            category: category.clone(),
         });
     }
     let rid = format!(
@@ -641,8 +719,21 @@ async fn record_and_authorize(
             })
         })
         .flatten();
+    let over_limit = authorized
+        && failure.is_none()
+        && category
+            .as_deref()
+            .is_some_and(|category| !state.shared.take_token(category));
     let mut response = if let Some(refusal) = framing_refusal(&parts) {
         refusal
+    } else if over_limit {
+        let mut limited = error(StatusCode::TOO_MANY_REQUESTS, 8, "max rate limit exceeded");
+        // The next whole second: a bucket of a second's calls has a token
+        // again by then.
+        limited
+            .headers_mut()
+            .insert("x-ratelimit-reset", HeaderValue::from(unix_now() + 1));
+        limited
     } else if let Some(status) = failure {
         if status == 429 {
             let mut limited = error(StatusCode::TOO_MANY_REQUESTS, 8, "max rate limit exceeded");

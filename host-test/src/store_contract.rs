@@ -2,9 +2,14 @@
 //! tests run (memory, file, a real Redis): plain async functions, each
 //! given fresh stores of the backend under test. Two handles on the same
 //! account stand for two callers (two processes, for the file and Redis
-//! stores).
+//! stores). [`budget_contract`] is the same for a rate budget's
+//! [`BudgetStore`].
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use pinterest_connector_core::budget::{CategoryLimit, Permit};
+use pinterest_connector_host::BudgetStore;
 
 use pinterest_connector_host::credential_store::{
     CredentialStore, LeaseOwner, SaveOutcome, replace,
@@ -145,4 +150,114 @@ pub async fn an_unreleased_lease_lapses(first: &dyn CredentialStore, second: &dy
         "the lapsed holder's release does not free the new holder's lease"
     );
     second.release(&b).await.unwrap();
+}
+
+/// Holds a [`BudgetStore`] to what every budget store must do: a permit at
+/// once while the burst lasts, a refusal beyond the wait allowed that books
+/// nothing, a pause that holds, categories apart, and permits booked one at
+/// a time by concurrent callers — `stores` are handles on one budget (two
+/// processes' views of one file, say), used in turn.
+pub async fn budget_contract(stores: Vec<Arc<dyn BudgetStore>>) {
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+    };
+    let store = |i: usize| stores[i % stores.len()].clone();
+    let a_minute = CategoryLimit {
+        permits: 1,
+        per: Duration::from_secs(60),
+        burst: 1,
+    };
+    let at = now();
+    let first = store(0)
+        .reserve("contract_a", a_minute, at, Duration::ZERO)
+        .await;
+    assert_eq!(
+        first.unwrap(),
+        Permit::Granted {
+            wait: Duration::ZERO
+        }
+    );
+    let second = store(1)
+        .reserve("contract_a", a_minute, at, Duration::from_secs(1))
+        .await;
+    assert_eq!(
+        second.unwrap(),
+        Permit::Refused {
+            retry_after: Duration::from_secs(60)
+        },
+        "the second handle sees the first's booking"
+    );
+    // The refusal booked nothing: a wait long enough gets the next slot.
+    let third = store(0)
+        .reserve("contract_a", a_minute, at, Duration::from_secs(61))
+        .await;
+    assert_eq!(
+        third.unwrap(),
+        Permit::Granted {
+            wait: Duration::from_secs(60)
+        }
+    );
+    // Another category has its own bucket; a pause holds its own.
+    let other = store(1)
+        .reserve("contract_b", a_minute, at, Duration::ZERO)
+        .await;
+    assert_eq!(
+        other.unwrap(),
+        Permit::Granted {
+            wait: Duration::ZERO
+        }
+    );
+    store(0).pause("contract_c", at + 5_000_000).await.unwrap();
+    let paused = store(1)
+        .reserve("contract_c", a_minute, at, Duration::ZERO)
+        .await;
+    assert_eq!(
+        paused.unwrap(),
+        Permit::Refused {
+            retry_after: Duration::from_secs(5)
+        }
+    );
+    // Concurrent callers on every handle: each permit its own slot, an
+    // interval apart.
+    let ten_a_second = CategoryLimit {
+        permits: 10,
+        per: Duration::from_secs(1),
+        burst: 1,
+    };
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = store(i);
+        tasks.push(tokio::spawn(async move {
+            let mut booked = Vec::new();
+            for _ in 0..5 {
+                let asked = now();
+                match store
+                    .reserve("contract_d", ten_a_second, asked, Duration::from_secs(10))
+                    .await
+                    .unwrap()
+                {
+                    Permit::Granted { wait } => {
+                        booked.push(asked + u64::try_from(wait.as_micros()).unwrap())
+                    }
+                    refused => panic!("{refused:?}"),
+                }
+            }
+            booked
+        }));
+    }
+    let mut booked = Vec::new();
+    for task in tasks {
+        booked.extend(task.await.unwrap());
+    }
+    booked.sort_unstable();
+    assert_eq!(booked.len(), 40);
+    for pair in booked.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= 99_000,
+            "two permits {} µs apart",
+            pair[1] - pair[0]
+        );
+    }
 }

@@ -22,6 +22,8 @@
 //! - `triggers`: polls for new pins and boards as the mock's data changes;
 //! - `mcp`: both MCP servers driven by the official MCP Python SDK;
 //! - `python`: the Python package's wheel, installed and tested with pytest;
+//! - `rate_budget`: one rate budget for many workers, against a mock that
+//!   limits each category;
 //! - `walkthrough`: the README's walkthrough, run as written, and the
 //!   mock's printout.
 //!
@@ -40,6 +42,7 @@ mod mcp;
 mod node;
 mod oauth_lifecycle;
 mod python;
+mod rate_budget;
 mod resilience;
 mod secret_sweep;
 mod shared_account;

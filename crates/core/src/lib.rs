@@ -18,6 +18,8 @@
 //! - [`options`]: per-call retries, timeouts and the response cap;
 //! - [`order`]: a stable sort small in code;
 //! - [`retry`]: which failures are retried, with backoff, within a budget;
+//! - [`budget`]: a shared rate budget's arithmetic (a bucket per rate-limit
+//!   category, a 429's pause) and each request's category;
 //! - [`pagination`]: walking Pinterest's `bookmark` cursor one page at a time;
 //! - [`error`]: the typed errors and how Pinterest's answers map onto them;
 //! - [`credentials`]: OAuth2 and sandbox credentials;
@@ -42,6 +44,7 @@
 //! over this API: the `pinterest-connector-service` crate.
 
 pub mod api_base;
+pub mod budget;
 pub mod catalog;
 pub mod connector;
 pub mod credentials;

@@ -33,6 +33,7 @@ use crate::limits::{CallLimits, tick_epochs_of};
 use crate::memo::CatalogMemo;
 use crate::policy::{NetworkPolicy, Reach, UploadProgress};
 use crate::pool::{ConnectionPool, Connections};
+use crate::rate_budget::RateBudget;
 use crate::refresh::RefreshGate;
 use crate::state::StoreState;
 
@@ -102,6 +103,9 @@ pub struct ConnectorHost {
     /// The account whose refreshes this host's calls share (see
     /// [`SharedAccount`](crate::SharedAccount)); none for a plain host.
     gate: Option<Arc<RefreshGate>>,
+    /// The rate budget every API request of this host's calls books a
+    /// permit in; none for no budget.
+    budget: Option<Arc<RateBudget>>,
 }
 
 impl ConnectorHost {
@@ -200,6 +204,7 @@ impl ConnectorHost {
             memo: Arc::default(),
             instances: Arc::default(),
             gate: None,
+            budget: None,
         })
     }
 
@@ -219,6 +224,17 @@ impl ConnectorHost {
     pub(crate) fn sharing_refreshes(&self, gate: Arc<RefreshGate>) -> Self {
         ConnectorHost {
             gate: Some(gate),
+            ..self.clone()
+        }
+    }
+
+    /// The same host with every API request of its calls (pages, retries
+    /// and refreshes included) booking a permit in `budget` first, and a
+    /// `429` pausing its category for every host on the same budget (see
+    /// [`RateBudget`]).
+    pub fn with_budget(&self, budget: RateBudget) -> Self {
+        ConnectorHost {
+            budget: Some(Arc::new(budget)),
             ..self.clone()
         }
     }
@@ -263,6 +279,9 @@ impl ConnectorHost {
         }
         if let Some(gate) = &self.gate {
             state.share_refreshes(gate.clone());
+        }
+        if let Some(budget) = &self.budget {
+            state.budget_requests(budget.clone());
         }
         self.instances.fetch_add(1, Ordering::Relaxed);
         let mut store = Store::new(&self.engine, state);

@@ -26,12 +26,14 @@ pub mod credential_store;
 pub mod credentials;
 mod error;
 mod exports;
+mod file_budget;
 mod file_store;
 mod host;
 mod limits;
 mod memo;
 mod policy;
 mod pool;
+pub mod rate_budget;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod refresh;
@@ -58,11 +60,13 @@ pub use account::SharedAccount;
 pub use cache::{CacheOutcome, CompileCache};
 pub use credential_store::{CredentialStore, MemoryStore, StoreError};
 pub use error::{ActionFailure, HostError, describe};
+pub use file_budget::FileBudget;
 pub use file_store::{FileStore, write_private};
 pub use host::{ConnectorHost, HostConfig, PageStream, ReportStream};
 pub use limits::{CallLimits, EPOCH_TICK};
 pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError, Reach, UploadProgress, is_s3_host};
 pub use pool::Connections;
+pub use rate_budget::{BudgetStore, MemoryBudget, RateBudget};
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
 pub use refresh::LeaseSettings;

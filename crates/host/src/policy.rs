@@ -20,6 +20,7 @@ use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpH
 
 use crate::credential_store::StoreError;
 use crate::pool::ConnectionPool;
+use crate::rate_budget::RateBudget;
 use crate::refresh::{RefreshGate, Sender};
 
 /// The hosts the connector talks to in production.
@@ -180,6 +181,7 @@ pub(crate) struct PolicyHooks {
     pool: Option<Arc<ConnectionPool>>,
     progress: Option<UploadProgress>,
     gate: Option<Arc<RefreshGate>>,
+    budget: Option<Arc<RateBudget>>,
     store_failure: Arc<Mutex<Option<StoreError>>>,
 }
 
@@ -197,6 +199,7 @@ impl PolicyHooks {
             pool,
             progress: None,
             gate: None,
+            budget: None,
             store_failure: Arc::default(),
         }
     }
@@ -205,6 +208,12 @@ impl PolicyHooks {
     /// [`crate::refresh`]).
     pub(crate) fn share_refreshes(&mut self, gate: Arc<RefreshGate>) {
         self.gate = Some(gate);
+    }
+
+    /// Books every API request of the action in `budget` (see
+    /// [`crate::rate_budget`]).
+    pub(crate) fn budget_requests(&mut self, budget: Arc<RateBudget>) {
+        self.budget = Some(budget);
     }
 
     /// The credential store's failure during the action, if any: the
@@ -304,8 +313,21 @@ impl WasiHttpHooks for PolicyHooks {
                 .boxed_unsync()
             });
         }
+        // The API's requests take a permit; a job's upload or download to
+        // S3 is no API call.
+        let budgeted = self
+            .budget
+            .clone()
+            .filter(|_| !request.uri().host().is_some_and(is_s3_host))
+            .map(|budget| {
+                let category = budget.category(request.method(), request.uri().path());
+                (budget, category)
+            });
         *request.uri_mut() = uri;
-        let send = sender(self.pool.clone(), self.policy.clamp(options));
+        let mut send = sender(self.pool.clone(), self.policy.clamp(options));
+        if let Some((budget, category)) = budgeted {
+            send = crate::rate_budget::budgeted(budget, category, send, self.store_failure.clone());
+        }
         if let Some(gate) = self.gate.clone()
             && may_be_refresh(&request)
         {

@@ -49,6 +49,11 @@ impl StoreState {
         self.hooks.share_refreshes(gate);
     }
 
+    /// Books the call's API requests in `budget`.
+    pub(crate) fn budget_requests(&mut self, budget: Arc<crate::rate_budget::RateBudget>) {
+        self.hooks.budget_requests(budget);
+    }
+
     /// The credential store's failure during the call, if any.
     pub(crate) fn take_store_failure(&self) -> Option<StoreError> {
         self.hooks.take_store_failure()
