@@ -582,6 +582,8 @@ async fn login_follows_the_redirect_and_writes_a_private_credentials_file() {
         leftovers,
         [
             "credentials.json",
+            // The rate budget the CLIs of the machine share.
+            "credentials.json.budget",
             // The store's locks: the save's and the refresh lease's.
             "credentials.json.lease",
             "credentials.json.lock",
@@ -1236,4 +1238,48 @@ async fn mcp_serves_the_tools_on_stdio_in_read_only_mode() {
         transcript[5]["result"]["structuredContent"]["error"]["kind"],
         "not-found"
     );
+}
+
+#[tokio::test]
+async fn clis_on_one_machine_share_the_rate_budget_a_429_paused() {
+    let mock = mock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let budget = dir.path().join("budget.json");
+    let token = token(&mock);
+    let env = [
+        ("PINTEREST_ACCESS_TOKEN", token.as_str()),
+        ("PINTEREST_BUDGET_FILE", budget.to_str().unwrap()),
+    ];
+    // One CLI meets a spent limit two hours from its reset.
+    mock.rate_limit_reset_in(7_200);
+    mock.fail_next(1, 429);
+    let first = cli(&mock, &env, &["raw", "GET", "/boards"]).await;
+    assert_eq!(first.code, 5, "{}", first.stderr);
+    assert_eq!(mock.request_count(), 1);
+    // The next one, in the same category, is told at once and sends nothing.
+    let next = cli(&mock, &env, &["verify"]).await;
+    assert_eq!(next.code, 5, "{}", next.stderr);
+    let line = error_line(&next);
+    assert!(
+        line.contains("the rate budget of `org_read` this account's callers share is spent for"),
+        "{line}"
+    );
+    assert!(line.contains("not sent"), "{line}");
+    assert_eq!(mock.request_count(), 1, "nothing was sent");
+    // Another category is not paused, and a CLI without the budget sends.
+    let write = cli(
+        &mock,
+        &env,
+        &[
+            "call",
+            "POST /pins",
+            "--body",
+            r#"{"board_id": "2000000000000", "media_source": {"source_type": "image_url", "url": "https://example.com/a.jpg"}}"#,
+        ],
+    )
+    .await;
+    assert_eq!(write.code, 0, "{}", write.stderr);
+    let unbudgeted = cli(&mock, &env, &["--rate-limits", "off", "verify"]).await;
+    assert_eq!(unbudgeted.code, 0, "{}", unbudgeted.stderr);
+    assert_eq!(mock.request_count(), 3);
 }

@@ -7,10 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use pinterest_connector_core::budget::BudgetLimits;
 use pinterest_connector_host::types::{Credentials, HttpMethod, Oauth2Credentials, SpecSource};
 use pinterest_connector_host::{
-    ConnectorHost, CredentialStore, FileStore, LeaseSettings, MemoryStore, RedisStore,
-    SharedAccount,
+    ConnectorHost, CredentialStore, FileBudget, FileStore, LeaseSettings, MemoryStore, RateBudget,
+    RedisStore, SharedAccount,
 };
 
 use crate::output::Failure;
@@ -123,11 +124,45 @@ pub(crate) struct Cli {
     #[arg(long, global = true, default_value_t = 20, value_name = "SECONDS")]
     pub(crate) lease_ttl: u64,
 
+    /// The rate limits the account's calls keep to, in each of Pinterest's
+    /// rate-limit categories, shared with every CLI on this machine through
+    /// the budget file: `standard` (about 100 calls a second;
+    /// `ads_analytics` 300 a minute), `trial` (1 000 a day) or `off`.
+    #[arg(
+        long,
+        env = "PINTEREST_RATE_LIMITS",
+        global = true,
+        default_value = "standard",
+        value_name = "LIMITS"
+    )]
+    pub(crate) rate_limits: RateLimitsArg,
+
+    /// The file that keeps the rate budget. Defaults to the credentials
+    /// file's path with `.budget` added.
+    #[arg(
+        long,
+        env = "PINTEREST_BUDGET_FILE",
+        global = true,
+        value_name = "PATH"
+    )]
+    pub(crate) budget_file: Option<PathBuf>,
+
     #[command(flatten)]
     pub(crate) credentials: CredentialArgs,
 
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// The rate limits to keep to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RateLimitsArg {
+    /// A Standard app's.
+    Standard,
+    /// A Trial app's.
+    Trial,
+    /// None: every request goes at once.
+    Off,
 }
 
 /// What to do.
@@ -553,6 +588,31 @@ impl Cli {
             ..LeaseSettings::default()
         };
         Ok((SharedAccount::with_lease(host, store, lease), source))
+    }
+
+    /// The rate budget the CLI's requests book their permits in: the
+    /// budget file (shared by every CLI on the machine that uses it), or
+    /// this process's memory when there is no file to use; none with
+    /// `--rate-limits off`.
+    pub(crate) fn rate_budget(&self) -> Option<RateBudget> {
+        let limits = match self.rate_limits {
+            RateLimitsArg::Standard => BudgetLimits::standard(),
+            RateLimitsArg::Trial => BudgetLimits::trial(),
+            RateLimitsArg::Off => return None,
+        };
+        let file = self.budget_file.clone().or_else(|| {
+            let mut path = self
+                .credentials_file
+                .clone()
+                .or_else(store::default_path)?
+                .into_os_string();
+            path.push(".budget");
+            Some(PathBuf::from(path))
+        });
+        Some(match file {
+            Some(file) => RateBudget::new(Arc::new(FileBudget::new(file)), limits),
+            None => RateBudget::in_memory(limits),
+        })
     }
 
     /// The description to use: embedded, a URL, or a file's JSON.

@@ -216,6 +216,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Some(cache) => ConnectorHost::cached(&wasm, config, &cache)?.0,
         None => ConnectorHost::new(&wasm, config)?,
     };
+    let host = match cli.rate_budget() {
+        Some(budget) => host.with_budget(budget),
+        None => host,
+    };
     let spec = cli.spec_source()?;
 
     match &cli.command {
