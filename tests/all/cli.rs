@@ -1250,14 +1250,33 @@ async fn clis_on_one_machine_share_the_rate_budget_a_429_paused() {
         ("PINTEREST_ACCESS_TOKEN", token.as_str()),
         ("PINTEREST_BUDGET_FILE", budget.to_str().unwrap()),
     ];
+    a_429_one_cli_met_holds_the_next(&mock, &env).await;
+}
+
+#[tokio::test]
+async fn clis_on_many_machines_share_the_rate_budget_in_redis() {
+    let mock = mock().await;
+    let server = pinterest_host_test::RedisServer::start().expect("redis-server runs");
+    let (token, url) = (token(&mock), server.url());
+    let env = [
+        ("PINTEREST_ACCESS_TOKEN", token.as_str()),
+        ("PINTEREST_REDIS_URL", url.as_str()),
+        ("PINTEREST_ACCOUNT", "acme"),
+    ];
+    a_429_one_cli_met_holds_the_next(&mock, &env).await;
+}
+
+/// One CLI meets a 429 whose reset is two hours away; the next, on the same
+/// budget (`env`), is told at once in that category and sends nothing.
+async fn a_429_one_cli_met_holds_the_next(mock: &MockPinterest, env: &[(&str, &str)]) {
     // One CLI meets a spent limit two hours from its reset.
     mock.rate_limit_reset_in(7_200);
     mock.fail_next(1, 429);
-    let first = cli(&mock, &env, &["raw", "GET", "/boards"]).await;
+    let first = cli(mock, env, &["raw", "GET", "/boards"]).await;
     assert_eq!(first.code, 5, "{}", first.stderr);
     assert_eq!(mock.request_count(), 1);
     // The next one, in the same category, is told at once and sends nothing.
-    let next = cli(&mock, &env, &["verify"]).await;
+    let next = cli(mock, env, &["verify"]).await;
     assert_eq!(next.code, 5, "{}", next.stderr);
     let line = error_line(&next);
     assert!(
@@ -1268,8 +1287,8 @@ async fn clis_on_one_machine_share_the_rate_budget_a_429_paused() {
     assert_eq!(mock.request_count(), 1, "nothing was sent");
     // Another category is not paused, and a CLI without the budget sends.
     let write = cli(
-        &mock,
-        &env,
+        mock,
+        env,
         &[
             "call",
             "POST /pins",
@@ -1279,7 +1298,7 @@ async fn clis_on_one_machine_share_the_rate_budget_a_429_paused() {
     )
     .await;
     assert_eq!(write.code, 0, "{}", write.stderr);
-    let unbudgeted = cli(&mock, &env, &["--rate-limits", "off", "verify"]).await;
+    let unbudgeted = cli(mock, env, &["--rate-limits", "off", "verify"]).await;
     assert_eq!(unbudgeted.code, 0, "{}", unbudgeted.stderr);
     assert_eq!(mock.request_count(), 3);
 }

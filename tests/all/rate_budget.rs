@@ -223,3 +223,20 @@ async fn the_file_budget_keeps_the_contract_across_handles_as_processes_would() 
         }
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_redis_budget_keeps_the_contract_across_connections_as_machines_would() {
+    let server = pinterest_host_test::RedisServer::start().expect("redis-server runs");
+    let connect = || async {
+        pinterest_connector_host::RedisStore::connect(
+            &server.url(),
+            "contract:budget",
+            Duration::from_secs(2),
+        )
+        .await
+        .expect("redis answers")
+    };
+    let one: Arc<dyn BudgetStore> = Arc::new(connect().await.budget());
+    let other: Arc<dyn BudgetStore> = Arc::new(connect().await.budget());
+    budget_contract(vec![one, other]).await;
+}

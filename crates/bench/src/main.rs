@@ -10,6 +10,7 @@
 //! performance work, reported as reached or not, never asserted.
 
 mod accounts;
+mod budget;
 mod hosts;
 mod jobs;
 mod machine;
@@ -47,6 +48,15 @@ struct Args {
     /// store, 64 callers waiting for one refresh), printed, not written.
     #[arg(long)]
     accounts_only: bool,
+    /// Only the rate budget's figures (4 processes × 16 workers against
+    /// the mock's 20/s limit, with the Redis budget and without), printed,
+    /// not written.
+    #[arg(long)]
+    budget_only: bool,
+    /// Runs as one of the rate budget figure's worker processes (started by
+    /// the bench itself).
+    #[arg(long, hide = true, value_name = "SPEC")]
+    budget_worker: Option<String>,
     /// Fewer samples (a quick look, not for the record).
     #[arg(long)]
     quick: bool,
@@ -69,6 +79,15 @@ fn main() -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    if let Some(spec) = args.budget_worker {
+        return runtime.block_on(runtime.spawn(async move { budget::worker(&spec).await }))?;
+    }
+    if args.budget_only {
+        let calls = if args.quick { 400 } else { 2000 };
+        let rows = runtime.block_on(runtime.spawn(budget::run(calls)))??;
+        println!("\n{}", report::table(&rows));
+        return Ok(());
+    }
     if let Some(kind) = &args.r#loop {
         return runtime.block_on(runtime.spawn(suite::profile_loop(kind.clone(), args.calls)))?;
     }
@@ -111,6 +130,11 @@ fn main() -> anyhow::Result<()> {
     rows.extend(runtime.block_on(runtime.spawn(triggers::run(runs * 6)))??);
     rows.extend(runtime.block_on(runtime.spawn(python::run(runs * 10, runs)))??);
     rows.extend(runtime.block_on(runtime.spawn(accounts::run(runs * 60, runs * 4)))??);
+    rows.extend(runtime.block_on(runtime.spawn(budget::run(if args.quick {
+        400
+    } else {
+        2000
+    })))??);
     drop(runtime);
     let one_thread = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -68,7 +68,7 @@ pub use policy::{NetworkPolicy, PINTEREST_HOSTS, PolicyError, Reach, UploadProgr
 pub use pool::Connections;
 pub use rate_budget::{BudgetStore, MemoryBudget, RateBudget};
 #[cfg(feature = "redis")]
-pub use redis_store::RedisStore;
+pub use redis_store::{RedisBudget, RedisStore};
 pub use refresh::LeaseSettings;
 pub use wasmtime;
 pub use workers::HostWorkers;

@@ -31,6 +31,39 @@ end
 return 0
 ";
 
+/// A rate budget's permit, as the core's `budget::reserve` books it, on
+/// the server: `KEYS[1]` the budget's hash, `ARGV` the category, then the
+/// pace's interval and tolerance, now and the wait allowed, in microseconds
+/// (since the epoch; a Lua number holds them exactly). Answers `{1, wait}`
+/// when booked, `{0, wait}` when refused (nothing booked).
+const RESERVE: &str = r"
+local fields = redis.call('HMGET', KEYS[1], ARGV[1] .. ':next', ARGV[1] .. ':paused')
+local next_us = tonumber(fields[1] or '0')
+local paused = tonumber(fields[2] or '0')
+local interval = tonumber(ARGV[2])
+local tolerance = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
+local start = math.max(now, paused)
+local booked = math.max(next_us, start)
+local allowed = math.max(booked - tolerance, start)
+local wait = allowed - now
+if wait > tonumber(ARGV[5]) then
+  return {0, wait}
+end
+redis.call('HSET', KEYS[1], ARGV[1] .. ':next', string.format('%.0f', booked + interval))
+return {1, wait}
+";
+
+/// A category's pause, never shortened: `ARGV[1]` the category, `ARGV[2]`
+/// its end in microseconds since the epoch.
+const PAUSE: &str = r"
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1] .. ':paused') or '0')
+if tonumber(ARGV[2]) > current then
+  redis.call('HSET', KEYS[1], ARGV[1] .. ':paused', ARGV[2])
+end
+return 0
+";
+
 /// One account's credentials in Redis, shared by processes on many
 /// machines (the `redis` feature, on by default).
 ///
@@ -254,3 +287,87 @@ mod tests {
 }
 
 // The store's contract against a real Redis server: `tests/all/credential_store.rs`.
+
+/// An account's rate budget in Redis, shared by the processes of many
+/// machines: `<prefix>:budget`, a hash of each category's two instants,
+/// booked and paused by a Lua script each (the core's arithmetic, atomic on
+/// the server). Made from the account's [`RedisStore`] (its connection and
+/// time limit) by [`RedisStore::budget`].
+#[derive(Clone)]
+pub struct RedisBudget {
+    store: RedisStore,
+    key: String,
+    reserve: redis::Script,
+    pause: redis::Script,
+}
+
+impl RedisStore {
+    /// The account's rate budget, on the same server and connection, under
+    /// the same prefix.
+    pub fn budget(&self) -> RedisBudget {
+        let prefix = self
+            .credentials_key
+            .strip_suffix(":credentials")
+            .unwrap_or(&self.credentials_key);
+        RedisBudget {
+            key: format!("{prefix}:budget"),
+            store: self.clone(),
+            reserve: redis::Script::new(RESERVE),
+            pause: redis::Script::new(PAUSE),
+        }
+    }
+}
+
+impl crate::rate_budget::BudgetStore for RedisBudget {
+    fn reserve<'a>(
+        &'a self,
+        category: &'a str,
+        limit: pinterest_connector_core::budget::CategoryLimit,
+        now_us: u64,
+        max_wait: Duration,
+    ) -> StoreFuture<'a, pinterest_connector_core::budget::Permit> {
+        use pinterest_connector_core::budget::Permit;
+        Box::pin(async move {
+            let mut connection = self.store.connection.clone();
+            let interval = limit.interval_us();
+            let tolerance = interval.saturating_mul(u64::from(limit.burst.max(1) - 1));
+            let max_wait = u64::try_from(max_wait.as_micros()).unwrap_or(u64::MAX);
+            let (booked, wait): (u8, u64) = self
+                .store
+                .bounded(
+                    self.reserve
+                        .key(&self.key)
+                        .arg(category)
+                        .arg(interval)
+                        .arg(tolerance)
+                        .arg(now_us)
+                        .arg(max_wait)
+                        .invoke_async(&mut connection),
+                )
+                .await?;
+            let wait = Duration::from_micros(wait);
+            Ok(if booked == 1 {
+                Permit::Granted { wait }
+            } else {
+                Permit::Refused { retry_after: wait }
+            })
+        })
+    }
+
+    fn pause<'a>(&'a self, category: &'a str, until_us: u64) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let mut connection = self.store.connection.clone();
+            let _: i64 = self
+                .store
+                .bounded(
+                    self.pause
+                        .key(&self.key)
+                        .arg(category)
+                        .arg(until_us)
+                        .invoke_async(&mut connection),
+                )
+                .await?;
+            Ok(())
+        })
+    }
+}

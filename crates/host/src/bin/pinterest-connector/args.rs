@@ -126,7 +126,7 @@ pub(crate) struct Cli {
 
     /// The rate limits the account's calls keep to, in each of Pinterest's
     /// rate-limit categories, shared with every CLI on this machine through
-    /// the budget file: `standard` (about 100 calls a second;
+    /// the budget file (or Redis, with --redis-url): `standard` (about 100 calls a second;
     /// `ads_analytics` 300 a minute), `trial` (1 000 a day) or `off`.
     #[arg(
         long,
@@ -591,15 +591,23 @@ impl Cli {
     }
 
     /// The rate budget the CLI's requests book their permits in: the
-    /// budget file (shared by every CLI on the machine that uses it), or
-    /// this process's memory when there is no file to use; none with
+    /// account's in Redis with `--redis-url` (shared by every CLI on it),
+    /// else the budget file (shared by every CLI on the machine that uses
+    /// it), or this process's memory when there is no file to use; none with
     /// `--rate-limits off`.
-    pub(crate) fn rate_budget(&self) -> Option<RateBudget> {
+    pub(crate) async fn rate_budget(&self) -> Result<Option<RateBudget>, Failure> {
         let limits = match self.rate_limits {
             RateLimitsArg::Standard => BudgetLimits::standard(),
             RateLimitsArg::Trial => BudgetLimits::trial(),
-            RateLimitsArg::Off => return None,
+            RateLimitsArg::Off => return Ok(None),
         };
+        if let Some(url) = &self.redis_url {
+            let prefix = format!("pinterest-connector:{}", self.account);
+            let store = RedisStore::connect(url, &prefix, Duration::from_secs(5))
+                .await
+                .map_err(store::store_failure)?;
+            return Ok(Some(RateBudget::new(Arc::new(store.budget()), limits)));
+        }
         let file = self.budget_file.clone().or_else(|| {
             let mut path = self
                 .credentials_file
@@ -609,10 +617,10 @@ impl Cli {
             path.push(".budget");
             Some(PathBuf::from(path))
         });
-        Some(match file {
+        Ok(Some(match file {
             Some(file) => RateBudget::new(Arc::new(FileBudget::new(file)), limits),
             None => RateBudget::in_memory(limits),
-        })
+        }))
     }
 
     /// The description to use: embedded, a URL, or a file's JSON.

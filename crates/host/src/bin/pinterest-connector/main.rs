@@ -216,8 +216,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Some(cache) => ConnectorHost::cached(&wasm, config, &cache)?.0,
         None => ConnectorHost::new(&wasm, config)?,
     };
-    let host = match cli.rate_budget() {
-        Some(budget) => host.with_budget(budget),
+    // Listing and describing send nothing to the API: no budget to open.
+    let sends = !matches!(
+        cli.command,
+        Command::Endpoints { .. } | Command::Describe { .. }
+    );
+    let host = match sends.then(|| cli.rate_budget()) {
+        Some(budget) => match budget.await? {
+            Some(budget) => host.with_budget(budget),
+            None => host,
+        },
         None => host,
     };
     let spec = cli.spec_source()?;
