@@ -152,9 +152,18 @@ async fn a_permit_that_cannot_be_had_in_time_is_rate_limited_and_nothing_is_sent
         permits: 1,
         per: Duration::from_secs(60),
         burst: 1,
-    }))
-    .max_wait(Duration::from_secs(1));
-    let host = host_for(&mock).unwrap().with_budget(budget);
+    }));
+    // The action's wait bound is its call options' `max-total-wait-ms`.
+    let host = host_with(HostConfig {
+        network: mock_policy(&mock).unwrap(),
+        call_options: Some(CallOptions {
+            max_total_wait_ms: 1_000,
+            ..CallOptions::default()
+        }),
+        ..HostConfig::default()
+    })
+    .unwrap()
+    .with_budget(budget);
     let credentials = mock_credentials(&mock);
     host.verify_credentials(&credentials)
         .await

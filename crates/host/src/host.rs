@@ -233,8 +233,15 @@ impl ConnectorHost {
     /// `429` pausing its category for every host on the same budget (see
     /// [`RateBudget`]).
     pub fn with_budget(&self, budget: RateBudget) -> Self {
+        // The action's wait bound: what its retries may wait in all.
+        let allowed = self
+            .call_options
+            .as_ref()
+            .map_or(Duration::from_secs(30), |options| {
+                Duration::from_millis(u64::from(options.max_total_wait_ms))
+            });
         ConnectorHost {
-            budget: Some(Arc::new(budget)),
+            budget: Some(Arc::new(budget.waiting_at_most(allowed))),
             ..self.clone()
         }
     }

@@ -28,6 +28,10 @@ use wasmtime_wasi_http::WasiBody;
 use crate::credential_store::{StoreError, StoreFuture};
 use crate::refresh::{Sender, SenderFuture};
 
+/// What a request waits for its permit at most when nothing says: the
+/// component's own `max-total-wait-ms` default.
+const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(30);
+
 /// The category of a request of no operation the catalog knows (such as the
 /// token endpoint of another description).
 pub const UNKNOWN_CATEGORY: &str = "unknown";
@@ -89,7 +93,8 @@ pub struct RateBudget {
     store: Arc<dyn BudgetStore>,
     limits: BudgetLimits,
     index: Arc<CategoryIndex>,
-    max_wait: Duration,
+    /// Set by [`RateBudget::max_wait`]; else the host's `max-total-wait-ms`.
+    max_wait: Option<Duration>,
 }
 
 impl std::fmt::Debug for RateBudget {
@@ -103,14 +108,15 @@ impl std::fmt::Debug for RateBudget {
 
 impl RateBudget {
     /// A budget on `store` with `limits` (such as
-    /// [`BudgetLimits::standard`]); a request waits at most 30 s for its
-    /// permit (the component's own `max-total-wait-ms` default).
+    /// [`BudgetLimits::standard`]); a request waits for its permit at most
+    /// the wait the host's call options allow (`max-total-wait-ms`, 30 s by
+    /// default), unless [`RateBudget::max_wait`] says otherwise.
     pub fn new(store: Arc<dyn BudgetStore>, limits: BudgetLimits) -> RateBudget {
         RateBudget {
             store,
             limits,
             index: Arc::new(CategoryIndex::of(embedded())),
-            max_wait: Duration::from_secs(30),
+            max_wait: None,
         }
     }
 
@@ -122,7 +128,19 @@ impl RateBudget {
     /// The same budget, a request waiting at most `max_wait` for its permit
     /// before it is answered `rate-limited` unsent.
     pub fn max_wait(self, max_wait: Duration) -> RateBudget {
-        RateBudget { max_wait, ..self }
+        RateBudget {
+            max_wait: Some(max_wait),
+            ..self
+        }
+    }
+
+    /// The budget with the wait its host's call options allow, unless one
+    /// was set.
+    pub(crate) fn waiting_at_most(self, allowed: Duration) -> RateBudget {
+        RateBudget {
+            max_wait: self.max_wait.or(Some(allowed)),
+            ..self
+        }
     }
 
     /// The category of a `method` request for `path` (the URI's path, with
@@ -139,7 +157,12 @@ impl RateBudget {
     pub(crate) async fn permit(&self, category: &str) -> Result<Permit, StoreError> {
         let limit = self.limits.limit(category);
         self.store
-            .reserve(category, limit, now_us(), self.max_wait)
+            .reserve(
+                category,
+                limit,
+                now_us(),
+                self.max_wait.unwrap_or(DEFAULT_MAX_WAIT),
+            )
             .await
     }
 
